@@ -1,0 +1,129 @@
+//! `recontact check`: validate a re-contact CSV and summarise it.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use recontact_domain::{CaseReader, OutcomeColumn, Summary};
+
+use crate::{input, Failure};
+
+/// Validate a re-contact CSV and summarise it.
+///
+/// A valid file prints rows, successes and the success rate, counts per category level
+/// and the min/median/max of the numbers, and exits 0. An invalid file lists its problems
+/// (each with line, column, value and what is allowed) on standard error and exits 1.
+#[derive(clap::Args)]
+#[command(
+    after_help = "Examples:\n  recontact check data/recontact_outcomes.csv\n  \
+recontact simulate --n 100 --seed 3 | recontact check -"
+)]
+pub struct Args {
+    /// The CSV file to check, or `-` for standard input.
+    #[arg(value_name = "CSV|-")]
+    csv: PathBuf,
+    /// List at most this many problems (the total is always counted).
+    #[arg(long, default_value_t = 50, value_name = "N")]
+    max_problems: usize,
+}
+
+/// Runs the command.
+pub fn run(args: Args) -> Result<(), Failure> {
+    let input = input::open(&args.csv).map_err(Failure::Io)?;
+    let reader = CaseReader::new(input.name.clone(), input.reader, OutcomeColumn::Optional)
+        .map_err(|errors| Failure::Data(errors.to_string()))?;
+    let has_outcome = reader.has_outcome();
+
+    let mut summary = Summary::new();
+    let mut problems = 0usize;
+    let mut bad_rows = 0u64;
+    for row in reader {
+        match row {
+            Ok(observation) => summary.add(&observation),
+            Err(errors) if errors.is_fatal() => return Err(Failure::Io(errors.to_string())),
+            Err(errors) => {
+                bad_rows += 1;
+                for problem in errors.problems() {
+                    if problems < args.max_problems {
+                        eprintln!("error: {problem}");
+                    }
+                    problems += 1;
+                }
+            }
+        }
+    }
+
+    if problems > 0 {
+        let shown = problems.min(args.max_problems);
+        eprintln!(
+            "{}: invalid: {problems} problem{} in {bad_rows} row{} (showing {shown}); {} valid row{}",
+            input.name,
+            plural(problems as u64),
+            plural(bad_rows),
+            summary.rows(),
+            plural(summary.rows()),
+        );
+        return Err(Failure::Data(String::new()));
+    }
+
+    let text = render(&input.name, &summary, has_outcome);
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => Ok(()),
+        Err(error) => Failure::from_write(error, "standard output").map_or(Ok(()), Err),
+    }
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+fn percent(part: u64, whole: u64) -> String {
+    if whole == 0 {
+        "-".to_string()
+    } else {
+        format!("{:.1}%", 100.0 * part as f64 / whole as f64)
+    }
+}
+
+fn render(name: &str, summary: &Summary, has_outcome: bool) -> String {
+    let rows = summary.rows();
+    let mut out = format!("{name}: valid, {rows} row{}\n", plural(rows));
+    match summary.successes() {
+        Some((successes, _)) => {
+            out += &format!(
+                "success: {successes} of {rows} ({})\n",
+                percent(successes, rows)
+            );
+        }
+        None if has_outcome => out += "success: no rows\n",
+        None => out += "success: no success column (cases to score)\n",
+    }
+    for (column, counts) in summary.level_counts() {
+        out += &format!("\n{column}\n");
+        for (level, n) in counts {
+            out += &format!("  {level:<24}{n:>9}  {:>6}\n", percent(n, rows));
+        }
+    }
+    out += "\ntrue in\n";
+    for (column, n) in summary.true_counts() {
+        out += &format!("  {column:<24}{n:>9}  {:>6}\n", percent(n, rows));
+    }
+    out += &format!(
+        "\n{:<26}{:>9}{:>9}{:>9}\n",
+        "numbers", "min", "median", "max"
+    );
+    for (column, spread) in summary.spreads() {
+        match spread {
+            Some(s) => out += &format!("  {column:<24}{:>9}{:>9}{:>9}\n", s.min, s.median, s.max),
+            None => out += &format!("  {column:<24}{:>9}{:>9}{:>9}\n", "-", "-", "-"),
+        }
+    }
+    out
+}

@@ -1,0 +1,87 @@
+//! `recontact`: how likely is re-contacting an employer after declining an interview
+//! to succeed, why, and what can still be changed.
+//!
+//! This binary only parses arguments and prints; the work is done by
+//! `recontact-domain` and `recontact-scoring`.
+
+#![forbid(unsafe_code)]
+
+mod commands;
+mod input;
+mod output;
+
+use std::io;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Exit code for invalid data (bad rows, bad header, bad model).
+const EXIT_DATA: u8 = 1;
+/// Exit code for a file that cannot be opened, read or written.
+const EXIT_IO: u8 = 3;
+
+/// Why a command failed, which decides the exit code.
+#[derive(Debug)]
+pub enum Failure {
+    /// The input is there but not valid: exit 1. The message is already printed when empty.
+    Data(String),
+    /// A file could not be opened, read or written: exit 3.
+    Io(String),
+}
+
+impl Failure {
+    /// Maps a write error, treating a closed pipe (`recontact … | head`) as a quiet stop.
+    pub fn from_write(error: io::Error, what: &str) -> Option<Failure> {
+        if error.kind() == io::ErrorKind::BrokenPipe {
+            None
+        } else {
+            Some(Failure::Io(format!("{what}: cannot write: {error}")))
+        }
+    }
+}
+
+#[derive(Parser)]
+#[command(
+    name = "recontact",
+    version,
+    about = "Estimate how likely re-contacting an employer after declining an interview is to succeed",
+    long_about = "Estimate how likely re-contacting an employer or recruiter after declining an \
+interview is to succeed, with a logistic scoring model calibrated on CSV outcome data.\n\n\
+Exit codes: 0 success, 1 invalid data, 2 usage error, 3 file cannot be read or written."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    Check(commands::check::Args),
+    Simulate(commands::simulate::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check(args) => commands::check::run(args),
+        Command::Simulate(args) => commands::simulate::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Data(message)) => {
+            print_error(&message);
+            ExitCode::from(EXIT_DATA)
+        }
+        Err(Failure::Io(message)) => {
+            print_error(&message);
+            ExitCode::from(EXIT_IO)
+        }
+    }
+}
+
+/// Prints each line of a message as its own `error:` line (nothing for an empty message).
+fn print_error(message: &str) {
+    for line in message.lines() {
+        eprintln!("error: {line}");
+    }
+}

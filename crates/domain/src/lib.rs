@@ -1,0 +1,30 @@
+//! The typed re-contact model.
+//!
+//! A job seeker declined an interview (having accepted another job) and now wants to
+//! contact that employer or recruiter again. This crate holds one such attempt as a
+//! typed [`Case`], reads and validates the CSV contract (`DOMAIN.md`) one row at a time
+//! with [`CaseReader`], writes it back with [`CaseWriter`], summarises a file with
+//! [`Summary`], and generates synthetic outcome data with [`Simulator`].
+//!
+//! The statistics live in `recontact-scoring`, which knows nothing about this domain.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod case;
+mod column;
+mod error;
+mod levels;
+mod reader;
+pub mod simulate;
+mod summary;
+mod writer;
+
+pub use case::{Case, Observation, MAX_DAYS_SINCE_DECLINE, MAX_YEARS_EXPERIENCE};
+pub use column::Column;
+pub use error::{Problem, ReadError, ReadErrors};
+pub use levels::{ContactType, DeclineReason, Level, PositionStatus, StageReached};
+pub use reader::{parse_bool, CaseReader, OutcomeColumn};
+pub use simulate::{Simulator, TrueEffects, TRUE_EFFECTS};
+pub use summary::{Spread, Summary};
+pub use writer::CaseWriter;

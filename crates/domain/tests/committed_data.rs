@@ -1,0 +1,44 @@
+//! The committed synthetic data set is what the documented command generates.
+
+use std::path::PathBuf;
+
+use recontact_domain::{CaseReader, CaseWriter, OutcomeColumn, Simulator};
+
+fn committed() -> Vec<u8> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../data/recontact_outcomes.csv");
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// `data/README.md` documents this command and these figures.
+const ROWS: u64 = 5000;
+const SEED: u64 = 20261125;
+const SUCCESSES: u64 = 2138;
+
+#[test]
+fn committed_data_parses_with_the_documented_size_and_success_rate() {
+    let bytes = committed();
+    let observations: Vec<_> = CaseReader::new("data", bytes.as_slice(), OutcomeColumn::Required)
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(observations.len() as u64, ROWS);
+    let successes = observations
+        .iter()
+        .filter(|o| o.success == Some(true))
+        .count() as u64;
+    assert_eq!(successes, SUCCESSES);
+    assert!(observations.iter().all(|o| o.case.case_id.is_some()));
+}
+
+#[test]
+fn committed_data_is_exactly_what_the_simulator_writes() {
+    let mut writer = CaseWriter::new(Vec::new(), true).unwrap();
+    for (case, success) in Simulator::new(ROWS, SEED) {
+        writer.write(&case, Some(success)).unwrap();
+    }
+    let generated = writer.into_inner().unwrap();
+    assert!(
+        generated == committed(),
+        "regenerate with the command in data/README.md"
+    );
+}

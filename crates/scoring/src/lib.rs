@@ -1,0 +1,2 @@
+//! The generic logistic scoring core.
+#![forbid(unsafe_code)]
