@@ -17,6 +17,8 @@ use clap::{Parser, Subcommand};
 
 /// Exit code for invalid data (bad rows, bad header, bad model).
 const EXIT_DATA: u8 = 1;
+/// Exit code for unusable arguments or spec (clap uses 2 for its own usage errors).
+const EXIT_USAGE: u8 = 2;
 /// Exit code for a file that cannot be opened, read or written.
 const EXIT_IO: u8 = 3;
 
@@ -27,6 +29,8 @@ pub enum Failure {
     Data(String),
     /// A file could not be opened, read or written: exit 3.
     Io(String),
+    /// The arguments or the spec are unusable: exit 2, as for any usage error.
+    Usage(String),
 }
 
 impl Failure {
@@ -58,6 +62,8 @@ struct Cli {
 enum Command {
     Check(commands::check::Args),
     Simulate(commands::simulate::Args),
+    Fit(Box<commands::fit::Args>),
+    Summary(commands::summary::Args),
 }
 
 fn main() -> ExitCode {
@@ -65,6 +71,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => commands::check::run(args),
         Command::Simulate(args) => commands::simulate::run(args),
+        Command::Fit(args) => commands::fit::run(*args),
+        Command::Summary(args) => commands::summary::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -75,6 +83,10 @@ fn main() -> ExitCode {
         Err(Failure::Io(message)) => {
             print_error(&message);
             ExitCode::from(EXIT_IO)
+        }
+        Err(Failure::Usage(message)) => {
+            print_error(&message);
+            ExitCode::from(EXIT_USAGE)
         }
     }
 }

@@ -28,3 +28,11 @@ pub use reader::{parse_bool, CaseReader, OutcomeColumn};
 pub use simulate::{Simulator, TrueEffects, TRUE_EFFECTS};
 pub use summary::{Spread, Summary};
 pub use writer::CaseWriter;
+
+/// The default model specification for re-contact data, `data/default_spec.toml`, as text.
+pub const DEFAULT_SPEC_TOML: &str = include_str!("../../../data/default_spec.toml");
+
+/// The default model specification for re-contact data, parsed.
+pub fn default_spec() -> Result<recontact_scoring::SpecConfig, recontact_scoring::SpecError> {
+    recontact_scoring::SpecConfig::from_toml("data/default_spec.toml", DEFAULT_SPEC_TOML)
+}

@@ -1,7 +1,9 @@
 //! Streaming, validating reader of re-contact CSV files.
 
-use std::collections::VecDeque;
 use std::io;
+
+use recontact_scoring::lines::LineTracker;
+pub use recontact_scoring::values::parse_bool;
 
 use crate::case::{Case, Observation, MAX_DAYS_SINCE_DECLINE, MAX_YEARS_EXPERIENCE};
 use crate::column::Column;
@@ -17,74 +19,6 @@ pub enum OutcomeColumn {
     Optional,
     /// Cases to score: any `success` column is left unread.
     Ignored,
-}
-
-/// Parses a boolean as the CSV contract writes it: `true`/`false`, `1`/`0` or
-/// `yes`/`no`, in any letter case (spreadsheets write `TRUE`).
-pub fn parse_bool(text: &str) -> Option<bool> {
-    const TRUE: [&str; 3] = ["true", "1", "yes"];
-    const FALSE: [&str; 3] = ["false", "0", "no"];
-    if TRUE.iter().any(|t| t.eq_ignore_ascii_case(text)) {
-        Some(true)
-    } else if FALSE.iter().any(|t| t.eq_ignore_ascii_case(text)) {
-        Some(false)
-    } else {
-        None
-    }
-}
-
-/// Counts the lines of a byte stream as it passes, so that a record's position can be
-/// turned into the line a text editor shows.
-///
-/// The CSV parser's own line count ignores newlines inside quoted fields, and the byte
-/// position it gives for a record is where it started looking for it, before any line
-/// ends and blank lines it skipped. So the bytes not yet accounted for are kept here
-/// (at most what the parser has read ahead) and the line is found by counting `\n`
-/// up to the record's first byte.
-pub(crate) struct LineTracker<R> {
-    inner: R,
-    /// Bytes from offset `base` up to what `inner` has delivered.
-    pending: VecDeque<u8>,
-    base: u64,
-    lines_before: u64,
-}
-
-impl<R> LineTracker<R> {
-    pub(crate) fn new(inner: R) -> Self {
-        LineTracker {
-            inner,
-            pending: VecDeque::new(),
-            base: 0,
-            lines_before: 0,
-        }
-    }
-
-    /// The 1-based line on which the record the parser reports at byte `offset` starts.
-    /// Offsets must be asked in increasing order.
-    pub(crate) fn record_line(&mut self, offset: u64) -> u64 {
-        let skip = usize::try_from(offset.saturating_sub(self.base))
-            .unwrap_or(usize::MAX)
-            .min(self.pending.len());
-        self.lines_before += self.pending.drain(..skip).filter(|&b| b == b'\n').count() as u64;
-        self.base += skip as u64;
-        while let Some(&byte) = self.pending.front() {
-            if byte != b'\n' && byte != b'\r' {
-                break;
-            }
-            self.lines_before += u64::from(byte == b'\n');
-            self.pending.pop_front();
-            self.base += 1;
-        }
-        self.lines_before + 1
-    }
-}
-
-impl<R: io::Read> io::Read for LineTracker<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.pending.extend(&buf[..n]);
-        Ok(n)
-    }
 }
 
 /// Where each contract column sits in the source's header (0-based).

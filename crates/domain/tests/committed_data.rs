@@ -42,3 +42,14 @@ fn committed_data_is_exactly_what_the_simulator_writes() {
         "regenerate with the command in data/README.md"
     );
 }
+
+#[test]
+fn the_default_spec_is_valid_and_names_only_contract_columns() {
+    let spec = recontact_domain::default_spec().unwrap().check().unwrap();
+    for column in spec.columns() {
+        assert!(
+            recontact_domain::Column::from_name(column).is_some(),
+            "{column}"
+        );
+    }
+}

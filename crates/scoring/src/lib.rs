@@ -1,2 +1,27 @@
 //! The generic logistic scoring core.
+//!
+//! A scoring model is a weighted sum of encoded factors passed through the logistic
+//! function. This crate reads any binary-outcome CSV through a model specification
+//! ([`SpecConfig`] → [`Spec`]), encodes it ([`Encoding`]), fits the weights by maximum
+//! likelihood (optionally penalised or bias-reduced) and reports the estimates with
+//! everything a researcher needs ([`FittedModel`]). It knows nothing about any domain.
+
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod data;
+pub mod distributions;
+pub mod encoding;
+pub mod error;
+pub mod fit;
+pub mod lines;
+pub mod model;
+pub mod spec;
+pub mod values;
+
+pub use data::{read_dataset, Dataset, InvalidRows};
+pub use encoding::{EncodedTerm, Encoding, TermInput};
+pub use error::{DataError, DataProblem, FitError, ModelError, SpecError};
+pub use fit::{fit, FitOptions, FittedModel};
+pub use model::{Model, Scorer};
+pub use spec::{Spec, SpecConfig, TermConfig, Transform};

@@ -1,0 +1,143 @@
+//! `recontact summary`: the estimates and fit statistics of a model file.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use recontact_scoring::Model;
+
+use crate::Failure;
+
+/// Print a model's coefficients, standard errors, tests and fit statistics.
+#[derive(clap::Args)]
+#[command(after_help = "Examples:\n  recontact summary --model model.json\n  \
+recontact summary --model model.json --format json")]
+pub struct Args {
+    /// The model file.
+    #[arg(long, value_name = "MODEL.json")]
+    model: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+/// How a summary is printed.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum Format {
+    /// Aligned text.
+    Table,
+    /// JSON with `terms` and the fit statistics.
+    Json,
+}
+
+/// Reads a model file, naming it in any error.
+pub fn load(path: &std::path::Path) -> Result<Model, Failure> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Failure::Io(format!("{name}: cannot read: {e}")))?;
+    Model::from_json(&name, &text).map_err(|e| Failure::Data(e.to_string()))
+}
+
+/// Runs the command.
+pub fn run(args: Args) -> Result<(), Failure> {
+    let model = load(&args.model)?;
+    let text = match args.format {
+        Format::Table => render_table(&model),
+        Format::Json => {
+            serde_json::to_string_pretty(&model.summary())
+                .map_err(|e| Failure::Data(e.to_string()))?
+                + "\n"
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => Ok(()),
+        Err(e) => Failure::from_write(e, "standard output").map_or(Ok(()), Err),
+    }
+}
+
+fn number(v: f64) -> String {
+    if v != 0.0 && (v.abs() < 1e-4 || v.abs() >= 1e6) {
+        format!("{v:.4e}")
+    } else {
+        format!("{v:.6}")
+    }
+}
+
+fn p_value(p: f64) -> String {
+    if p < 1e-16 {
+        "<1e-16".to_string()
+    } else if p < 1e-4 {
+        format!("{p:.2e}")
+    } else {
+        format!("{p:.4}")
+    }
+}
+
+/// The summary as an aligned table.
+pub fn render_table(model: &Model) -> String {
+    let s = &model.statistics;
+    let level = model.options.level * 100.0;
+    let width = model
+        .terms
+        .iter()
+        .map(|t| t.term.len())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    let mut out = format!(
+        "Logistic model ({}), {} rows, n = {}, events = {}\n\n",
+        match s.method.as_str() {
+            "firth" => "Firth bias-reduced",
+            "l2" => "L2-penalised",
+            _ => "maximum likelihood",
+        },
+        s.rows,
+        s.n,
+        s.events
+    );
+    out += &format!(
+        "{:<width$} {:>12} {:>12} {:>9} {:>10} {:>12} {:>12}\n",
+        "term",
+        "estimate",
+        "std_error",
+        "z",
+        "p",
+        format!("{level:.0}% low"),
+        format!("{level:.0}% high")
+    );
+    for t in &model.terms {
+        out += &format!(
+            "{:<width$} {:>12} {:>12} {:>9.3} {:>10} {:>12} {:>12}\n",
+            t.term,
+            number(t.estimate),
+            number(t.std_error),
+            t.z,
+            p_value(t.p_value),
+            number(t.ci_low),
+            number(t.ci_high)
+        );
+    }
+    out += &format!(
+        "\nlog-likelihood {:.6}   null {:.6}",
+        s.log_likelihood, s.null_log_likelihood
+    );
+    if let Some(penalized) = s.penalized_log_likelihood {
+        out += &format!("   penalised {penalized:.6}");
+    }
+    out += &format!(
+        "\nLR chi2 {:.4} on {} df, p = {}\nAIC {:.4}   BIC {:.4}\nR2 McFadden {:.4}   Nagelkerke {:.4}\niterations {}, converged {}\n",
+        s.lr_chi2,
+        s.lr_df,
+        p_value(s.lr_p_value),
+        s.aic,
+        s.bic,
+        s.mcfadden_r2,
+        s.nagelkerke_r2,
+        s.iterations,
+        s.converged
+    );
+    out
+}

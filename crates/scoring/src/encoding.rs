@@ -1,0 +1,455 @@
+//! Turning a row's values into the model's design columns, with everything learned
+//! from data (category levels, quantile knots) frozen so scoring repeats it exactly.
+
+use nalgebra::DMatrix;
+use serde::{Deserialize, Serialize};
+
+use crate::data::{ColumnValues, Dataset};
+use crate::error::FitError;
+use crate::spec::{default_rcs_quantiles, Spec, TermConfig, Transform};
+use crate::values::sort_levels;
+
+/// A term with its encoding fixed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum EncodedTerm {
+    /// A number, optionally transformed.
+    Numeric {
+        /// The CSV column.
+        column: String,
+        /// The transformation.
+        transform: Transform,
+    },
+    /// A linear spline: `x`, then `(x - knot)+` per knot.
+    Spline {
+        /// The CSV column.
+        column: String,
+        /// Hinge points.
+        knots: Vec<f64>,
+    },
+    /// A restricted cubic spline with these knots.
+    Rcs {
+        /// The CSV column.
+        column: String,
+        /// Knots, strictly increasing, at least 3.
+        knots: Vec<f64>,
+    },
+    /// A 1/0 indicator.
+    Boolean {
+        /// The CSV column.
+        column: String,
+    },
+    /// Indicators for every level but the reference.
+    Categorical {
+        /// The CSV column.
+        column: String,
+        /// Every level seen when fitting, in sorted order.
+        levels: Vec<String>,
+        /// The level without an indicator.
+        reference: String,
+    },
+    /// The product of two main terms, named by their columns.
+    Interaction {
+        /// The two columns.
+        between: [String; 2],
+    },
+}
+
+impl EncodedTerm {
+    fn column(&self) -> Option<&str> {
+        match self {
+            EncodedTerm::Numeric { column, .. }
+            | EncodedTerm::Spline { column, .. }
+            | EncodedTerm::Rcs { column, .. }
+            | EncodedTerm::Boolean { column }
+            | EncodedTerm::Categorical { column, .. } => Some(column),
+            EncodedTerm::Interaction { .. } => None,
+        }
+    }
+
+    /// The names of this term's design columns (not for interactions).
+    fn component_names(&self) -> Vec<String> {
+        match self {
+            EncodedTerm::Numeric { column, transform } => match transform {
+                Transform::None => vec![column.clone()],
+                Transform::Log1p => vec![format!("{column}:log1p")],
+            },
+            EncodedTerm::Spline { column, knots } => (1..=knots.len() + 1)
+                .map(|j| format!("{column}:spline{j}"))
+                .collect(),
+            EncodedTerm::Rcs { column, knots } => (1..knots.len())
+                .map(|j| format!("{column}:rcs{j}"))
+                .collect(),
+            EncodedTerm::Boolean { column } => vec![column.clone()],
+            EncodedTerm::Categorical {
+                column,
+                levels,
+                reference,
+            } => levels
+                .iter()
+                .filter(|l| *l != reference)
+                .map(|l| format!("{column}={l}"))
+                .collect(),
+            EncodedTerm::Interaction { .. } => Vec::new(),
+        }
+    }
+}
+
+/// One main term's input for one row.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TermInput {
+    /// A number (booleans as 1/0).
+    Number(f64),
+    /// The index of a level in the term's `levels`.
+    Level(usize),
+}
+
+/// The frozen encoding of a whole model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Encoding {
+    /// Whether the first design column is the intercept.
+    pub intercept: bool,
+    /// Terms in spec order.
+    pub terms: Vec<EncodedTerm>,
+}
+
+/// Evaluates Harrell's restricted cubic spline basis (norm = 2) at `x`, writing
+/// `knots.len() - 1` values: x, then the k - 2 non-linear components.
+///
+/// Beyond the last knot each component is linear in x; it is evaluated in that
+/// linear form there, so that even x = 1e300 gives finite values (the cubic form
+/// would subtract infinities).
+pub fn rcs_basis(x: f64, knots: &[f64], out: &mut Vec<f64>) {
+    let k = knots.len();
+    out.push(x);
+    let (last, before_last, first) = (knots[k - 1], knots[k - 2], knots[0]);
+    let norm = (last - first) * (last - first);
+    let cube = |v: f64| if v > 0.0 { v * v * v } else { 0.0 };
+    for &knot in &knots[..k - 2] {
+        let a = (last - knot) / (last - before_last);
+        let b = (before_last - knot) / (last - before_last);
+        let value = if x >= last {
+            // (x-u)^3 - a(x-v)^3 + b(x-w)^3 with 1 - a + b = 0 and the x^2 terms cancelling.
+            let slope = 3.0 * (knot * knot - a * before_last * before_last + b * last * last);
+            let constant = -knot * knot * knot + a * before_last * before_last * before_last
+                - b * last * last * last;
+            slope * x + constant
+        } else {
+            cube(x - knot) - cube(x - before_last) * a
+        };
+        out.push(value / norm);
+    }
+}
+
+/// R's default (type 7) sample quantile of sorted values.
+pub fn quantile_type7(sorted: &[f64], p: f64) -> f64 {
+    let h = (sorted.len() - 1) as f64 * p;
+    let lo = h.floor() as usize;
+    let hi = (lo + 1).min(sorted.len() - 1);
+    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+}
+
+impl Encoding {
+    /// Learns levels and knots from the data for each term of the spec.
+    pub fn learn(spec: &Spec, data: &Dataset) -> Result<Encoding, FitError> {
+        let config = spec.config();
+        let mut terms = Vec::with_capacity(config.terms.len());
+        for term in &config.terms {
+            let values = term.column().and_then(|c| data.columns.get(c));
+            let numbers = match values {
+                Some(ColumnValues::Numeric(v)) => Some(v.as_slice()),
+                _ => None,
+            };
+            let encoded = match term {
+                TermConfig::Numeric { column, transform } => EncodedTerm::Numeric {
+                    column: column.clone(),
+                    transform: *transform,
+                },
+                TermConfig::Spline { column, knots } => EncodedTerm::Spline {
+                    column: column.clone(),
+                    knots: knots.clone(),
+                },
+                TermConfig::Rcs { column, knots, k } => {
+                    let knots = match knots {
+                        Some(knots) => knots.clone(),
+                        None => default_knots(column, numbers.unwrap_or(&[]), k.unwrap_or(4))?,
+                    };
+                    EncodedTerm::Rcs {
+                        column: column.clone(),
+                        knots,
+                    }
+                }
+                TermConfig::Boolean { column } => EncodedTerm::Boolean {
+                    column: column.clone(),
+                },
+                TermConfig::Categorical { column, reference } => {
+                    let mut levels = match values {
+                        Some(ColumnValues::Levels { levels, .. }) => levels.clone(),
+                        _ => Vec::new(),
+                    };
+                    sort_levels(&mut levels);
+                    let reference = match reference {
+                        Some(r) if levels.contains(r) => r.clone(),
+                        Some(r) => {
+                            return Err(FitError::Encoding(format!(
+                                "reference level {r:?} of `{column}` does not occur in the data; \
+                                 levels seen: {}",
+                                levels.join(", ")
+                            )))
+                        }
+                        None => levels.first().cloned().unwrap_or_default(),
+                    };
+                    EncodedTerm::Categorical {
+                        column: column.clone(),
+                        levels,
+                        reference,
+                    }
+                }
+                TermConfig::Interaction { between } => EncodedTerm::Interaction {
+                    between: between.clone(),
+                },
+            };
+            terms.push(encoded);
+        }
+        Ok(Encoding {
+            intercept: config.intercept,
+            terms,
+        })
+    }
+
+    fn main_term(&self, column: &str) -> Option<(usize, &EncodedTerm)> {
+        self.terms
+            .iter()
+            .enumerate()
+            .find(|(_, t)| t.column() == Some(column))
+    }
+
+    /// The design column names, intercept first when present.
+    pub fn names(&self) -> Vec<String> {
+        let mut names = Vec::new();
+        if self.intercept {
+            names.push("intercept".to_string());
+        }
+        for term in &self.terms {
+            match term {
+                EncodedTerm::Interaction { between: [a, b] } => {
+                    let left = self.main_term(a).map(|(_, t)| t.component_names());
+                    let right = self.main_term(b).map(|(_, t)| t.component_names());
+                    for l in left.iter().flatten() {
+                        for r in right.iter().flatten() {
+                            names.push(format!("{l}:{r}"));
+                        }
+                    }
+                }
+                other => names.extend(other.component_names()),
+            }
+        }
+        names
+    }
+
+    /// The main terms' columns, in order: what a row must provide.
+    pub fn input_columns(&self) -> Vec<&str> {
+        self.terms.iter().filter_map(EncodedTerm::column).collect()
+    }
+
+    /// The main terms, in the order of [`Encoding::input_columns`].
+    pub fn main_terms(&self) -> impl Iterator<Item = &EncodedTerm> {
+        self.terms.iter().filter(|t| t.column().is_some())
+    }
+
+    /// Writes one row's design values. `inputs` holds one value per main term, in the
+    /// order of [`Encoding::input_columns`]. `scratch` is reused between calls.
+    pub fn encode(&self, inputs: &[TermInput], out: &mut Vec<f64>, scratch: &mut Vec<Vec<f64>>) {
+        out.clear();
+        if self.intercept {
+            out.push(1.0);
+        }
+        scratch.resize_with(self.terms.len(), Vec::new);
+        let mut input = inputs.iter();
+        for (t, term) in self.terms.iter().enumerate() {
+            if let EncodedTerm::Interaction { between: [a, b] } = term {
+                let (Some((i, _)), Some((j, _))) = (self.main_term(a), self.main_term(b)) else {
+                    continue;
+                };
+                for l in 0..scratch[i].len() {
+                    for r in 0..scratch[j].len() {
+                        out.push(scratch[i][l] * scratch[j][r]);
+                    }
+                }
+                continue;
+            }
+            let components = &mut scratch[t];
+            components.clear();
+            let value = input.next().copied().unwrap_or(TermInput::Number(f64::NAN));
+            match (term, value) {
+                (EncodedTerm::Numeric { transform, .. }, TermInput::Number(x)) => {
+                    components.push(match transform {
+                        Transform::None => x,
+                        Transform::Log1p => libm::log1p(x),
+                    })
+                }
+                (EncodedTerm::Spline { knots, .. }, TermInput::Number(x)) => {
+                    components.push(x);
+                    components.extend(knots.iter().map(|k| (x - k).max(0.0)));
+                }
+                (EncodedTerm::Rcs { knots, .. }, TermInput::Number(x)) => {
+                    rcs_basis(x, knots, components)
+                }
+                (EncodedTerm::Boolean { .. }, TermInput::Number(x)) => components.push(x),
+                (
+                    EncodedTerm::Categorical {
+                        levels, reference, ..
+                    },
+                    TermInput::Level(index),
+                ) => {
+                    for (k, level) in levels.iter().enumerate() {
+                        if level != reference {
+                            components.push(if k == index { 1.0 } else { 0.0 });
+                        }
+                    }
+                }
+                (term, _) => {
+                    let width = match term {
+                        EncodedTerm::Categorical { levels, .. } => levels.len().saturating_sub(1),
+                        other => other.component_names().len(),
+                    };
+                    components.resize(width, f64::NAN);
+                }
+            }
+            out.extend_from_slice(components);
+        }
+    }
+
+    /// The design matrix of a data set (rows × design columns).
+    pub fn design(&self, data: &Dataset) -> Result<DMatrix<f64>, FitError> {
+        let names = self.names();
+        let n = data.len();
+        let mut sources = Vec::new();
+        for term in self.main_terms() {
+            let column = term.column().unwrap_or_default();
+            let values = data
+                .columns
+                .get(column)
+                .ok_or_else(|| FitError::Encoding(format!("column `{column}` was not read")))?;
+            // Map the data's level codes (first-appearance order) to the sorted levels.
+            let recode = match (term, values) {
+                (
+                    EncodedTerm::Categorical { levels, .. },
+                    ColumnValues::Levels { levels: seen, .. },
+                ) => {
+                    let map: Option<Vec<usize>> = seen
+                        .iter()
+                        .map(|s| levels.iter().position(|l| l == s))
+                        .collect();
+                    Some(map.ok_or_else(|| {
+                        FitError::Encoding(format!("`{column}` has levels the encoding lacks"))
+                    })?)
+                }
+                _ => None,
+            };
+            sources.push((values, recode));
+        }
+        let mut matrix = DMatrix::<f64>::zeros(n, names.len());
+        let mut inputs = Vec::with_capacity(sources.len());
+        let mut row = Vec::with_capacity(names.len());
+        let mut scratch = Vec::new();
+        for i in 0..n {
+            inputs.clear();
+            for (values, recode) in &sources {
+                inputs.push(match (values, recode) {
+                    (ColumnValues::Numeric(v), _) => TermInput::Number(v[i]),
+                    (ColumnValues::Levels { codes, .. }, Some(map)) => {
+                        TermInput::Level(map[codes[i] as usize])
+                    }
+                    (ColumnValues::Levels { .. }, None) => TermInput::Number(f64::NAN),
+                });
+            }
+            self.encode(&inputs, &mut row, &mut scratch);
+            for (j, &v) in row.iter().enumerate() {
+                matrix[(i, j)] = v;
+            }
+        }
+        Ok(matrix)
+    }
+}
+
+fn default_knots(column: &str, values: &[f64], k: usize) -> Result<Vec<f64>, FitError> {
+    let quantiles = default_rcs_quantiles(k).ok_or_else(|| {
+        FitError::Encoding(format!(
+            "rcs term `{column}`: no default quantiles for k = {k}"
+        ))
+    })?;
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let n = sorted.len();
+    if n < 10 {
+        return Err(FitError::Encoding(format!(
+            "rcs term `{column}`: {n} values are too few to place {k} knots"
+        )));
+    }
+    let mut knots: Vec<f64> = quantiles
+        .iter()
+        .map(|&p| quantile_type7(&sorted, p))
+        .collect();
+    // rms::rcspline.eval: with fewer than 100 values the outer knots move to the
+    // 5th smallest and 5th largest value.
+    if n < 100 {
+        knots[0] = sorted[4];
+        knots[k - 1] = sorted[n - 5];
+    }
+    if knots.windows(2).any(|w| w[0] >= w[1]) {
+        return Err(FitError::Encoding(format!(
+            "rcs term `{column}`: the {k} default knots {knots:?} are not distinct (many tied \
+             values); use fewer knots or give them explicitly"
+        )));
+    }
+    Ok(knots)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rcs_basis_is_linear_beyond_the_outer_knots() {
+        let knots = [1.0, 2.0, 4.0, 8.0];
+        let at = |x: f64| {
+            let mut out = Vec::new();
+            rcs_basis(x, &knots, &mut out);
+            out
+        };
+        assert_eq!(at(0.5), vec![0.5, 0.0, 0.0]);
+        // Second differences vanish beyond the last knot.
+        let (a, b, c) = (at(10.0), at(11.0), at(12.0));
+        for j in 0..3 {
+            assert!((a[j] - 2.0 * b[j] + c[j]).abs() < 1e-9, "component {j}");
+        }
+        // The linear form beyond the last knot joins the cubic form continuously.
+        let cubic = |x: f64, knot: f64| {
+            let cube = |v: f64| if v > 0.0 { v * v * v } else { 0.0 };
+            (cube(x - knot) - cube(x - 4.0) * (8.0 - knot) / 4.0
+                + cube(x - 8.0) * (4.0 - knot) / 4.0)
+                / 49.0
+        };
+        for x in [8.0, 9.5, 20.0, 1000.0] {
+            let basis = at(x);
+            assert!((basis[1] - cubic(x, 1.0)).abs() < 1e-9 * basis[1].abs().max(1.0));
+            assert!((basis[2] - cubic(x, 2.0)).abs() < 1e-9 * basis[2].abs().max(1.0));
+        }
+        assert!(at(1e300).iter().all(|v| v.is_finite()));
+    }
+
+    #[test]
+    fn type7_quantiles_match_r() {
+        // R: quantile(c(1, 2, 3, 4, 10), c(0.05, 0.35, 0.9)) = 1.2, 2.4, 7.6
+        let sorted = [1.0, 2.0, 3.0, 4.0, 10.0];
+        let q: Vec<f64> = [0.05, 0.35, 0.9]
+            .iter()
+            .map(|&p| quantile_type7(&sorted, p))
+            .collect();
+        for (got, want) in q.iter().zip([1.2, 2.4, 7.6]) {
+            assert!((got - want).abs() < 1e-12, "{got} vs {want}");
+        }
+    }
+}

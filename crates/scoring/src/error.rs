@@ -1,0 +1,277 @@
+//! Typed errors of the scoring core. Each says where and what, so a person can fix it.
+
+use std::fmt;
+
+use thiserror::Error;
+
+/// A problem with a model specification.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum SpecError {
+    /// The TOML could not be parsed into a spec.
+    #[error("{source_name}: {message}")]
+    Syntax {
+        /// The spec file's name.
+        source_name: String,
+        /// The parser's message, with line and column.
+        message: String,
+    },
+    /// The spec parses but is inconsistent.
+    #[error("invalid model specification: {0}")]
+    Invalid(String),
+}
+
+/// What is wrong with one value or with the header of a data source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DataProblem {
+    /// The source could not be read.
+    Io(String),
+    /// The source has no header line.
+    NoHeader,
+    /// A column the spec needs is absent from the header.
+    MissingColumn,
+    /// A needed column appears more than once in the header.
+    DuplicateColumn {
+        /// 1-based position of its first appearance.
+        first: usize,
+    },
+    /// A row has a different number of fields than the header.
+    FieldCount {
+        /// Fields in the header.
+        expected: usize,
+        /// Fields in the row.
+        found: usize,
+    },
+    /// A field is not valid UTF-8.
+    InvalidUtf8,
+    /// A needed field is empty.
+    Empty,
+    /// Not a finite number.
+    NotANumber,
+    /// Not a whole number.
+    NotAnInteger,
+    /// A number outside the allowed range.
+    OutOfRange,
+    /// Not a boolean.
+    NotABoolean,
+    /// An outcome other than 0/1.
+    NotAnOutcome,
+    /// A negative frequency weight.
+    NegativeWeight,
+    /// A value the transformation cannot take (log1p of a value ≤ -1).
+    OutsideTransform,
+    /// A category level outside the allowed set (the contract's, or those seen when fitting).
+    UnknownLevel,
+}
+
+impl DataProblem {
+    /// A short description, also used to group dropped rows.
+    pub fn describe(&self) -> String {
+        match self {
+            DataProblem::Io(message) => format!("cannot be read: {message}"),
+            DataProblem::NoHeader => "is empty: expected a header line naming the columns".into(),
+            DataProblem::MissingColumn => "required column is missing from the header".into(),
+            DataProblem::DuplicateColumn { first } => {
+                format!("column appears more than once in the header (first at position {first})")
+            }
+            DataProblem::FieldCount { expected, found } => {
+                format!("row has {found} fields but the header has {expected}")
+            }
+            DataProblem::InvalidUtf8 => "value is not valid UTF-8".into(),
+            DataProblem::Empty => "value is empty".into(),
+            DataProblem::NotANumber => "not a finite number".into(),
+            DataProblem::NotAnInteger => "not a whole number".into(),
+            DataProblem::OutOfRange => "out of range".into(),
+            DataProblem::NotABoolean => "not a boolean".into(),
+            DataProblem::NotAnOutcome => "not an outcome".into(),
+            DataProblem::NegativeWeight => "negative weight".into(),
+            DataProblem::OutsideTransform => "outside the transformation's domain".into(),
+            DataProblem::UnknownLevel => "unknown level".into(),
+        }
+    }
+}
+
+/// One problem in a data source, with its exact position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataError {
+    /// The source's name (a path, or `<stdin>`).
+    pub source_name: String,
+    /// The 1-based line on which the row starts.
+    pub line: Option<u64>,
+    /// The 1-based column position.
+    pub column_position: Option<usize>,
+    /// The column's header name.
+    pub column: Option<String>,
+    /// The offending value as read.
+    pub value: Option<String>,
+    /// What the column allows.
+    pub allowed: Option<String>,
+    /// What is wrong.
+    pub problem: DataProblem,
+}
+
+impl DataError {
+    /// A problem in `source_name` with no position yet.
+    pub fn new(source_name: &str, problem: DataProblem) -> Self {
+        DataError {
+            source_name: source_name.to_string(),
+            line: None,
+            column_position: None,
+            column: None,
+            value: None,
+            allowed: None,
+            problem,
+        }
+    }
+
+    /// True when nothing after this error can be read (I/O, header).
+    pub fn is_fatal(&self) -> bool {
+        matches!(
+            self.problem,
+            DataProblem::Io(_)
+                | DataProblem::NoHeader
+                | DataProblem::MissingColumn
+                | DataProblem::DuplicateColumn { .. }
+        )
+    }
+}
+
+impl fmt::Display for DataError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.source_name)?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        f.write_str(": ")?;
+        match (&self.column, self.column_position) {
+            (Some(name), Some(position)) => write!(f, "column {position} ({name}): ")?,
+            (Some(name), None) => write!(f, "column {name}: ")?,
+            (None, Some(position)) => write!(f, "column {position}: ")?,
+            (None, None) => {}
+        }
+        f.write_str(&self.problem.describe())?;
+        if let Some(value) = &self.value {
+            write!(f, " {value:?}")?;
+        }
+        if let Some(allowed) = &self.allowed {
+            write!(f, "; allowed: {allowed}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for DataError {}
+
+/// Why a fit failed.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum FitError {
+    /// Reading the data failed.
+    #[error("{}", join_lines(.0))]
+    Data(Vec<DataError>),
+    /// The spec does not fit the data (a reference level never seen, knots that collapse).
+    #[error("{0}")]
+    Encoding(String),
+    /// No rows to fit.
+    #[error("no rows to fit")]
+    NoRows,
+    /// The outcome has one value only, so there is nothing to discriminate.
+    #[error("every outcome is {0}: a model needs both successes and failures")]
+    ConstantOutcome(u8),
+    /// Columns of the design are exact linear combinations of earlier ones.
+    #[error("exactly collinear terms: {}; drop them or merge categories", describe_aliases(.0))]
+    Collinear(Vec<Alias>),
+    /// The maximum-likelihood estimate does not exist: the data are separated.
+    #[error(
+        "{kind} separation: the outcome is predicted perfectly by {terms}, so some estimates \
+         are infinite; refit with --firth (bias-reduced) or --l2 <penalty>, or merge categories",
+        kind = if *.complete { "complete" } else { "quasi-complete" },
+        terms = .terms.join(", ")
+    )]
+    Separation {
+        /// True when every row is predicted perfectly; false when some lie on the boundary.
+        complete: bool,
+        /// The terms whose estimates run off to infinity.
+        terms: Vec<String>,
+    },
+    /// The iterations did not converge.
+    #[error(
+        "did not converge in {iterations} iterations: last deviance change {relative_change:e}, \
+         gradient norm {gradient_norm:e}; try more iterations, --l2, or --firth"
+    )]
+    NotConverged {
+        /// Iterations made.
+        iterations: usize,
+        /// Relative change of the deviance in the last iteration.
+        relative_change: f64,
+        /// Largest absolute gradient component at the last estimate.
+        gradient_norm: f64,
+    },
+    /// The information matrix cannot be inverted at the estimate.
+    #[error("the information matrix is singular at the estimate: {0}")]
+    Singular(String),
+}
+
+/// A design column that is an exact linear combination of earlier columns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alias {
+    /// The aliased term.
+    pub term: String,
+    /// The earlier terms it is a combination of.
+    pub of: Vec<String>,
+}
+
+fn describe_aliases(aliases: &[Alias]) -> String {
+    aliases
+        .iter()
+        .map(|a| {
+            if a.of.is_empty() {
+                format!("`{}` is constant zero", a.term)
+            } else {
+                format!("`{}` = combination of {}", a.term, a.of.join(", "))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn join_lines(errors: &[DataError]) -> String {
+    errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A model file that cannot be used.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum ModelError {
+    /// Not valid JSON, or not a model.
+    #[error("{source_name}: not a recontact model file: {message}")]
+    Format {
+        /// The file's name.
+        source_name: String,
+        /// What the JSON parser said, with line and column.
+        message: String,
+    },
+    /// Written by a newer version of the tool.
+    #[error(
+        "{source_name}: model schema version {found} is newer than this tool reads ({supported}); \
+         upgrade recontact"
+    )]
+    NewerSchema {
+        /// The file's name.
+        source_name: String,
+        /// The version in the file.
+        found: u32,
+        /// The newest version this build reads.
+        supported: u32,
+    },
+    /// The file parses but contradicts itself.
+    #[error("{source_name}: inconsistent model: {message}")]
+    Inconsistent {
+        /// The file's name.
+        source_name: String,
+        /// What does not add up.
+        message: String,
+    },
+}

@@ -1,0 +1,615 @@
+//! Maximum-likelihood fitting of the logistic model by Newton–Raphson (IRLS), with
+//! optional L2 penalty or Firth's bias reduction, and the inference that follows.
+//!
+//! Numerics: every non-intercept design column is divided by its root mean square
+//! before fitting, so columns on wildly different scales (a count next to a salary)
+//! give a well-conditioned information matrix; estimates and covariance are mapped
+//! back to the original scale at the end. The log-likelihood uses a stable softplus,
+//! so no logit, however large, overflows.
+
+use nalgebra::{DMatrix, DVector};
+use serde::{Deserialize, Serialize};
+
+use crate::data::Dataset;
+use crate::distributions::{
+    chi_square_sf, log1p_exp, logistic, normal_quantile, two_sided_normal_p,
+};
+use crate::encoding::Encoding;
+use crate::error::{Alias, FitError};
+use crate::spec::Spec;
+
+/// Settings of a fit.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FitOptions {
+    /// L2 penalty λ on the coefficients (never the intercept): the fit maximises
+    /// log-likelihood − λ/2 · Σ β². Zero for plain maximum likelihood.
+    pub l2: f64,
+    /// Firth's bias-reduced (Jeffreys-penalised) likelihood.
+    pub firth: bool,
+    /// Newton iterations at most.
+    pub max_iterations: usize,
+    /// Convergence: relative change of the (penalised) deviance between iterations.
+    pub tolerance: f64,
+    /// Confidence level of the Wald intervals.
+    pub level: f64,
+}
+
+impl Default for FitOptions {
+    fn default() -> Self {
+        FitOptions {
+            l2: 0.0,
+            firth: false,
+            max_iterations: 100,
+            tolerance: 1e-10,
+            level: 0.95,
+        }
+    }
+}
+
+/// Convergence also needs the largest gradient component (on the scaled design) below this.
+const GRADIENT_TOLERANCE: f64 = 1e-6;
+
+/// One coefficient with its inference.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Estimate {
+    /// The design column's name.
+    pub term: String,
+    /// The estimate on the logit scale.
+    pub estimate: f64,
+    /// Standard error from the inverse information.
+    pub std_error: f64,
+    /// Wald z = estimate / standard error.
+    pub z: f64,
+    /// Two-sided p-value of z.
+    pub p_value: f64,
+    /// Lower Wald confidence limit.
+    pub ci_low: f64,
+    /// Upper Wald confidence limit.
+    pub ci_high: f64,
+}
+
+/// Everything a researcher reports about a fit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FitStatistics {
+    /// `ml`, `l2` or `firth`.
+    pub method: String,
+    /// Log-likelihood at the estimate (without any penalty).
+    pub log_likelihood: f64,
+    /// Log-likelihood of the intercept-only model (with the same offset and weights).
+    pub null_log_likelihood: f64,
+    /// The penalised log-likelihood maximised (Firth or L2), when a penalty is used.
+    pub penalized_log_likelihood: Option<f64>,
+    /// Likelihood-ratio χ² against the null model (penalised likelihoods for Firth, as logistf).
+    pub lr_chi2: f64,
+    /// Its degrees of freedom: coefficients besides the intercept.
+    pub lr_df: usize,
+    /// Its p-value.
+    pub lr_p_value: f64,
+    /// −2 log-likelihood + 2k.
+    pub aic: f64,
+    /// −2 log-likelihood + k ln(n).
+    pub bic: f64,
+    /// 1 − ℓ / ℓ₀.
+    pub mcfadden_r2: f64,
+    /// Cox–Snell R² rescaled to reach 1.
+    pub nagelkerke_r2: f64,
+    /// Observations: the sum of the frequency weights (the row count without weights).
+    pub n: f64,
+    /// Rows used.
+    pub rows: usize,
+    /// Successes (weighted).
+    pub events: f64,
+    /// Newton iterations.
+    pub iterations: usize,
+    /// Whether both convergence criteria were met.
+    pub converged: bool,
+}
+
+/// A fitted model: the frozen encoding, coefficients, covariance and statistics.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FittedModel {
+    /// How rows become design columns.
+    pub encoding: Encoding,
+    /// Coefficients with inference, in design-column order.
+    pub estimates: Vec<Estimate>,
+    /// Covariance of the coefficients (inverse information), original scale.
+    pub covariance: DMatrix<f64>,
+    /// Fit statistics.
+    pub statistics: FitStatistics,
+    /// The options used.
+    pub options: FitOptions,
+    /// Things worth knowing that did not stop the fit.
+    pub warnings: Vec<String>,
+}
+
+impl FittedModel {
+    /// The coefficients, in design-column order.
+    pub fn coefficients(&self) -> Vec<f64> {
+        self.estimates.iter().map(|e| e.estimate).collect()
+    }
+}
+
+/// The problem Newton's method solves, on the scaled design.
+struct Problem<'a> {
+    x: &'a DMatrix<f64>,
+    y: &'a [f64],
+    w: &'a [f64],
+    offset: &'a [f64],
+    /// Penalty precision per coefficient (λ / scale², zero for the intercept).
+    penalty: Vec<f64>,
+    firth: bool,
+}
+
+/// The quantities at one coefficient vector.
+struct State {
+    beta: DVector<f64>,
+    eta: DVector<f64>,
+    log_likelihood: f64,
+    objective: f64,
+    gradient: DVector<f64>,
+    information: DMatrix<f64>,
+}
+
+fn weighted_cross_product(x: &DMatrix<f64>, weights: &[f64]) -> DMatrix<f64> {
+    let mut scaled = x.clone();
+    for mut column in scaled.column_iter_mut() {
+        for (value, &w) in column.iter_mut().zip(weights) {
+            *value *= w.sqrt();
+        }
+    }
+    scaled.tr_mul(&scaled)
+}
+
+impl Problem<'_> {
+    fn evaluate(&self, beta: DVector<f64>) -> Result<State, FitError> {
+        let n = self.y.len();
+        let mut eta = self.x * &beta;
+        for (e, o) in eta.iter_mut().zip(self.offset) {
+            *e += o;
+        }
+        let mut log_likelihood = 0.0;
+        let mut p = vec![0.0; n];
+        let mut curvature = vec![0.0; n];
+        let mut residual = vec![0.0; n];
+        for i in 0..n {
+            let e = eta[i];
+            log_likelihood += self.w[i] * (self.y[i] * e - log1p_exp(e));
+            p[i] = logistic(e);
+            curvature[i] = self.w[i] * p[i] * (1.0 - p[i]);
+            residual[i] = self.w[i] * (self.y[i] - p[i]);
+        }
+        let fisher = weighted_cross_product(self.x, &curvature);
+        let mut objective = log_likelihood;
+        let mut information = fisher.clone();
+        if self.firth {
+            let cholesky = fisher.clone().cholesky().ok_or_else(|| {
+                FitError::Singular("the Fisher information is not positive definite".into())
+            })?;
+            let l = cholesky.l();
+            objective += l.diagonal().iter().map(|d| d.ln()).sum::<f64>();
+            // Hat diagonal h_i = W_i x_i' (X'WX)^-1 x_i, from L^-1 X'.
+            let solved = l
+                .solve_lower_triangular(&self.x.transpose())
+                .ok_or_else(|| FitError::Singular("triangular solve failed".into()))?;
+            let mut augmented = vec![0.0; n];
+            for i in 0..n {
+                let h = curvature[i] * solved.column(i).norm_squared();
+                residual[i] += h * (0.5 - p[i]);
+                augmented[i] = h * p[i] * (1.0 - p[i]);
+            }
+            information += weighted_cross_product(self.x, &augmented);
+        }
+        let mut gradient = self.x.tr_mul(&DVector::from_vec(residual));
+        for (j, &lambda) in self.penalty.iter().enumerate() {
+            if lambda > 0.0 {
+                objective -= 0.5 * lambda * beta[j] * beta[j];
+                gradient[j] -= lambda * beta[j];
+                information[(j, j)] += lambda;
+            }
+        }
+        Ok(State {
+            beta,
+            eta,
+            log_likelihood,
+            objective,
+            gradient,
+            information,
+        })
+    }
+}
+
+struct Solution {
+    state: State,
+    iterations: usize,
+    converged: bool,
+    last_step: DVector<f64>,
+    relative_change: f64,
+    warnings: Vec<String>,
+}
+
+/// Maximises the problem's objective over the coefficients listed in `free`, the others
+/// held at their values in `start`.
+fn newton(
+    problem: &Problem,
+    start: DVector<f64>,
+    free: &[usize],
+    options: &FitOptions,
+) -> Result<Solution, FitError> {
+    let mut state = problem.evaluate(start)?;
+    let mut warnings = Vec::new();
+    let p = state.beta.len();
+    let mut last_step = DVector::zeros(p);
+    let mut relative_change = f64::INFINITY;
+    let free_gradient =
+        |state: &State| DVector::from_fn(free.len(), |a, _| state.gradient[free[a]]);
+    for iteration in 1..=options.max_iterations {
+        let information = DMatrix::from_fn(free.len(), free.len(), |a, b| {
+            state.information[(free[a], free[b])]
+        });
+        let gradient = free_gradient(&state);
+        let reduced = match information.clone().cholesky() {
+            Some(cholesky) => cholesky.solve(&gradient),
+            None => {
+                warnings.push(format!(
+                    "the information matrix was not positive definite at iteration {iteration}; \
+                     the Newton step was solved by singular value decomposition"
+                ));
+                information
+                    .svd(true, true)
+                    .solve(&gradient, 1e-12)
+                    .map_err(|e| FitError::Singular(e.to_string()))?
+            }
+        };
+        let mut step = DVector::zeros(p);
+        for (a, &j) in free.iter().enumerate() {
+            step[j] = reduced[a];
+        }
+        let mut scale = 1.0;
+        let mut next = problem.evaluate(&state.beta + &step)?;
+        // Step-halving: never accept a step that lowers the objective (or makes it NaN).
+        let slack = 1e-13 * state.objective.abs().max(1.0);
+        let worse =
+            |next: &State| next.objective.is_nan() || next.objective < state.objective - slack;
+        while worse(&next) && scale > 1e-9 {
+            scale *= 0.5;
+            next = problem.evaluate(&state.beta + &step * scale)?;
+        }
+        if worse(&next) {
+            // No step improves the objective: the estimate is as good as floating point
+            // allows, or the problem is degenerate; the gradient tells which.
+            let converged = free_gradient(&state).amax() < GRADIENT_TOLERANCE;
+            return Ok(Solution {
+                state,
+                iterations: iteration,
+                converged,
+                last_step: step,
+                relative_change: 0.0,
+                warnings,
+            });
+        }
+        relative_change = (next.objective - state.objective).abs() / (next.objective.abs() + 0.05);
+        last_step = step;
+        state = next;
+        let gradient_norm = free_gradient(&state).amax();
+        if relative_change < options.tolerance && gradient_norm < GRADIENT_TOLERANCE {
+            return Ok(Solution {
+                state,
+                iterations: iteration,
+                converged: true,
+                last_step,
+                relative_change,
+                warnings,
+            });
+        }
+    }
+    Ok(Solution {
+        state,
+        iterations: options.max_iterations,
+        converged: false,
+        last_step,
+        relative_change,
+        warnings,
+    })
+}
+
+/// Names design columns that are exact linear combinations of earlier ones.
+fn aliases(gram: &DMatrix<f64>, names: &[String]) -> Vec<Alias> {
+    let mut kept: Vec<usize> = Vec::new();
+    let mut found = Vec::new();
+    for j in 0..gram.ncols() {
+        let diagonal = gram[(j, j)];
+        if diagonal <= 0.0 {
+            found.push(Alias {
+                term: names[j].clone(),
+                of: Vec::new(),
+            });
+            continue;
+        }
+        if kept.is_empty() {
+            kept.push(j);
+            continue;
+        }
+        let sub = DMatrix::from_fn(kept.len(), kept.len(), |a, b| gram[(kept[a], kept[b])]);
+        let cross = DVector::from_fn(kept.len(), |a, _| gram[(kept[a], j)]);
+        let Some(cholesky) = sub.cholesky() else {
+            kept.push(j);
+            continue;
+        };
+        let coefficients = cholesky.solve(&cross);
+        let residual = diagonal - cross.dot(&coefficients);
+        if residual <= 1e-10 * diagonal {
+            let of = kept
+                .iter()
+                .zip(coefficients.iter())
+                .filter(|(&k, c)| c.abs() * gram[(k, k)].sqrt() > 1e-6 * diagonal.sqrt())
+                .map(|(&k, _)| names[k].clone())
+                .collect();
+            found.push(Alias {
+                term: names[j].clone(),
+                of,
+            });
+        } else {
+            kept.push(j);
+        }
+    }
+    found
+}
+
+/// Looks for a direction along which the likelihood grows without bound.
+fn separation(
+    x: &DMatrix<f64>,
+    y: &[f64],
+    w: &[f64],
+    candidates: &[&DVector<f64>],
+    names: &[String],
+    intercept: bool,
+) -> Option<FitError> {
+    for direction in candidates {
+        let margins = x * *direction;
+        let largest = margins.amax();
+        if largest.is_nan() || largest <= 0.0 {
+            continue;
+        }
+        let mut strict = 0usize;
+        let mut used = 0usize;
+        let mut separated = true;
+        for i in 0..y.len() {
+            if w[i] <= 0.0 {
+                continue;
+            }
+            used += 1;
+            let signed = (2.0 * y[i] - 1.0) * margins[i] / largest;
+            if signed < -1e-7 {
+                separated = false;
+                break;
+            }
+            if signed > 1e-7 {
+                strict += 1;
+            }
+        }
+        if separated && strict > 0 {
+            let start = usize::from(intercept);
+            let biggest = direction.rows(start, direction.len() - start).amax();
+            let terms = (start..direction.len())
+                .filter(|&j| direction[j].abs() >= 0.05 * biggest)
+                .map(|j| names[j].clone())
+                .collect::<Vec<_>>();
+            let terms = if terms.is_empty() {
+                vec!["intercept".to_string()]
+            } else {
+                terms
+            };
+            return Some(FitError::Separation {
+                complete: strict == used,
+                terms,
+            });
+        }
+    }
+    None
+}
+
+/// Fits the model a spec describes to a data set.
+pub fn fit(spec: &Spec, data: &Dataset, options: FitOptions) -> Result<FittedModel, FitError> {
+    if data.is_empty() {
+        return Err(FitError::NoRows);
+    }
+    if !(options.l2 >= 0.0 && options.l2.is_finite()) {
+        return Err(FitError::Encoding(format!(
+            "the L2 penalty must be 0 or more, got {}",
+            options.l2
+        )));
+    }
+    if !(options.level > 0.0 && options.level < 1.0) {
+        return Err(FitError::Encoding(format!(
+            "the confidence level must lie in (0, 1), got {}",
+            options.level
+        )));
+    }
+    let encoding = Encoding::learn(spec, data)?;
+    let names = encoding.names();
+    let raw = encoding.design(data)?;
+    let n = data.len();
+    let y = &data.outcome;
+    let ones = vec![1.0; n];
+    let zeros = vec![0.0; n];
+    let w = data.weights.as_deref().unwrap_or(&ones);
+    let offset = data.offset.as_deref().unwrap_or(&zeros);
+    let total: f64 = w.iter().sum();
+    let events: f64 = y.iter().zip(w).map(|(y, w)| y * w).sum();
+    if total <= 0.0 {
+        return Err(FitError::NoRows);
+    }
+    if events == 0.0 || events == total {
+        return Err(FitError::ConstantOutcome(u8::from(events > 0.0)));
+    }
+
+    // Scale each non-intercept column by its root mean square.
+    let p = raw.ncols();
+    let mut scales = vec![1.0; p];
+    let mut x = raw;
+    let first = usize::from(encoding.intercept);
+    for (j, scale) in scales.iter_mut().enumerate().skip(first) {
+        let rms = (x.column(j).norm_squared() / n as f64).sqrt();
+        if rms > 0.0 && rms.is_finite() {
+            *scale = rms;
+            x.column_mut(j).scale_mut(1.0 / rms);
+        }
+    }
+
+    let aliased = aliases(&weighted_cross_product(&x, w), &names);
+    if !aliased.is_empty() {
+        return Err(FitError::Collinear(aliased));
+    }
+
+    let penalty: Vec<f64> = (0..p)
+        .map(|j| {
+            if encoding.intercept && j == 0 {
+                0.0
+            } else {
+                options.l2 / (scales[j] * scales[j])
+            }
+        })
+        .collect();
+    let problem = Problem {
+        x: &x,
+        y,
+        w,
+        offset,
+        penalty,
+        firth: options.firth,
+    };
+    let mut start = DVector::zeros(p);
+    if encoding.intercept {
+        start[0] = (events / (total - events)).ln();
+    }
+    let all: Vec<usize> = (0..p).collect();
+    let solution = newton(&problem, start.clone(), &all, &options)?;
+
+    let penalised = options.firth || options.l2 > 0.0;
+    if !penalised {
+        let suspicious = !solution.converged
+            || solution
+                .state
+                .eta
+                .iter()
+                .zip(w)
+                .any(|(e, &w)| w > 0.0 && e.abs() > 15.0);
+        if suspicious {
+            let candidates = [&solution.last_step, &solution.state.beta];
+            if let Some(error) = separation(&x, y, w, &candidates, &names, encoding.intercept) {
+                return Err(error);
+            }
+        }
+    }
+    if !solution.converged {
+        return Err(FitError::NotConverged {
+            iterations: solution.iterations,
+            relative_change: solution.relative_change,
+            gradient_norm: solution.state.gradient.amax(),
+        });
+    }
+
+    let inverse = solution
+        .state
+        .information
+        .clone()
+        .cholesky()
+        .map(|c| c.inverse())
+        .ok_or_else(|| {
+            FitError::Singular("the information matrix is not positive definite".into())
+        })?;
+    // The Firth penalty was computed on the scaled design; on the original scale
+    // ½ log|X'WX| is larger by Σ ln(scale).
+    let log_scale: f64 = if options.firth {
+        scales.iter().map(|s| s.ln()).sum()
+    } else {
+        0.0
+    };
+    let covariance = DMatrix::from_fn(p, p, |a, b| inverse[(a, b)] / (scales[a] * scales[b]));
+    let beta: Vec<f64> = (0..p).map(|j| solution.state.beta[j] / scales[j]).collect();
+
+    // The null model: the same design with every coefficient but the intercept held at
+    // zero. For plain and L2 fits this is the intercept-only model; for Firth fits the
+    // penalty keeps the full design's information, as logistf's likelihood-ratio test does.
+    let free: Vec<usize> = if encoding.intercept {
+        vec![0]
+    } else {
+        Vec::new()
+    };
+    let null = if free.is_empty() {
+        problem.evaluate(DVector::zeros(p))?
+    } else {
+        newton(&problem, start, &free, &options)?.state
+    };
+    let null_objective = null.objective + log_scale;
+
+    let quantile = normal_quantile(1.0 - (1.0 - options.level) / 2.0);
+    let estimates = names
+        .iter()
+        .enumerate()
+        .map(|(j, name)| {
+            let std_error = covariance[(j, j)].sqrt();
+            let z = beta[j] / std_error;
+            Estimate {
+                term: name.clone(),
+                estimate: beta[j],
+                std_error,
+                z,
+                p_value: two_sided_normal_p(z),
+                ci_low: beta[j] - quantile * std_error,
+                ci_high: beta[j] + quantile * std_error,
+            }
+        })
+        .collect();
+
+    let penalised_objective = solution.state.objective + log_scale;
+    let l = solution.state.log_likelihood;
+    let l0 = null.log_likelihood;
+    let k = p as f64;
+    let lr_df = p - usize::from(encoding.intercept);
+    let lr_chi2 = if options.firth {
+        2.0 * (penalised_objective - null_objective)
+    } else {
+        2.0 * (l - l0)
+    };
+    let statistics = FitStatistics {
+        method: if options.firth {
+            "firth"
+        } else if options.l2 > 0.0 {
+            "l2"
+        } else {
+            "ml"
+        }
+        .to_string(),
+        log_likelihood: l,
+        null_log_likelihood: l0,
+        penalized_log_likelihood: penalised.then_some(penalised_objective),
+        lr_chi2,
+        lr_df,
+        lr_p_value: if lr_df > 0 {
+            chi_square_sf(lr_chi2.max(0.0), lr_df as f64)
+        } else {
+            1.0
+        },
+        aic: -2.0 * l + 2.0 * k,
+        bic: -2.0 * l + k * total.ln(),
+        mcfadden_r2: 1.0 - l / l0,
+        nagelkerke_r2: (1.0 - (2.0 * (l0 - l) / total).exp()) / (1.0 - (2.0 * l0 / total).exp()),
+        n: total,
+        rows: n,
+        events,
+        iterations: solution.iterations,
+        converged: solution.converged,
+    };
+    Ok(FittedModel {
+        encoding,
+        estimates,
+        covariance,
+        statistics,
+        options,
+        warnings: solution.warnings,
+    })
+}

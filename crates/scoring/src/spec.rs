@@ -1,0 +1,355 @@
+//! The model specification: which column is the outcome and how each factor enters.
+//!
+//! Two stages, as in linfa: [`SpecConfig`] is what a person writes (TOML or CLI flags),
+//! unchecked; [`Spec`] is a config that passed [`SpecConfig::check`]. Encoding details
+//! learned from data (levels, quantile knots) live in [`crate::encoding::Encoding`].
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::SpecError;
+
+/// How a numeric column is transformed before it enters the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Transform {
+    /// The value itself.
+    #[default]
+    None,
+    /// `ln(1 + x)`, for counts and durations that matter most when small (needs x > -1).
+    Log1p,
+}
+
+/// One term as written in a spec file (`[[term]]` tables) or built from CLI flags.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum TermConfig {
+    /// A number, optionally transformed. Term name: the column (`column:log1p` when transformed).
+    Numeric {
+        /// The CSV column.
+        column: String,
+        /// The transformation.
+        #[serde(default)]
+        transform: Transform,
+    },
+    /// A linear spline with hinges at `knots`: `x` and `(x - knot)+` for each knot.
+    /// Term names `column:spline1` (x), `column:spline2`, ...
+    Spline {
+        /// The CSV column.
+        column: String,
+        /// Strictly increasing hinge points.
+        knots: Vec<f64>,
+    },
+    /// A restricted cubic spline (Harrell's parameterisation, `rms::rcs` with `norm = 2`):
+    /// linear beyond the outer knots. Give `knots`, or `k` (3 to 7) knots at Harrell's
+    /// default quantiles. Term names `column:rcs1` (x), `column:rcs2`, ..., `column:rcs{k-1}`.
+    Rcs {
+        /// The CSV column.
+        column: String,
+        /// Explicit, strictly increasing knots (at least 3).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        knots: Option<Vec<f64>>,
+        /// Number of knots at default quantiles, when `knots` is not given (default 4).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        k: Option<usize>,
+    },
+    /// `true`/`false`, `1`/`0` or `yes`/`no`, entering as 1/0. Term name: the column.
+    Boolean {
+        /// The CSV column.
+        column: String,
+    },
+    /// A category: one indicator `column=level` per level other than the reference.
+    Categorical {
+        /// The CSV column.
+        column: String,
+        /// The reference level; by default the first level in sorted order (numeric order
+        /// when every level is a number).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reference: Option<String>,
+    },
+    /// The product of two other terms of the spec, named by their columns: every
+    /// component of the first times every component of the second, named `a:b`.
+    Interaction {
+        /// The two columns whose terms interact.
+        between: [String; 2],
+    },
+}
+
+impl TermConfig {
+    /// The column a main-effect term reads; `None` for an interaction.
+    pub fn column(&self) -> Option<&str> {
+        match self {
+            TermConfig::Numeric { column, .. }
+            | TermConfig::Spline { column, .. }
+            | TermConfig::Rcs { column, .. }
+            | TermConfig::Boolean { column }
+            | TermConfig::Categorical { column, .. } => Some(column),
+            TermConfig::Interaction { .. } => None,
+        }
+    }
+}
+
+/// A model specification as written: unchecked.
+///
+/// ```toml
+/// outcome = "success"
+/// [[term]]
+/// kind = "categorical"
+/// column = "contact_type"
+/// reference = "agency_recruiter"
+/// [[term]]
+/// kind = "rcs"
+/// column = "days_since_decline"
+/// k = 4
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpecConfig {
+    /// The 0/1 outcome column (`true`/`false` and `yes`/`no` are read too).
+    pub outcome: String,
+    /// Whether the model has an intercept (default true).
+    #[serde(default = "default_true")]
+    pub intercept: bool,
+    /// A column of non-negative frequency weights.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weights: Option<String>,
+    /// A column added to the linear predictor with a fixed coefficient of 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<String>,
+    /// The terms, in order.
+    #[serde(default, rename = "term")]
+    pub terms: Vec<TermConfig>,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// Harrell's default knot quantiles for `k` knots (`rms::rcspline.eval`).
+pub fn default_rcs_quantiles(k: usize) -> Option<&'static [f64]> {
+    Some(match k {
+        3 => &[0.10, 0.5, 0.90],
+        4 => &[0.05, 0.35, 0.65, 0.95],
+        5 => &[0.05, 0.275, 0.5, 0.725, 0.95],
+        6 => &[0.05, 0.23, 0.41, 0.59, 0.77, 0.95],
+        7 => &[0.025, 0.1833, 0.3417, 0.5, 0.6583, 0.8167, 0.975],
+        _ => return None,
+    })
+}
+
+impl SpecConfig {
+    /// Parses a TOML spec; `source_name` names the file in errors.
+    pub fn from_toml(source_name: &str, text: &str) -> Result<SpecConfig, SpecError> {
+        toml::from_str(text).map_err(|e| SpecError::Syntax {
+            source_name: source_name.to_string(),
+            message: e.to_string(),
+        })
+    }
+
+    /// The spec as TOML, in the form `from_toml` reads.
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).unwrap_or_default()
+    }
+
+    /// Checks the spec on its own (before any data): names, knots, interactions.
+    pub fn check(self) -> Result<Spec, SpecError> {
+        if self.outcome.is_empty() {
+            return Err(SpecError::Invalid(
+                "the outcome column name is empty".into(),
+            ));
+        }
+        let mut columns: Vec<&str> = Vec::new();
+        for term in &self.terms {
+            let Some(column) = term.column() else {
+                continue;
+            };
+            if column.is_empty() {
+                return Err(SpecError::Invalid("a term has an empty column name".into()));
+            }
+            if columns.contains(&column) {
+                return Err(SpecError::Invalid(format!(
+                    "column `{column}` is named by more than one term; give each column one term \
+                     (use an interaction to combine terms)"
+                )));
+            }
+            columns.push(column);
+            if column == self.outcome {
+                return Err(SpecError::Invalid(format!(
+                    "column `{column}` is the outcome and cannot also be a term"
+                )));
+            }
+            match term {
+                TermConfig::Spline { knots, .. } => check_knots(column, knots, 1)?,
+                TermConfig::Rcs {
+                    knots: Some(knots),
+                    k,
+                    ..
+                } => {
+                    check_knots(column, knots, 3)?;
+                    if k.is_some_and(|k| k != knots.len()) {
+                        return Err(SpecError::Invalid(format!(
+                            "rcs term `{column}` gives both k = {} and {} knots",
+                            k.unwrap_or(0),
+                            knots.len()
+                        )));
+                    }
+                }
+                TermConfig::Rcs { knots: None, k, .. } => {
+                    let k = k.unwrap_or(4);
+                    if default_rcs_quantiles(k).is_none() {
+                        return Err(SpecError::Invalid(format!(
+                            "rcs term `{column}`: k = {k} knots has no default quantiles; \
+                             use k from 3 to 7, or give the knots"
+                        )));
+                    }
+                }
+                _ => {}
+            }
+        }
+        for (role, name) in [("weights", &self.weights), ("offset", &self.offset)] {
+            if let Some(name) = name {
+                if name == &self.outcome || columns.contains(&name.as_str()) {
+                    return Err(SpecError::Invalid(format!(
+                        "the {role} column `{name}` is also the outcome or a term"
+                    )));
+                }
+            }
+        }
+        let mut pairs = BTreeSet::new();
+        for term in &self.terms {
+            let TermConfig::Interaction { between: [a, b] } = term else {
+                continue;
+            };
+            for side in [a, b] {
+                if !columns.contains(&side.as_str()) {
+                    return Err(SpecError::Invalid(format!(
+                        "interaction {a}:{b} refers to `{side}`, which has no term of its own; \
+                         add a term for it first"
+                    )));
+                }
+            }
+            if a == b {
+                return Err(SpecError::Invalid(format!(
+                    "interaction {a}:{b} multiplies a term by itself"
+                )));
+            }
+            let key = if a < b { (a, b) } else { (b, a) };
+            if !pairs.insert(key) {
+                return Err(SpecError::Invalid(format!(
+                    "interaction {a}:{b} appears more than once"
+                )));
+            }
+        }
+        if !self.intercept && self.terms.is_empty() {
+            return Err(SpecError::Invalid(
+                "the model has neither an intercept nor any term".into(),
+            ));
+        }
+        Ok(Spec { config: self })
+    }
+}
+
+fn check_knots(column: &str, knots: &[f64], at_least: usize) -> Result<(), SpecError> {
+    if knots.len() < at_least {
+        return Err(SpecError::Invalid(format!(
+            "term `{column}` needs at least {at_least} knot(s), got {}",
+            knots.len()
+        )));
+    }
+    if knots.iter().any(|k| !k.is_finite()) || knots.windows(2).any(|w| w[0] >= w[1]) {
+        return Err(SpecError::Invalid(format!(
+            "term `{column}`: knots must be finite and strictly increasing, got {knots:?}"
+        )));
+    }
+    Ok(())
+}
+
+/// A checked model specification.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Spec {
+    config: SpecConfig,
+}
+
+impl Spec {
+    /// The checked configuration.
+    pub fn config(&self) -> &SpecConfig {
+        &self.config
+    }
+
+    /// Every CSV column the model reads (outcome first, then terms, weights, offset).
+    pub fn columns(&self) -> Vec<&str> {
+        let mut columns = vec![self.config.outcome.as_str()];
+        columns.extend(self.config.terms.iter().filter_map(TermConfig::column));
+        columns.extend(self.config.weights.as_deref());
+        columns.extend(self.config.offset.as_deref());
+        columns
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Spec, SpecError> {
+        SpecConfig::from_toml("t.toml", text)?.check()
+    }
+
+    #[test]
+    fn a_full_spec_parses_and_round_trips() {
+        let text = r#"
+outcome = "y"
+weights = "w"
+[[term]]
+kind = "numeric"
+column = "a"
+transform = "log1p"
+[[term]]
+kind = "rcs"
+column = "b"
+k = 5
+[[term]]
+kind = "spline"
+column = "c"
+knots = [1.0, 2.0]
+[[term]]
+kind = "boolean"
+column = "d"
+[[term]]
+kind = "categorical"
+column = "e"
+reference = "x"
+[[term]]
+kind = "interaction"
+between = ["d", "e"]
+"#;
+        let spec = parse(text).unwrap();
+        assert_eq!(spec.columns(), vec!["y", "a", "b", "c", "d", "e", "w"]);
+        assert!(spec.config().intercept);
+        let again = SpecConfig::from_toml("again", &spec.config().to_toml()).unwrap();
+        assert_eq!(&again, spec.config());
+    }
+
+    #[test]
+    fn mistakes_are_named() {
+        let cases = [
+            ("outcome = \"y\"\n[[term]]\nkind = \"numeric\"\ncolumn = \"a\"\n[[term]]\nkind = \"boolean\"\ncolumn = \"a\"\n", "more than one term"),
+            ("outcome = \"y\"\n[[term]]\nkind = \"interaction\"\nbetween = [\"a\", \"b\"]\n", "no term of its own"),
+            ("outcome = \"y\"\n[[term]]\nkind = \"rcs\"\ncolumn = \"a\"\nk = 9\n", "k from 3 to 7"),
+            ("outcome = \"y\"\n[[term]]\nkind = \"spline\"\ncolumn = \"a\"\nknots = [2.0, 1.0]\n", "strictly increasing"),
+            ("outcome = \"y\"\n[[term]]\nkind = \"numeric\"\ncolumn = \"y\"\n", "is the outcome"),
+            ("outcome = \"y\"\nintercept = false\n", "neither an intercept"),
+        ];
+        for (text, expected) in cases {
+            let message = parse(text).unwrap_err().to_string();
+            assert!(message.contains(expected), "{message}");
+        }
+        let message = parse("outcome = \"y\"\n[[term]]\nkind = \"numerc\"\ncolumn = \"a\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.contains("t.toml") && message.contains("numerc"),
+            "{message}"
+        );
+    }
+}
