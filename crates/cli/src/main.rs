@@ -53,26 +53,30 @@ impl Failure {
 interview is to succeed, with a logistic scoring model calibrated on CSV outcome data.\n\n\
 Exit codes: 0 success, 1 invalid data, 2 usage error, 3 file cannot be read or written."
 )]
-struct Cli {
+pub struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    Score(commands::score::Args),
     Check(commands::check::Args),
     Simulate(commands::simulate::Args),
     Fit(Box<commands::fit::Args>),
     Summary(commands::summary::Args),
+    Completions(commands::completions::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Score(args) => commands::score::run(args),
         Command::Check(args) => commands::check::run(args),
         Command::Simulate(args) => commands::simulate::run(args),
         Command::Fit(args) => commands::fit::run(*args),
         Command::Summary(args) => commands::summary::run(args),
+        Command::Completions(args) => commands::completions::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -40,10 +40,19 @@ impl Output {
                     Some(parent) if !parent.as_os_str().is_empty() => parent,
                     _ => Path::new("."),
                 };
-                let temp = tempfile::Builder::new()
-                    .prefix(".recontact-")
-                    .suffix(".tmp")
-                    .tempfile_in(folder)?;
+                let mut builder = tempfile::Builder::new();
+                builder.prefix(".recontact-").suffix(".tmp");
+                // A temporary file is private (0600); the result should look like any other
+                // file the user writes: the replaced file's permissions, or rw-r--r--.
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::PermissionsExt;
+                    let permissions = std::fs::metadata(p)
+                        .map(|m| m.permissions())
+                        .unwrap_or_else(|_| std::fs::Permissions::from_mode(0o644));
+                    builder.permissions(permissions);
+                }
+                let temp = builder.tempfile_in(folder)?;
                 Ok(Output::File {
                     temp: BufWriter::with_capacity(1 << 16, temp),
                     path: p.to_path_buf(),

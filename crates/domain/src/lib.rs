@@ -36,3 +36,13 @@ pub const DEFAULT_SPEC_TOML: &str = include_str!("../../../data/default_spec.tom
 pub fn default_spec() -> Result<recontact_scoring::SpecConfig, recontact_scoring::SpecError> {
     recontact_scoring::SpecConfig::from_toml("data/default_spec.toml", DEFAULT_SPEC_TOML)
 }
+
+/// The default model, `data/default_model.json`: the default spec fitted on the synthetic
+/// `data/recontact_outcomes.csv`. Its weights are demonstration weights, not estimates
+/// from real outcomes.
+pub const DEFAULT_MODEL_JSON: &str = include_str!("../../../data/default_model.json");
+
+/// The default model, parsed.
+pub fn default_model() -> Result<recontact_scoring::Model, recontact_scoring::ModelError> {
+    recontact_scoring::Model::from_json("data/default_model.json", DEFAULT_MODEL_JSON)
+}

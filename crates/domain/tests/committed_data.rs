@@ -53,3 +53,30 @@ fn the_default_spec_is_valid_and_names_only_contract_columns() {
         );
     }
 }
+
+/// `data/README.md` documents the command that regenerates the default model.
+#[test]
+fn the_committed_default_model_is_a_fresh_fit_of_the_committed_data() {
+    use recontact_scoring::{fit, read_dataset, FitOptions, InvalidRows, Model};
+    let config = recontact_domain::default_spec().unwrap();
+    let spec = config.clone().check().unwrap();
+    let bytes = committed();
+    // The name the documented command gives the data, from the workspace root.
+    let data = read_dataset(
+        "data/recontact_outcomes.csv",
+        bytes.as_slice(),
+        &spec,
+        InvalidRows::Fail,
+    )
+    .unwrap();
+    let fresh = Model::new(
+        fit(&spec, &data, FitOptions::default()).unwrap(),
+        config,
+        &data,
+    );
+    assert!(
+        fresh.to_json() == recontact_domain::DEFAULT_MODEL_JSON,
+        "data/default_model.json is stale: regenerate it with the command in data/README.md"
+    );
+    assert_eq!(recontact_domain::default_model().unwrap(), fresh);
+}

@@ -232,26 +232,19 @@ pub fn read_dataset<R: io::Read>(
         let line = csv.get_mut().record_line(byte);
         let mut problems = Vec::new();
         if record.len() != header.len() {
-            let mut error = DataError::new(
+            problems.push(DataError::field_count(
                 source_name,
-                DataProblem::FieldCount {
-                    expected: header.len(),
-                    found: record.len(),
-                },
-            );
-            error.line = Some(line);
-            problems.push(error);
+                line,
+                header.len(),
+                record.len(),
+            ));
         } else {
             for (k, column) in needed.iter().enumerate() {
                 let bytes = &record[column.position];
                 let located = |problem: DataProblem, value: String| {
-                    let mut error = DataError::new(source_name, problem);
-                    error.line = Some(line);
-                    error.column_position = Some(column.position + 1);
-                    error.column = Some(column.name.clone());
-                    error.value = Some(value);
-                    error.allowed = Some(column.reading.allowed().to_string());
-                    error
+                    let place = (column.position, column.name.as_str());
+                    let allowed = column.reading.allowed().to_string();
+                    DataError::in_field(source_name, problem, line, place, value, allowed)
                 };
                 let Ok(text) = std::str::from_utf8(bytes) else {
                     problems.push(located(

@@ -248,6 +248,35 @@ impl Encoding {
         names
     }
 
+    /// The design columns of each term, labelled: `intercept`, a main term's column, or
+    /// `a:b` for an interaction. The ranges are contiguous and cover every design column.
+    pub fn term_groups(&self) -> Vec<(String, std::ops::Range<usize>)> {
+        let mut groups = Vec::new();
+        let mut next = 0;
+        if self.intercept {
+            groups.push(("intercept".to_string(), 0..1));
+            next = 1;
+        }
+        for term in &self.terms {
+            let (label, width) = match term {
+                EncodedTerm::Interaction { between: [a, b] } => {
+                    let width = |c: &str| {
+                        self.main_term(c)
+                            .map_or(0, |(_, t)| t.component_names().len())
+                    };
+                    (format!("{a}:{b}"), width(a) * width(b))
+                }
+                other => (
+                    other.column().unwrap_or_default().to_string(),
+                    other.component_names().len(),
+                ),
+            };
+            groups.push((label, next..next + width));
+            next += width;
+        }
+        groups
+    }
+
     /// The main terms' columns, in order: what a row must provide.
     pub fn input_columns(&self) -> Vec<&str> {
         self.terms.iter().filter_map(EncodedTerm::column).collect()

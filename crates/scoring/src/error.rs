@@ -124,6 +124,33 @@ impl DataError {
         }
     }
 
+    /// A row whose number of fields differs from the header's.
+    pub fn field_count(source_name: &str, line: u64, expected: usize, found: usize) -> Self {
+        let mut error = DataError::new(source_name, DataProblem::FieldCount { expected, found });
+        error.line = Some(line);
+        error
+    }
+
+    /// A value that breaks a column's rule; `position` is 0-based.
+    pub fn in_field(
+        source_name: &str,
+        problem: DataProblem,
+        line: u64,
+        (position, column): (usize, &str),
+        value: String,
+        allowed: String,
+    ) -> Self {
+        DataError {
+            source_name: source_name.to_string(),
+            line: Some(line),
+            column_position: Some(position + 1),
+            column: Some(column.to_string()),
+            value: Some(value),
+            allowed: Some(allowed),
+            problem,
+        }
+    }
+
     /// True when nothing after this error can be read (I/O, header).
     pub fn is_fatal(&self) -> bool {
         matches!(
@@ -150,7 +177,7 @@ impl fmt::Display for DataError {
             (None, None) => {}
         }
         f.write_str(&self.problem.describe())?;
-        if let Some(value) = &self.value {
+        if let Some(value) = self.value.as_ref().filter(|v| !v.is_empty()) {
             write!(f, " {value:?}")?;
         }
         if let Some(allowed) = &self.allowed {

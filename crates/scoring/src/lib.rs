@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod batch;
 pub mod data;
 pub mod distributions;
 pub mod encoding;
@@ -19,6 +20,7 @@ pub mod model;
 pub mod spec;
 pub mod values;
 
+pub use batch::{score_csv, BatchError, BatchOptions, BatchReport, OnInvalid};
 pub use data::{read_dataset, Dataset, InvalidRows};
 pub use encoding::{EncodedTerm, Encoding, TermInput};
 pub use error::{DataError, DataProblem, FitError, ModelError, SpecError};

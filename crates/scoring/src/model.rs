@@ -235,6 +235,13 @@ impl<'a> Scorer<'a> {
         }
     }
 
+    /// Each design column's contribution (coefficient × value) to the logit of the row
+    /// last passed to [`Scorer::logit`] or [`Scorer::probability`].
+    pub fn contributions(&self, out: &mut Vec<f64>) {
+        out.clear();
+        out.extend(self.row.iter().zip(&self.coefficients).map(|(x, b)| x * b));
+    }
+
     /// The probability of the outcome for one row, in [0, 1] for any finite inputs.
     pub fn probability(&mut self, inputs: &[TermInput]) -> f64 {
         crate::distributions::logistic(self.logit(inputs))

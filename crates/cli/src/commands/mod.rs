@@ -1,7 +1,9 @@
 //! One module per subcommand: its arguments and how its results are printed.
 
 pub mod check;
+pub mod completions;
 pub mod fit;
+pub mod score;
 pub mod simulate;
 pub mod summary;
 

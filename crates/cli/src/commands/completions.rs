@@ -1,0 +1,31 @@
+//! `recontact completions`: shell completion scripts.
+
+use clap::CommandFactory;
+use clap_complete::Shell;
+
+use crate::Failure;
+
+/// Print a completion script for a shell.
+#[derive(clap::Args)]
+#[command(
+    after_help = "Examples:\n  recontact completions bash > ~/.local/share/bash-completion/completions/recontact\n  \
+recontact completions zsh > ~/.zfunc/_recontact"
+)]
+pub struct Args {
+    /// The shell.
+    #[arg(value_enum)]
+    shell: Shell,
+}
+
+/// Runs the command.
+pub fn run(args: Args) -> Result<(), Failure> {
+    let mut command = crate::Cli::command();
+    let mut out = Vec::new();
+    clap_complete::generate(args.shell, &mut command, "recontact", &mut out);
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(&out).and_then(|()| stdout.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) => Failure::from_write(e, "standard output").map_or(Ok(()), Err),
+    }
+}

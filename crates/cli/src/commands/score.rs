@@ -1,0 +1,161 @@
+//! `recontact score`: a probability for every row of a CSV, streaming.
+
+use std::io::{BufReader, IsTerminal};
+use std::path::PathBuf;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use recontact_scoring::{score_csv, BatchError, BatchOptions, Model, OnInvalid};
+
+use crate::output::Output;
+use crate::{input, Failure};
+
+/// Score a CSV of cases: every input column passes through unchanged, the probability
+/// and the logit are appended.
+///
+/// Without --model the embedded default model is used (fitted on the synthetic data in
+/// data/; its weights are for demonstration, not estimates from real outcomes).
+#[derive(clap::Args)]
+#[command(after_help = "Examples:\n  \
+recontact score data/recontact_outcomes.csv > scored.csv\n  \
+recontact score cases.csv --model my_model.json -o scored.csv\n  \
+cat cases.csv | recontact score - --explain\n  \
+recontact score cases.csv -o scored.csv --on-invalid skip --rejects rejects.csv")]
+pub struct Args {
+    /// The CSV to score, or `-` for standard input.
+    #[arg(value_name = "CSV|-", default_value = "-")]
+    csv: PathBuf,
+    /// A model file from `recontact fit` (default: the embedded default model).
+    #[arg(long, value_name = "MODEL.json")]
+    model: Option<PathBuf>,
+    /// Where to write the scored CSV (atomically), or `-` for standard output.
+    #[arg(long, short = 'o', value_name = "OUT|-")]
+    out: Option<PathBuf>,
+    /// Name of the appended probability column.
+    #[arg(long, value_name = "NAME", default_value = "p_success")]
+    column: String,
+    /// What to do with an invalid row: stop (fail) or set it aside (skip).
+    #[arg(long, value_enum, default_value_t = Invalid::Fail)]
+    on_invalid: Invalid,
+    /// Where skipped rows go, with their line and reasons (needed with --on-invalid skip).
+    #[arg(long, value_name = "FILE", required_if_eq("on_invalid", "skip"))]
+    rejects: Option<PathBuf>,
+    /// Append each term's contribution to the logit.
+    #[arg(long)]
+    explain: bool,
+    /// Print nothing on standard error but errors.
+    #[arg(long, short = 'q')]
+    quiet: bool,
+}
+
+/// What to do with invalid rows.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Invalid {
+    /// Stop at the first invalid row.
+    Fail,
+    /// Write invalid rows to --rejects and go on.
+    Skip,
+}
+
+fn progress_bar(total: Option<u64>) -> ProgressBar {
+    let bar = match total {
+        Some(bytes) => ProgressBar::new(bytes).with_style(
+            ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {msg} ({eta})")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ),
+        None => ProgressBar::new_spinner(),
+    };
+    bar.set_draw_target(indicatif::ProgressDrawTarget::stderr_with_hz(4));
+    bar
+}
+
+/// Runs the command.
+pub fn run(args: Args) -> Result<(), Failure> {
+    let model = match &args.model {
+        Some(path) => super::summary::load(path)?,
+        None => recontact_domain::default_model().map_err(|e| Failure::Data(e.to_string()))?,
+    };
+    score(args, &model)
+}
+
+fn score(args: Args, model: &Model) -> Result<(), Failure> {
+    let input = input::open(&args.csv).map_err(Failure::Io)?;
+    let size = std::fs::metadata(&args.csv)
+        .ok()
+        .filter(|m| m.is_file())
+        .map(|m| m.len());
+    let reader = BufReader::with_capacity(1 << 18, input.reader);
+    let out_name = match &args.out {
+        Some(p) if p.as_os_str() != "-" => p.display().to_string(),
+        _ => "standard output".to_string(),
+    };
+    let mut output = Output::open(args.out.as_deref())
+        .map_err(|e| Failure::Io(format!("{out_name}: cannot create: {e}")))?;
+    let mut rejects = match &args.rejects {
+        Some(path) => Some(
+            Output::open(Some(path))
+                .map_err(|e| Failure::Io(format!("{}: cannot create: {e}", path.display())))?,
+        ),
+        None => None,
+    };
+    let options = BatchOptions {
+        column: args.column.clone(),
+        explain: args.explain,
+        on_invalid: match args.on_invalid {
+            Invalid::Fail => OnInvalid::Fail,
+            Invalid::Skip => OnInvalid::Skip,
+        },
+    };
+    let bar = (!args.quiet && std::io::stderr().is_terminal()).then(|| progress_bar(size));
+    let mut progress = |rows: u64, bytes: u64| {
+        if let Some(bar) = &bar {
+            bar.set_message(format!("{rows} rows"));
+            if size.is_some() {
+                bar.set_position(bytes);
+            } else {
+                bar.tick();
+            }
+        }
+    };
+    let result = score_csv(
+        &input.name,
+        reader,
+        &mut output,
+        rejects.as_mut(),
+        model,
+        &options,
+        &mut progress,
+    );
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let report = match result {
+        Ok(report) => report,
+        Err(BatchError::Write {
+            target: "output",
+            error,
+        }) => {
+            return Failure::from_write(error, &out_name).map_or(Ok(()), Err);
+        }
+        Err(error @ (BatchError::Read { .. } | BatchError::Write { .. })) => {
+            return Err(Failure::Io(error.to_string()));
+        }
+        Err(error) => return Err(Failure::Data(error.to_string())),
+    };
+    if let Some(rejects) = rejects {
+        let name = args
+            .rejects
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        rejects
+            .commit()
+            .map_err(|e| Failure::Io(format!("{name}: cannot write: {e}")))?;
+    }
+    if let Err(error) = output.commit() {
+        return Failure::from_write(error, &out_name).map_or(Ok(()), Err);
+    }
+    if !args.quiet {
+        eprintln!("scored {}, rejected {}", report.scored, report.rejected);
+    }
+    Ok(())
+}
