@@ -83,16 +83,23 @@ fn standard_input_to_standard_output_gives_the_same_bytes_as_files() {
 
 /// The committed data's first `rows` rows with `contact_type` replaced on some lines.
 fn with_bad_rows(rows: usize, bad: &[(usize, &str)]) -> String {
+    let bad: Vec<(usize, usize, &str)> =
+        bad.iter().map(|&(line, value)| (line, 1, value)).collect();
+    with_bad_fields(rows, &bad)
+}
+
+/// The committed data's first `rows` rows with (line, field, value) replacements.
+fn with_bad_fields(rows: usize, bad: &[(usize, usize, &str)]) -> String {
     committed()
         .lines()
         .take(rows + 1)
         .enumerate()
         .map(|(i, line)| {
             let line_number = i + 1;
-            match bad.iter().find(|(l, _)| *l == line_number) {
-                Some((_, value)) => {
+            match bad.iter().find(|(l, _, _)| *l == line_number) {
+                Some((_, field, value)) => {
                     let mut fields: Vec<&str> = line.split(',').collect();
-                    fields[1] = value;
+                    fields[*field] = value;
                     fields.join(",") + "\n"
                 }
                 None => format!("{line}\n"),

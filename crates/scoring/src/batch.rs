@@ -12,7 +12,7 @@ use thiserror::Error;
 use crate::encoding::{EncodedTerm, TermInput};
 use crate::error::{DataError, DataProblem};
 use crate::model::{Model, Scorer};
-use crate::spec::Transform;
+use crate::spec::{Bounds, Transform};
 use crate::values::{parse_bool, parse_finite};
 
 /// What to do with a row that cannot be scored.
@@ -205,10 +205,14 @@ struct Needed {
     name: String,
     position: usize,
     parse: Parse,
+    bounds: Option<Bounds>,
 }
 
 impl Needed {
     fn allowed(&self) -> String {
+        if let Some(bounds) = &self.bounds {
+            return bounds.describe();
+        }
         match &self.parse {
             Parse::Number { log1p: false } => "a finite number".to_string(),
             Parse::Number { log1p: true } => {
@@ -226,7 +230,10 @@ impl Needed {
         match &self.parse {
             Parse::Number { log1p } => match parse_finite(text) {
                 Some(v) if *log1p && v <= -1.0 => Err(DataProblem::OutsideTransform),
-                Some(v) => Ok(TermInput::Number(v)),
+                Some(v) => {
+                    self.bounds.map_or(Ok(()), |b| b.check(v))?;
+                    Ok(TermInput::Number(v))
+                }
                 None => Err(DataProblem::NotANumber),
             },
             Parse::Boolean => parse_bool(text)
@@ -369,6 +376,7 @@ pub fn score_csv<R: BufRead, W: Write, J: Write>(
             .collect();
         match positions.as_slice() {
             [position] => needed.push(Needed {
+                bounds: model.spec.bounds.get(&name).copied(),
                 name,
                 position: *position,
                 parse,

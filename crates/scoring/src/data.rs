@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{DataError, DataProblem, FitError};
 use crate::lines::LineTracker;
-use crate::spec::{Spec, TermConfig, Transform};
+use crate::spec::{Bounds, Spec, TermConfig, Transform};
 use crate::values::{parse_bool, parse_finite, parse_outcome};
 
 /// What to do with a row that has a missing or invalid value.
@@ -104,6 +104,8 @@ struct Needed {
     name: String,
     position: usize,
     reading: Reading,
+    bounds: Option<Bounds>,
+    allowed: String,
 }
 
 struct Hashing<R> {
@@ -181,11 +183,23 @@ pub fn read_dataset<R: io::Read>(
             .map(|(i, _)| i)
             .collect();
         match positions.as_slice() {
-            [position] => needed.push(Needed {
-                name: name.to_string(),
-                position: *position,
-                reading,
-            }),
+            [position] => {
+                let bounds = spec.bounds(name);
+                let allowed = match bounds {
+                    Some(b) if reading == Reading::Number(Transform::Log1p) => {
+                        format!("{}, greater than -1 (for log1p)", b.describe())
+                    }
+                    Some(b) => b.describe(),
+                    None => reading.allowed().to_string(),
+                };
+                needed.push(Needed {
+                    name: name.to_string(),
+                    position: *position,
+                    reading,
+                    bounds,
+                    allowed,
+                })
+            }
             [] => {
                 let mut error = DataError::new(source_name, DataProblem::MissingColumn);
                 error.line = Some(1);
@@ -243,7 +257,7 @@ pub fn read_dataset<R: io::Read>(
                 let bytes = &record[column.position];
                 let located = |problem: DataProblem, value: String| {
                     let place = (column.position, column.name.as_str());
-                    let allowed = column.reading.allowed().to_string();
+                    let allowed = column.allowed.clone();
                     DataError::in_field(source_name, problem, line, place, value, allowed)
                 };
                 let Ok(text) = std::str::from_utf8(bytes) else {
@@ -263,7 +277,7 @@ pub fn read_dataset<R: io::Read>(
                         Some(v) if transform == Transform::Log1p && v <= -1.0 => {
                             Err(DataProblem::OutsideTransform)
                         }
-                        Some(v) => Ok(v),
+                        Some(v) => column.bounds.map_or(Ok(()), |b| b.check(v)).map(|()| v),
                         None => Err(DataProblem::NotANumber),
                     },
                     Reading::Boolean => parse_bool(text)
@@ -274,7 +288,10 @@ pub fn read_dataset<R: io::Read>(
                         Some(v) => Ok(v),
                         None => Err(DataProblem::NotANumber),
                     },
-                    Reading::Offset => parse_finite(text).ok_or(DataProblem::NotANumber),
+                    Reading::Offset => match parse_finite(text) {
+                        Some(v) => column.bounds.map_or(Ok(()), |b| b.check(v)).map(|()| v),
+                        None => Err(DataProblem::NotANumber),
+                    },
                     Reading::Level => Ok(0.0),
                 };
                 match parsed {

@@ -26,4 +26,4 @@ pub use encoding::{EncodedTerm, Encoding, TermInput};
 pub use error::{DataError, DataProblem, FitError, ModelError, SpecError};
 pub use fit::{fit, FitOptions, FittedModel};
 pub use model::{Model, Scorer};
-pub use spec::{Spec, SpecConfig, TermConfig, Transform};
+pub use spec::{Bounds, Spec, SpecConfig, TermConfig, Transform};

@@ -4,11 +4,11 @@
 //! unchecked; [`Spec`] is a config that passed [`SpecConfig::check`]. Encoding details
 //! learned from data (levels, quantile knots) live in [`crate::encoding::Encoding`].
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::SpecError;
+use crate::error::{DataProblem, SpecError};
 
 /// How a numeric column is transformed before it enters the model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -120,6 +120,53 @@ pub struct SpecConfig {
     /// The terms, in order.
     #[serde(default, rename = "term")]
     pub terms: Vec<TermConfig>,
+    /// Allowed values of numeric columns, by column: a value outside is invalid data
+    /// (when fitting and when scoring), not something to extrapolate to.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub bounds: BTreeMap<String, Bounds>,
+}
+
+/// The values a numeric column may take.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bounds {
+    /// Smallest allowed value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<f64>,
+    /// Largest allowed value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<f64>,
+    /// Whether only whole numbers are allowed.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub integer: bool,
+}
+
+impl Bounds {
+    /// Checks a finite value.
+    pub fn check(&self, value: f64) -> Result<(), DataProblem> {
+        if self.integer && value.fract() != 0.0 {
+            return Err(DataProblem::NotAnInteger);
+        }
+        if self.min.is_some_and(|min| value < min) || self.max.is_some_and(|max| value > max) {
+            return Err(DataProblem::OutOfRange);
+        }
+        Ok(())
+    }
+
+    /// The rule in words, for error messages.
+    pub fn describe(&self) -> String {
+        let kind = if self.integer {
+            "a whole number"
+        } else {
+            "a finite number"
+        };
+        match (self.min, self.max) {
+            (Some(min), Some(max)) => format!("{kind} from {min} to {max}"),
+            (Some(min), None) => format!("{kind}, {min} or more"),
+            (None, Some(max)) => format!("{kind}, {max} or less"),
+            (None, None) => kind.to_string(),
+        }
+    }
 }
 
 fn default_true() -> bool {
@@ -241,6 +288,26 @@ impl SpecConfig {
                 )));
             }
         }
+        for (column, bounds) in &self.bounds {
+            let numeric = self.terms.iter().any(|t| {
+                matches!(
+                    t,
+                    TermConfig::Numeric { .. } | TermConfig::Spline { .. } | TermConfig::Rcs { .. }
+                ) && t.column() == Some(column.as_str())
+            }) || self.offset.as_deref() == Some(column.as_str());
+            if !numeric {
+                return Err(SpecError::Invalid(format!(
+                    "bounds are given for `{column}`, which is not a numeric term or the offset"
+                )));
+            }
+            let finite =
+                bounds.min.is_none_or(f64::is_finite) && bounds.max.is_none_or(f64::is_finite);
+            if !finite || matches!((bounds.min, bounds.max), (Some(a), Some(b)) if a > b) {
+                return Err(SpecError::Invalid(format!(
+                    "bounds of `{column}` must be finite with min <= max"
+                )));
+            }
+        }
         if !self.intercept && self.terms.is_empty() {
             return Err(SpecError::Invalid(
                 "the model has neither an intercept nor any term".into(),
@@ -275,6 +342,11 @@ impl Spec {
     /// The checked configuration.
     pub fn config(&self) -> &SpecConfig {
         &self.config
+    }
+
+    /// The bounds of a numeric column, if the spec gives any.
+    pub fn bounds(&self, column: &str) -> Option<Bounds> {
+        self.config.bounds.get(column).copied()
     }
 
     /// Every CSV column the model reads (outcome first, then terms, weights, offset).
@@ -322,6 +394,8 @@ reference = "x"
 [[term]]
 kind = "interaction"
 between = ["d", "e"]
+[bounds]
+a = { min = 0, max = 10, integer = true }
 "#;
         let spec = parse(text).unwrap();
         assert_eq!(spec.columns(), vec!["y", "a", "b", "c", "d", "e", "w"]);
@@ -339,6 +413,8 @@ between = ["d", "e"]
             ("outcome = \"y\"\n[[term]]\nkind = \"spline\"\ncolumn = \"a\"\nknots = [2.0, 1.0]\n", "strictly increasing"),
             ("outcome = \"y\"\n[[term]]\nkind = \"numeric\"\ncolumn = \"y\"\n", "is the outcome"),
             ("outcome = \"y\"\nintercept = false\n", "neither an intercept"),
+            ("outcome = \"y\"\n[[term]]\nkind = \"boolean\"\ncolumn = \"a\"\n[bounds]\na = { min = 0 }\n", "not a numeric term"),
+            ("outcome = \"y\"\n[[term]]\nkind = \"numeric\"\ncolumn = \"a\"\n[bounds]\na = { min = 2, max = 1 }\n", "min <= max"),
         ];
         for (text, expected) in cases {
             let message = parse(text).unwrap_err().to_string();

@@ -237,3 +237,31 @@ fn an_unknown_reference_level_is_named() {
         "{error}"
     );
 }
+
+#[test]
+fn bounds_reject_values_outside_the_allowed_range() {
+    let spec = format!("{XZ}[bounds]\nx = {{ min = 0, max = 30, integer = true }}\n");
+    let text = rows(|i| {
+        format!(
+            "{},{},{}",
+            (i * 7 + 3) % 5 % 2,
+            if i == 8 {
+                "31".to_string()
+            } else {
+                i.min(30).to_string()
+            },
+            i % 7
+        )
+    });
+    let error = run(&spec, &text, InvalidRows::Fail, FitOptions::default()).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "data.csv:10: column 2 (x): out of range \"31\"; allowed: a whole number from 0 to 30"
+    );
+    let text = text.replace("\n1,5,5\n", "\n1,5.5,5\n");
+    let error = run(&spec, &text, InvalidRows::Fail, FitOptions::default()).unwrap_err();
+    assert!(
+        error.to_string().contains("not a whole number \"5.5\""),
+        "{error}"
+    );
+}

@@ -180,6 +180,7 @@ fn spec_from_flags(args: &Args) -> Result<Option<SpecConfig>, Failure> {
         weights: None,
         offset: None,
         terms,
+        bounds: Default::default(),
     }))
 }
 
