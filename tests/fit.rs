@@ -40,7 +40,7 @@ fn the_default_spec_fits_the_committed_data_reproducibly() {
             stdout.contains("contact_type=corporate_recruiter:stage_reached=presented_to_manager"),
             "{stdout}"
         );
-        assert!(stdout.contains("days_since_decline:rcs3"), "{stdout}");
+        assert!(stdout.contains("days_since_decline:log1p"), "{stdout}");
         assert!(stdout.contains("converged true"), "{stdout}");
     }
     assert!(

@@ -61,6 +61,8 @@ pub struct Cli {
 #[derive(Subcommand)]
 enum Command {
     Score(commands::score::Args),
+    Advise(Box<commands::advise::Args>),
+    Scorecard(commands::scorecard::Args),
     Check(commands::check::Args),
     Simulate(commands::simulate::Args),
     Fit(Box<commands::fit::Args>),
@@ -72,6 +74,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Score(args) => commands::score::run(args),
+        Command::Advise(args) => commands::advise::run(*args),
+        Command::Scorecard(args) => commands::scorecard::run(args),
         Command::Check(args) => commands::check::run(args),
         Command::Simulate(args) => commands::simulate::run(args),
         Command::Fit(args) => commands::fit::run(*args),

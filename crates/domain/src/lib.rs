@@ -11,6 +11,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod advice;
 mod case;
 mod column;
 mod error;
@@ -20,6 +21,7 @@ pub mod simulate;
 mod summary;
 mod writer;
 
+pub use advice::{advise, model_inputs, Advice, AdviceContribution, AdviceError, Lever, Wait};
 pub use case::{Case, Observation, MAX_DAYS_SINCE_DECLINE, MAX_YEARS_EXPERIENCE};
 pub use column::Column;
 pub use error::{Problem, ReadError, ReadErrors};

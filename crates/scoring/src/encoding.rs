@@ -1,6 +1,8 @@
 //! Turning a row's values into the model's design columns, with everything learned
 //! from data (category levels, quantile knots) frozen so scoring repeats it exactly.
 
+use std::collections::BTreeMap;
+
 use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 
@@ -112,6 +114,44 @@ pub struct Encoding {
     pub intercept: bool,
     /// Terms in spec order.
     pub terms: Vec<EncodedTerm>,
+    /// The fitting data's distribution of each numeric term column: the reference value
+    /// of explanations (the median) and the bands of a scorecard come from it.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub summaries: BTreeMap<String, NumericSummary>,
+}
+
+/// Five-number summary of a numeric column in the fitting data (R type-7 quantiles).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NumericSummary {
+    /// Smallest value.
+    pub min: f64,
+    /// 25th percentile.
+    pub q25: f64,
+    /// Median.
+    pub median: f64,
+    /// 75th percentile.
+    pub q75: f64,
+    /// Largest value.
+    pub max: f64,
+}
+
+impl NumericSummary {
+    /// The summary of some values; `None` when there are none.
+    pub fn of(values: &[f64]) -> Option<NumericSummary> {
+        if values.is_empty() {
+            return None;
+        }
+        let mut sorted = values.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        Some(NumericSummary {
+            min: sorted[0],
+            q25: quantile_type7(&sorted, 0.25),
+            median: quantile_type7(&sorted, 0.5),
+            q75: quantile_type7(&sorted, 0.75),
+            max: sorted[sorted.len() - 1],
+        })
+    }
 }
 
 /// Evaluates Harrell's restricted cubic spline basis (norm = 2) at `x`, writing
@@ -212,9 +252,23 @@ impl Encoding {
             };
             terms.push(encoded);
         }
+        let mut summaries = BTreeMap::new();
+        for term in &terms {
+            if let EncodedTerm::Numeric { column, .. }
+            | EncodedTerm::Spline { column, .. }
+            | EncodedTerm::Rcs { column, .. } = term
+            {
+                if let Some(ColumnValues::Numeric(values)) = data.columns.get(column) {
+                    if let Some(summary) = NumericSummary::of(values) {
+                        summaries.insert(column.clone(), summary);
+                    }
+                }
+            }
+        }
         Ok(Encoding {
             intercept: config.intercept,
             terms,
+            summaries,
         })
     }
 

@@ -1,9 +1,11 @@
 //! One module per subcommand: its arguments and how its results are printed.
 
+pub mod advise;
 pub mod check;
 pub mod completions;
 pub mod fit;
 pub mod score;
+pub mod scorecard;
 pub mod simulate;
 pub mod summary;
 

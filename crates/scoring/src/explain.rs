@@ -1,0 +1,124 @@
+//! Why a row scores what it does: each term's contribution relative to a stated
+//! reference row, and the probability with its confidence interval.
+
+use serde::Serialize;
+
+use crate::distributions::{logistic, normal_quantile};
+use crate::encoding::{EncodedTerm, Encoding, TermInput};
+use crate::model::Model;
+
+/// The reference row: every categorical at its reference level, every boolean false,
+/// every number at its median in the fitting data (0 when the model file has no summary).
+/// One value per main term, in the order of [`Encoding::input_columns`].
+pub fn reference_inputs(encoding: &Encoding) -> Vec<TermInput> {
+    encoding
+        .main_terms()
+        .map(|term| match term {
+            EncodedTerm::Categorical {
+                levels, reference, ..
+            } => TermInput::Level(levels.iter().position(|l| l == reference).unwrap_or(0)),
+            EncodedTerm::Boolean { .. } => TermInput::Number(0.0),
+            EncodedTerm::Numeric { column, .. }
+            | EncodedTerm::Spline { column, .. }
+            | EncodedTerm::Rcs { column, .. } => {
+                TermInput::Number(encoding.summaries.get(column).map_or(0.0, |s| s.median))
+            }
+            EncodedTerm::Interaction { .. } => TermInput::Number(0.0),
+        })
+        .collect()
+}
+
+/// One term's share of the difference between a row's logit and the reference logit.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Contribution {
+    /// The term: a main term's column, or `a:b` for an interaction.
+    pub term: String,
+    /// Its contribution on the logit scale.
+    pub logit: f64,
+}
+
+/// A row's logit taken apart term by term.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Explanation {
+    /// The row's logit (without any offset).
+    pub logit: f64,
+    /// The reference row's logit.
+    pub reference_logit: f64,
+    /// One contribution per term, in spec order; they sum to `logit - reference_logit`.
+    pub contributions: Vec<Contribution>,
+}
+
+fn design(encoding: &Encoding, inputs: &[TermInput]) -> Vec<f64> {
+    let mut row = Vec::new();
+    encoding.encode(inputs, &mut row, &mut Vec::new());
+    row
+}
+
+/// Explains a row (one input per main term) against [`reference_inputs`].
+pub fn explain(model: &Model, inputs: &[TermInput]) -> Explanation {
+    explain_against(model, inputs, &reference_inputs(&model.encoding))
+}
+
+/// Explains a row against any reference row.
+pub fn explain_against(
+    model: &Model,
+    inputs: &[TermInput],
+    reference: &[TermInput],
+) -> Explanation {
+    let beta = model.coefficients();
+    let x = design(&model.encoding, inputs);
+    let r = design(&model.encoding, reference);
+    let dot = |v: &[f64]| v.iter().zip(&beta).map(|(a, b)| a * b).sum::<f64>();
+    let contributions = model
+        .encoding
+        .term_groups()
+        .into_iter()
+        .filter(|(label, _)| !(model.encoding.intercept && label == "intercept"))
+        .map(|(term, range)| Contribution {
+            term,
+            logit: range.map(|j| beta[j] * (x[j] - r[j])).sum(),
+        })
+        .collect();
+    Explanation {
+        logit: dot(&x),
+        reference_logit: dot(&r),
+        contributions,
+    }
+}
+
+/// A probability with its confidence interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Prediction {
+    /// The logit (without any offset).
+    pub logit: f64,
+    /// Standard error of the logit, √(xᵀ Σ x) from the model's covariance.
+    pub std_error: f64,
+    /// The probability.
+    pub probability: f64,
+    /// Lower confidence limit of the probability.
+    pub ci_low: f64,
+    /// Upper confidence limit of the probability.
+    pub ci_high: f64,
+}
+
+/// The probability of a row with a Wald interval at `level`, built on the logit scale
+/// (delta method) and mapped through the logistic function, so it stays inside (0, 1).
+pub fn predict(model: &Model, inputs: &[TermInput], level: f64) -> Prediction {
+    let x = design(&model.encoding, inputs);
+    let logit: f64 = x.iter().zip(model.coefficients()).map(|(a, b)| a * b).sum();
+    let mut variance = 0.0;
+    for (a, row) in model.covariance.iter().enumerate() {
+        for (b, c) in row.iter().enumerate() {
+            variance += x[a] * c * x[b];
+        }
+    }
+    let std_error = variance.max(0.0).sqrt();
+    let z = normal_quantile(1.0 - (1.0 - level) / 2.0);
+    Prediction {
+        logit,
+        std_error,
+        probability: logistic(logit),
+        ci_low: logistic(logit - z * std_error),
+        ci_high: logistic(logit + z * std_error),
+    }
+}
