@@ -1,25 +1,8 @@
 //! End to end: `recontact advise` and `recontact scorecard`.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn recontact(args: &[&str]) -> Output {
-    let output = Command::new(env!("CARGO_BIN_EXE_recontact"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("the binary starts");
-    assert!(!String::from_utf8_lossy(&output.stderr).contains("panicked"));
-    output
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use common::{recontact, root, text};
 
 const CASE: [&str; 20] = [
     "--contact-type",

@@ -1,29 +1,13 @@
 //! End to end: `recontact check` on real files, good and bad.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+mod common;
+
+use std::path::PathBuf;
+
+use common::recontact_with_input as recontact;
 
 fn data_file() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/recontact_outcomes.csv")
-}
-
-fn recontact(args: &[&str], stdin: Option<&[u8]>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_recontact"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary starts");
-    if let Some(bytes) = stdin {
-        use std::io::Write;
-        child.stdin.take().unwrap().write_all(bytes).unwrap();
-    }
-    drop(child.stdin.take());
-    let output = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    output
+    common::root().join("data/recontact_outcomes.csv")
 }
 
 /// The committed data with field `field` (0-based) of line `line` replaced.

@@ -1,38 +1,8 @@
 //! End to end: `recontact score` on real files, pipes, bad rows and odd CSV.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+mod common;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn recontact(args: &[&str], stdin: Option<&[u8]>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_recontact"))
-        .args(args)
-        .current_dir(root())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary starts");
-    let mut pipe = child.stdin.take().unwrap();
-    let bytes = stdin.map(<[u8]>::to_vec);
-    let writer = std::thread::spawn(move || {
-        if let Some(bytes) = bytes {
-            let _ = pipe.write_all(&bytes);
-        }
-    });
-    let output = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    assert!(!String::from_utf8_lossy(&output.stderr).contains("panicked"));
-    output
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use common::{recontact_with_input as recontact, root, text};
 
 fn committed() -> String {
     std::fs::read_to_string(root().join("data/recontact_outcomes.csv")).unwrap()

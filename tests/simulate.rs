@@ -1,15 +1,8 @@
 //! End to end: `recontact simulate` is deterministic and writes files atomically.
 
-use std::process::{Command, Output};
+mod common;
 
-fn recontact(args: &[&str]) -> Output {
-    let output = Command::new(env!("CARGO_BIN_EXE_recontact"))
-        .args(args)
-        .output()
-        .expect("the binary starts");
-    assert!(!String::from_utf8_lossy(&output.stderr).contains("panicked"));
-    output
-}
+use common::recontact;
 
 #[test]
 fn the_same_seed_gives_the_same_bytes_and_another_seed_differs() {

@@ -1,11 +1,10 @@
 //! `recontact advise`: the chance of one re-contact, why, and what can still change.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use recontact_domain::{
-    advise, default_model, Advice, Case, CaseReader, ContactType, DeclineReason, Level,
-    OutcomeColumn, PositionStatus, StageReached, MAX_DAYS_SINCE_DECLINE, MAX_YEARS_EXPERIENCE,
+    advise, Advice, Case, CaseReader, ContactType, DeclineReason, Level, OutcomeColumn,
+    PositionStatus, StageReached, MAX_DAYS_SINCE_DECLINE, MAX_YEARS_EXPERIENCE,
 };
 
 use crate::{input, Failure};
@@ -213,10 +212,7 @@ fn render(advice: &Advice, demonstration: bool) -> String {
 /// Runs the command.
 pub fn run(args: Args) -> Result<(), Failure> {
     let demonstration = args.model.is_none();
-    let model = match &args.model {
-        Some(path) => super::summary::load(path)?,
-        None => default_model().map_err(|e| Failure::Data(e.to_string()))?,
-    };
+    let model = super::model_or_default(args.model.as_deref())?;
     let case = match (&args.csv, args.row, &args.json) {
         (Some(path), Some(row), _) => case_from_csv(path, row)?,
         (_, _, Some(path)) => case_from_json(path)?,
@@ -234,12 +230,5 @@ pub fn run(args: Args) -> Result<(), Failure> {
             serde_json::to_string_pretty(&advice).map_err(|e| Failure::Data(e.to_string()))? + "\n"
         }
     };
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        Ok(()) => Ok(()),
-        Err(e) => Failure::from_write(e, "standard output").map_or(Ok(()), Err),
-    }
+    super::print(text.as_bytes())
 }

@@ -1,6 +1,5 @@
 //! `recontact check`: validate a re-contact CSV and summarise it.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use recontact_domain::{CaseReader, OutcomeColumn, Summary};
@@ -66,14 +65,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
     }
 
     let text = render(&input.name, &summary, has_outcome);
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        Ok(()) => Ok(()),
-        Err(error) => Failure::from_write(error, "standard output").map_or(Ok(()), Err),
-    }
+    super::print(text.as_bytes())
 }
 
 fn plural(n: u64) -> &'static str {

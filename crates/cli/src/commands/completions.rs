@@ -22,10 +22,5 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let mut command = crate::Cli::command();
     let mut out = Vec::new();
     clap_complete::generate(args.shell, &mut command, "recontact", &mut out);
-    use std::io::Write;
-    let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(&out).and_then(|()| stdout.flush()) {
-        Ok(()) => Ok(()),
-        Err(e) => Failure::from_write(e, "standard output").map_or(Ok(()), Err),
-    }
+    super::print(&out)
 }

@@ -251,16 +251,8 @@ pub fn run(args: Args) -> Result<(), Failure> {
         for warning in &model.warnings {
             eprintln!("warning: {warning}");
         }
-        let mut stdout = std::io::stdout().lock();
         let text = render_table(&model) + &format!("\nmodel written to {target}\n");
-        if let Err(e) = stdout
-            .write_all(text.as_bytes())
-            .and_then(|()| stdout.flush())
-        {
-            if let Some(failure) = Failure::from_write(e, "standard output") {
-                return Err(failure);
-            }
-        }
+        super::print(text.as_bytes())?;
     }
     Ok(())
 }

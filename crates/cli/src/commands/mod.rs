@@ -26,3 +26,23 @@ pub fn fit_failure(error: FitError) -> Failure {
         _ => Failure::Data(error.to_string()),
     }
 }
+
+/// Writes a command's text to standard output; a closed pipe ends the run quietly.
+pub fn print(text: &[u8]) -> Result<(), Failure> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(text).and_then(|()| stdout.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) => Failure::from_write(e, "standard output").map_or(Ok(()), Err),
+    }
+}
+
+/// The model in `path`, or the embedded default model.
+pub fn model_or_default(
+    path: Option<&std::path::Path>,
+) -> Result<recontact_scoring::Model, Failure> {
+    match path {
+        Some(path) => summary::load(path),
+        None => recontact_domain::default_model().map_err(|e| Failure::Data(e.to_string())),
+    }
+}

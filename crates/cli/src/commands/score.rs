@@ -70,10 +70,7 @@ fn progress_bar(total: Option<u64>) -> ProgressBar {
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<(), Failure> {
-    let model = match &args.model {
-        Some(path) => super::summary::load(path)?,
-        None => recontact_domain::default_model().map_err(|e| Failure::Data(e.to_string()))?,
-    };
+    let model = super::model_or_default(args.model.as_deref())?;
     score(args, &model)
 }
 

@@ -1,6 +1,5 @@
 //! `recontact scorecard`: the model as points.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use recontact_scoring::{scorecard, Scaling, Scorecard};
@@ -114,10 +113,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
             "--pdo and --base-odds must be positive, --base-points finite".into(),
         ));
     }
-    let model = match &args.model {
-        Some(path) => super::summary::load(path)?,
-        None => recontact_domain::default_model().map_err(|e| Failure::Data(e.to_string()))?,
-    };
+    let model = super::model_or_default(args.model.as_deref())?;
     let card = scorecard(
         &model,
         Scaling {
@@ -148,12 +144,5 @@ pub fn run(args: Args) -> Result<(), Failure> {
             serde_json::to_string_pretty(&card).map_err(|e| Failure::Data(e.to_string()))? + "\n"
         }
     };
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        Ok(()) => Ok(()),
-        Err(e) => Failure::from_write(e, "standard output").map_or(Ok(()), Err),
-    }
+    super::print(text.as_bytes())
 }

@@ -1,6 +1,5 @@
 //! `recontact summary`: the estimates and fit statistics of a model file.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use recontact_scoring::Model;
@@ -48,14 +47,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
                 + "\n"
         }
     };
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        Ok(()) => Ok(()),
-        Err(e) => Failure::from_write(e, "standard output").map_or(Ok(()), Err),
-    }
+    super::print(text.as_bytes())
 }
 
 fn number(v: f64) -> String {
