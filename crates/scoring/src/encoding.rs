@@ -421,13 +421,19 @@ impl Encoding {
                     EncodedTerm::Categorical { levels, .. },
                     ColumnValues::Levels { levels: seen, .. },
                 ) => {
-                    let map: Option<Vec<usize>> = seen
+                    let map: Result<Vec<usize>, FitError> = seen
                         .iter()
-                        .map(|s| levels.iter().position(|l| l == s))
+                        .map(|s| {
+                            levels.iter().position(|l| l == s).ok_or_else(|| {
+                                FitError::Encoding(format!(
+                                    "`{column}` has level {s:?}, which the model was not fitted \
+                                     with; it knows {}",
+                                    levels.join(", ")
+                                ))
+                            })
+                        })
                         .collect();
-                    Some(map.ok_or_else(|| {
-                        FitError::Encoding(format!("`{column}` has levels the encoding lacks"))
-                    })?)
+                    Some(map?)
                 }
                 _ => None,
             };

@@ -138,9 +138,20 @@ struct Problem<'a> {
     y: &'a [f64],
     w: &'a [f64],
     offset: &'a [f64],
-    /// Penalty precision per coefficient (λ / scale², zero for the intercept).
-    penalty: Vec<f64>,
+    /// A Gaussian penalty −½ (β − center)ᵀ precision (β − center), on the scaled
+    /// coefficients: the L2 penalty (center 0) or a prior centred on earlier weights.
+    penalty: Option<(DMatrix<f64>, DVector<f64>)>,
     firth: bool,
+}
+
+/// A Gaussian prior on the coefficients (original scale), for shrinking a refit
+/// toward earlier weights: the fit maximises ℓ(β) − ½ (β − mean)ᵀ precision (β − mean).
+#[derive(Debug, Clone, PartialEq)]
+pub struct GaussianPrior {
+    /// The prior mean, one value per design column.
+    pub mean: Vec<f64>,
+    /// The prior precision (inverse covariance), design columns × design columns.
+    pub precision: DMatrix<f64>,
 }
 
 /// The quantities at one coefficient vector.
@@ -203,12 +214,12 @@ impl Problem<'_> {
             information += weighted_cross_product(self.x, &augmented);
         }
         let mut gradient = self.x.tr_mul(&DVector::from_vec(residual));
-        for (j, &lambda) in self.penalty.iter().enumerate() {
-            if lambda > 0.0 {
-                objective -= 0.5 * lambda * beta[j] * beta[j];
-                gradient[j] -= lambda * beta[j];
-                information[(j, j)] += lambda;
-            }
+        if let Some((precision, center)) = &self.penalty {
+            let deviation = &beta - center;
+            let pulled = precision * &deviation;
+            objective -= 0.5 * deviation.dot(&pulled);
+            gradient -= pulled;
+            information += precision;
         }
         Ok(State {
             beta,
@@ -416,6 +427,21 @@ pub fn fit(spec: &Spec, data: &Dataset, options: FitOptions) -> Result<FittedMod
     if data.is_empty() {
         return Err(FitError::NoRows);
     }
+    let encoding = Encoding::learn(spec, data)?;
+    fit_encoded(encoding, data, options, None)
+}
+
+/// Fits with a given encoding (levels and knots already fixed, as when a model is
+/// re-estimated on new data), optionally shrunk toward a Gaussian prior.
+pub fn fit_encoded(
+    encoding: Encoding,
+    data: &Dataset,
+    options: FitOptions,
+    prior: Option<&GaussianPrior>,
+) -> Result<FittedModel, FitError> {
+    if data.is_empty() {
+        return Err(FitError::NoRows);
+    }
     if !(options.l2 >= 0.0 && options.l2.is_finite()) {
         return Err(FitError::Encoding(format!(
             "the L2 penalty must be 0 or more, got {}",
@@ -428,7 +454,6 @@ pub fn fit(spec: &Spec, data: &Dataset, options: FitOptions) -> Result<FittedMod
             options.level
         )));
     }
-    let encoding = Encoding::learn(spec, data)?;
     let names = encoding.names();
     let raw = encoding.design(data)?;
     let n = data.len();
@@ -464,15 +489,34 @@ pub fn fit(spec: &Spec, data: &Dataset, options: FitOptions) -> Result<FittedMod
         return Err(FitError::Collinear(aliased));
     }
 
-    let penalty: Vec<f64> = (0..p)
-        .map(|j| {
-            if encoding.intercept && j == 0 {
-                0.0
-            } else {
-                options.l2 / (scales[j] * scales[j])
-            }
-        })
-        .collect();
+    if let Some(prior) = prior {
+        if prior.mean.len() != p || prior.precision.nrows() != p || prior.precision.ncols() != p {
+            return Err(FitError::Encoding(format!(
+                "the prior has {} values for {p} design columns",
+                prior.mean.len()
+            )));
+        }
+    }
+    let penalty = match prior {
+        Some(prior) => Some((
+            DMatrix::from_fn(p, p, |a, b| {
+                prior.precision[(a, b)] / (scales[a] * scales[b])
+            }),
+            DVector::from_fn(p, |j, _| prior.mean[j] * scales[j]),
+        )),
+        None if options.l2 > 0.0 => {
+            let first = usize::from(encoding.intercept);
+            let diagonal = DVector::from_fn(p, |j, _| {
+                if j < first {
+                    0.0
+                } else {
+                    options.l2 / (scales[j] * scales[j])
+                }
+            });
+            Some((DMatrix::from_diagonal(&diagonal), DVector::zeros(p)))
+        }
+        None => None,
+    };
     let problem = Problem {
         x: &x,
         y,
@@ -488,7 +532,7 @@ pub fn fit(spec: &Spec, data: &Dataset, options: FitOptions) -> Result<FittedMod
     let all: Vec<usize> = (0..p).collect();
     let solution = newton(&problem, start.clone(), &all, &options)?;
 
-    let penalised = options.firth || options.l2 > 0.0;
+    let penalised = options.firth || options.l2 > 0.0 || prior.is_some();
     if !penalised {
         let suspicious = !solution.converged
             || solution
@@ -539,10 +583,14 @@ pub fn fit(spec: &Spec, data: &Dataset, options: FitOptions) -> Result<FittedMod
     } else {
         Vec::new()
     };
+    let null_problem = Problem {
+        penalty: None,
+        ..problem
+    };
     let null = if free.is_empty() {
-        problem.evaluate(DVector::zeros(p))?
+        null_problem.evaluate(DVector::zeros(p))?
     } else {
-        newton(&problem, start, &free, &options)?.state
+        newton(&null_problem, start, &free, &options)?.state
     };
     let null_objective = null.objective + log_scale;
 
@@ -576,7 +624,9 @@ pub fn fit(spec: &Spec, data: &Dataset, options: FitOptions) -> Result<FittedMod
         2.0 * (l - l0)
     };
     let statistics = FitStatistics {
-        method: if options.firth {
+        method: if prior.is_some() {
+            "prior"
+        } else if options.firth {
             "firth"
         } else if options.l2 > 0.0 {
             "l2"

@@ -33,6 +33,28 @@ pub struct Provenance {
     pub tool: String,
     /// Its version.
     pub tool_version: String,
+    /// The model this one updates, when it was made by `recontact update`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<Parent>,
+}
+
+/// The model an updated model came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Parent {
+    /// SHA-256 of the parent model file's bytes.
+    pub model_sha256: String,
+    /// The updating method that was applied.
+    pub method: String,
+}
+
+/// SHA-256 of some bytes, in lower-case hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// A fitted logistic scoring model as stored on disk.
@@ -97,6 +119,7 @@ impl Model {
                 dropped_reasons: data.dropped.reasons.clone(),
                 tool: "recontact".to_string(),
                 tool_version: env!("CARGO_PKG_VERSION").to_string(),
+                parent: None,
             },
         }
     }
