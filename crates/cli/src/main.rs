@@ -9,6 +9,7 @@
 mod commands;
 mod input;
 mod output;
+mod report;
 
 use std::io;
 use std::process::ExitCode;
@@ -63,10 +64,15 @@ enum Command {
     Score(commands::score::Args),
     Advise(Box<commands::advise::Args>),
     Scorecard(commands::scorecard::Args),
+    Export(commands::export::Args),
     Check(commands::check::Args),
     Simulate(commands::simulate::Args),
     Fit(Box<commands::fit::Args>),
+    Validate(commands::validate::Args),
+    SampleSize(commands::sample_size::Args),
     Summary(commands::summary::Args),
+    Evaluate(commands::evaluate::Args),
+    Update(Box<commands::update::Args>),
     Completions(commands::completions::Args),
 }
 
@@ -76,10 +82,15 @@ fn main() -> ExitCode {
         Command::Score(args) => commands::score::run(args),
         Command::Advise(args) => commands::advise::run(*args),
         Command::Scorecard(args) => commands::scorecard::run(args),
+        Command::Export(args) => commands::export::run(args),
         Command::Check(args) => commands::check::run(args),
         Command::Simulate(args) => commands::simulate::run(args),
         Command::Fit(args) => commands::fit::run(*args),
+        Command::Validate(args) => commands::validate::run(args),
+        Command::SampleSize(args) => commands::sample_size::run(args),
         Command::Summary(args) => commands::summary::run(args),
+        Command::Evaluate(args) => commands::evaluate::run(args),
+        Command::Update(args) => commands::update::run(*args),
         Command::Completions(args) => commands::completions::run(args),
     };
     match result {

@@ -145,15 +145,23 @@ pub struct Simulator {
     rng: ChaCha20Rng,
     remaining: u64,
     next_id: u64,
+    effects: TrueEffects,
 }
 
 impl Simulator {
-    /// A simulator that yields `n` cases from `seed`.
+    /// A simulator that yields `n` cases from `seed`, with the documented effects.
     pub fn new(n: u64, seed: u64) -> Self {
+        Simulator::with_effects(n, seed, TRUE_EFFECTS)
+    }
+
+    /// The same process with other effects: a job market that changed, for testing
+    /// whether model updating notices.
+    pub fn with_effects(n: u64, seed: u64, effects: TrueEffects) -> Self {
         Simulator {
             rng: ChaCha20Rng::seed_from_u64(seed),
             remaining: n,
             next_id: 1,
+            effects,
         }
     }
 
@@ -269,7 +277,7 @@ impl Iterator for Simulator {
         }
         self.remaining -= 1;
         let case = self.draw_case();
-        let success = self.uniform() < TRUE_EFFECTS.probability(&case);
+        let success = self.uniform() < self.effects.probability(&case);
         Some((case, success))
     }
 }

@@ -58,6 +58,11 @@ pub enum EncodedTerm {
 }
 
 impl EncodedTerm {
+    /// The column a main term reads; `None` for an interaction.
+    pub fn column_name(&self) -> Option<&str> {
+        self.column()
+    }
+
     fn column(&self) -> Option<&str> {
         match self {
             EncodedTerm::Numeric { column, .. }
@@ -349,17 +354,10 @@ impl Encoding {
             out.push(1.0);
         }
         scratch.resize_with(self.terms.len(), Vec::new);
+        // Main terms first, so an interaction may come before its terms in the spec.
         let mut input = inputs.iter();
         for (t, term) in self.terms.iter().enumerate() {
-            if let EncodedTerm::Interaction { between: [a, b] } = term {
-                let (Some((i, _)), Some((j, _))) = (self.main_term(a), self.main_term(b)) else {
-                    continue;
-                };
-                for l in 0..scratch[i].len() {
-                    for r in 0..scratch[j].len() {
-                        out.push(scratch[i][l] * scratch[j][r]);
-                    }
-                }
+            if matches!(term, EncodedTerm::Interaction { .. }) {
                 continue;
             }
             let components = &mut scratch[t];
@@ -400,7 +398,22 @@ impl Encoding {
                     components.resize(width, f64::NAN);
                 }
             }
-            out.extend_from_slice(components);
+        }
+        for (t, term) in self.terms.iter().enumerate() {
+            match term {
+                EncodedTerm::Interaction { between: [a, b] } => {
+                    let (Some((i, _)), Some((j, _))) = (self.main_term(a), self.main_term(b))
+                    else {
+                        continue;
+                    };
+                    for l in 0..scratch[i].len() {
+                        for r in 0..scratch[j].len() {
+                            out.push(scratch[i][l] * scratch[j][r]);
+                        }
+                    }
+                }
+                _ => out.extend_from_slice(&scratch[t]),
+            }
         }
     }
 
@@ -527,6 +540,26 @@ mod tests {
             assert!((basis[2] - cubic(x, 2.0)).abs() < 1e-9 * basis[2].abs().max(1.0));
         }
         assert!(at(1e300).iter().all(|v| v.is_finite()));
+    }
+
+    #[test]
+    fn an_interaction_may_precede_its_terms() {
+        let term = |column: &str| EncodedTerm::Boolean {
+            column: column.to_string(),
+        };
+        let interaction = EncodedTerm::Interaction {
+            between: ["a".to_string(), "b".to_string()],
+        };
+        let first = Encoding {
+            intercept: false,
+            terms: vec![interaction.clone(), term("a"), term("b")],
+            summaries: BTreeMap::new(),
+        };
+        let mut out = Vec::new();
+        let inputs = [TermInput::Number(1.0), TermInput::Number(1.0)];
+        first.encode(&inputs, &mut out, &mut Vec::new());
+        assert_eq!(out, vec![1.0, 1.0, 1.0]);
+        assert_eq!(first.names(), ["a:b", "a", "b"]);
     }
 
     #[test]

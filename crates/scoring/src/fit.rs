@@ -108,6 +108,94 @@ pub struct FitStatistics {
     pub converged: bool,
 }
 
+/// The log-likelihoods a fit's statistics are built from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Likelihoods {
+    pub model: f64,
+    pub null: f64,
+    pub penalized: Option<f64>,
+    pub lr_chi2: f64,
+}
+
+impl FitStatistics {
+    /// Statistics of a fit with `parameters = (estimated, of which intercepts)` on data
+    /// with `size = (sum of weights, rows, weighted events)`.
+    pub(crate) fn new(
+        method: &str,
+        likelihoods: Likelihoods,
+        (parameters, intercepts): (usize, usize),
+        (total, rows, events): (f64, usize, f64),
+        (iterations, converged): (usize, bool),
+    ) -> FitStatistics {
+        let Likelihoods {
+            model: l,
+            null: l0,
+            penalized,
+            lr_chi2,
+        } = likelihoods;
+        let k = parameters as f64;
+        let lr_df = parameters.saturating_sub(intercepts);
+        FitStatistics {
+            method: method.to_string(),
+            log_likelihood: l,
+            null_log_likelihood: l0,
+            penalized_log_likelihood: penalized,
+            lr_chi2,
+            lr_df,
+            lr_p_value: if lr_df > 0 {
+                chi_square_sf(lr_chi2.max(0.0), lr_df as f64)
+            } else {
+                1.0
+            },
+            aic: -2.0 * l + 2.0 * k,
+            bic: -2.0 * l + k * total.ln(),
+            mcfadden_r2: 1.0 - l / l0,
+            nagelkerke_r2: (1.0 - (2.0 * (l0 - l) / total).exp())
+                / (1.0 - (2.0 * l0 / total).exp()),
+            n: total,
+            rows,
+            events,
+            iterations,
+            converged,
+        }
+    }
+}
+
+/// Estimates with standard errors, Wald z, p and intervals at `level`.
+pub(crate) fn estimates(
+    names: &[String],
+    beta: &[f64],
+    covariance: &DMatrix<f64>,
+    level: f64,
+) -> Vec<Estimate> {
+    let quantile = normal_quantile(1.0 - (1.0 - level) / 2.0);
+    names
+        .iter()
+        .enumerate()
+        .map(|(j, name)| {
+            let std_error = covariance[(j, j)].sqrt();
+            let z = beta[j] / std_error;
+            Estimate {
+                term: name.clone(),
+                estimate: beta[j],
+                std_error,
+                z,
+                p_value: two_sided_normal_p(z),
+                ci_low: beta[j] - quantile * std_error,
+                ci_high: beta[j] + quantile * std_error,
+            }
+        })
+        .collect()
+}
+
+/// Σ wᵢ (yᵢ ηᵢ − ln(1 + e^ηᵢ)), computed stably.
+pub(crate) fn log_likelihood(y: &[f64], w: Option<&[f64]>, eta: &[f64]) -> f64 {
+    y.iter()
+        .enumerate()
+        .map(|(i, &y)| w.map_or(1.0, |w| w[i]) * (y * eta[i] - log1p_exp(eta[i])))
+        .sum()
+}
+
 /// A fitted model: the frozen encoding, coefficients, covariance and statistics.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FittedModel {
@@ -594,66 +682,36 @@ pub fn fit_encoded(
     };
     let null_objective = null.objective + log_scale;
 
-    let quantile = normal_quantile(1.0 - (1.0 - options.level) / 2.0);
-    let estimates = names
-        .iter()
-        .enumerate()
-        .map(|(j, name)| {
-            let std_error = covariance[(j, j)].sqrt();
-            let z = beta[j] / std_error;
-            Estimate {
-                term: name.clone(),
-                estimate: beta[j],
-                std_error,
-                z,
-                p_value: two_sided_normal_p(z),
-                ci_low: beta[j] - quantile * std_error,
-                ci_high: beta[j] + quantile * std_error,
-            }
-        })
-        .collect();
-
+    let estimates = estimates(&names, &beta, &covariance, options.level);
     let penalised_objective = solution.state.objective + log_scale;
     let l = solution.state.log_likelihood;
     let l0 = null.log_likelihood;
-    let k = p as f64;
-    let lr_df = p - usize::from(encoding.intercept);
     let lr_chi2 = if options.firth {
         2.0 * (penalised_objective - null_objective)
     } else {
         2.0 * (l - l0)
     };
-    let statistics = FitStatistics {
-        method: if prior.is_some() {
-            "prior"
-        } else if options.firth {
-            "firth"
-        } else if options.l2 > 0.0 {
-            "l2"
-        } else {
-            "ml"
-        }
-        .to_string(),
-        log_likelihood: l,
-        null_log_likelihood: l0,
-        penalized_log_likelihood: penalised.then_some(penalised_objective),
-        lr_chi2,
-        lr_df,
-        lr_p_value: if lr_df > 0 {
-            chi_square_sf(lr_chi2.max(0.0), lr_df as f64)
-        } else {
-            1.0
-        },
-        aic: -2.0 * l + 2.0 * k,
-        bic: -2.0 * l + k * total.ln(),
-        mcfadden_r2: 1.0 - l / l0,
-        nagelkerke_r2: (1.0 - (2.0 * (l0 - l) / total).exp()) / (1.0 - (2.0 * l0 / total).exp()),
-        n: total,
-        rows: n,
-        events,
-        iterations: solution.iterations,
-        converged: solution.converged,
+    let method = if prior.is_some() {
+        "prior"
+    } else if options.firth {
+        "firth"
+    } else if options.l2 > 0.0 {
+        "l2"
+    } else {
+        "ml"
     };
+    let statistics = FitStatistics::new(
+        method,
+        Likelihoods {
+            model: l,
+            null: l0,
+            penalized: penalised.then_some(penalised_objective),
+            lr_chi2,
+        },
+        (p, usize::from(encoding.intercept)),
+        (total, n, events),
+        (solution.iterations, solution.converged),
+    );
     Ok(FittedModel {
         encoding,
         estimates,

@@ -3,11 +3,17 @@
 pub mod advise;
 pub mod check;
 pub mod completions;
+pub mod evaluate;
+pub mod export;
 pub mod fit;
+pub mod sample_size;
 pub mod score;
 pub mod scorecard;
 pub mod simulate;
+pub mod spec_args;
 pub mod summary;
+pub mod update;
+pub mod validate;
 
 use recontact_scoring::FitError;
 

@@ -1,0 +1,317 @@
+//! `recontact evaluate`: how good a model's probabilities are on outcome data —
+//! discrimination, accuracy and calibration, as a table, JSON, a figure and a report.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use recontact_scoring::distributions::logistic;
+use recontact_scoring::metrics::{self, BinnedCalibration, Evaluation, WaldEstimate};
+use recontact_scoring::{read_dataset, InvalidRows, Model};
+
+use crate::output::Output;
+use crate::report::{self, number, p_value, Context};
+use crate::{input, Failure};
+
+/// Measure how well a model's probabilities discriminate and are calibrated on outcome data.
+///
+/// Reports the AUC with its DeLong interval, log loss, Brier, calibration intercept and
+/// slope, Hosmer–Lemeshow, Spiegelhalter, and binned and smoothed (loess) calibration.
+///
+/// Without --model the embedded default model is used (fitted on the synthetic data in
+/// data/; its weights are for demonstration, not estimates from real outcomes).
+#[derive(clap::Args)]
+#[command(after_help = "Examples:\n  \
+recontact evaluate --data data/recontact_outcomes.csv\n  \
+recontact evaluate --model model.json --data holdout.csv --format json\n  \
+recontact evaluate --model model.json --data holdout.csv --plot calibration.svg --report report.html")]
+pub struct Args {
+    /// A model file from `recontact fit` (default: the embedded default model).
+    #[arg(long, value_name = "MODEL.json")]
+    model: Option<PathBuf>,
+    /// The outcome data (CSV with the model's outcome and input columns), or `-`.
+    #[arg(long, value_name = "CSV|-")]
+    data: PathBuf,
+    /// Output format on standard output.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Number of bins of the binned calibration tables (equal-mass and equal-width).
+    #[arg(long, value_name = "B", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    bins: u32,
+    /// Write the calibration plot and ROC curve, side by side, to this SVG file.
+    #[arg(long, value_name = "FILE.svg")]
+    plot: Option<PathBuf>,
+    /// Write a self-contained HTML report (tables, figure, provenance) to this file.
+    #[arg(long, value_name = "FILE.html")]
+    report: Option<PathBuf>,
+}
+
+/// How the evaluation is printed.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum Format {
+    /// Aligned text.
+    Table,
+    /// JSON with every metric (the keys of docs/evaluation.md).
+    Json,
+}
+
+/// Outcomes, probabilities and linear predictors of the evaluated rows.
+struct Predictions {
+    y: Vec<f64>,
+    p: Vec<f64>,
+    lp: Vec<f64>,
+}
+
+/// Frequency weights are expanded into rows, so their sum is bounded to keep memory sane.
+const MAX_EXPANDED_ROWS: usize = 100_000_000;
+
+/// Predictions of `model` for every row of `data`, with frequency weights expanded.
+fn predict(model: &Model, data: &recontact_scoring::Dataset) -> Result<Predictions, Failure> {
+    // An unseen category level is only found here, after reading; name the file at least.
+    let design = model
+        .encoding
+        .design(data)
+        .map_err(|e| Failure::Data(format!("{}: {e}", data.source_name)))?;
+    if let Some(weights) = &data.weights {
+        let total: f64 = weights.iter().sum();
+        if total > MAX_EXPANDED_ROWS as f64 {
+            return Err(Failure::Data(format!(
+                "{}: the frequency weights add up to {total}, more than the {MAX_EXPANDED_ROWS}                  observations evaluate can hold",
+                data.source_name
+            )));
+        }
+    }
+    let beta = model.coefficients();
+    let mut out = Predictions {
+        y: Vec::with_capacity(data.len()),
+        p: Vec::with_capacity(data.len()),
+        lp: Vec::with_capacity(data.len()),
+    };
+    for i in 0..design.nrows() {
+        let mut lp: f64 = design.row(i).iter().zip(&beta).map(|(x, b)| x * b).sum();
+        if let Some(offset) = &data.offset {
+            lp += offset[i];
+        }
+        // The metrics take one row per observation, so a frequency weight w is w rows;
+        // a fractional weight has no such meaning and is refused rather than rounded.
+        let copies = match &data.weights {
+            None => 1,
+            Some(w) if w[i].fract() == 0.0 && w[i] >= 0.0 => w[i] as usize,
+            Some(w) => {
+                return Err(Failure::Data(format!(
+                    "{}: weight {} in data row {} is not a whole number; evaluate reads \
+                     weights as frequency weights",
+                    data.source_name,
+                    w[i],
+                    i + 1
+                )))
+            }
+        };
+        for _ in 0..copies {
+            out.y.push(data.outcome[i]);
+            out.lp.push(lp);
+            out.p.push(logistic(lp));
+        }
+    }
+    Ok(out)
+}
+
+/// Writes `text` to `path` atomically.
+fn write_file(path: &Path, text: &str) -> Result<(), Failure> {
+    let write = || -> std::io::Result<()> {
+        let mut out = Output::open(Some(path))?;
+        out.write_all(text.as_bytes())?;
+        out.commit()
+    };
+    write().map_err(|e| Failure::Io(format!("{}: cannot write: {e}", path.display())))
+}
+
+/// Runs the command.
+pub fn run(args: Args) -> Result<(), Failure> {
+    let model = super::model_or_default(args.model.as_deref())?;
+    // A model file that is a copy of the embedded model is still the demonstration model.
+    let builtin = args.model.is_none()
+        || recontact_domain::default_model().is_ok_and(|default| default == model);
+    let model_name = match &args.model {
+        Some(path) => path.display().to_string(),
+        None => "the built-in default model".to_string(),
+    };
+    let spec = model
+        .spec
+        .clone()
+        .check()
+        .map_err(|e| Failure::Data(format!("{model_name}: the model's specification: {e}")))?;
+
+    let input = input::open(&args.data).map_err(Failure::Io)?;
+    let data = read_dataset(&input.name, input.reader, &spec, InvalidRows::Fail)
+        .map_err(super::fit_failure)?;
+    let predictions = predict(&model, &data)?;
+    let evaluation = metrics::evaluate(
+        &predictions.y,
+        &predictions.p,
+        Some(&predictions.lp),
+        args.bins as usize,
+    )
+    .map_err(|e| Failure::Data(format!("{}: cannot evaluate: {e}", data.source_name)))?;
+
+    let context = Context {
+        model_name: &model_name,
+        model: &model,
+        builtin,
+        data_name: &data.source_name,
+        data_sha256: &data.sha256,
+        data_rows: data.rows_read,
+    };
+
+    // Files first: a run that cannot write them fails before printing a result.
+    if args.plot.is_some() || args.report.is_some() {
+        let title = format!(
+            "{} on {}: n = {}, events = {}",
+            short_model_name(&context),
+            file_name(&data.source_name),
+            evaluation.n,
+            evaluation.events
+        );
+        let figure =
+            report::plots::evaluation_svg(&evaluation, &predictions.y, &predictions.p, &title)
+                .map_err(|e| Failure::Io(format!("cannot draw the figure: {e}")))?;
+        if let Some(path) = &args.plot {
+            write_file(path, &figure)?;
+        }
+        if let Some(path) = &args.report {
+            write_file(path, &report::html::render(&context, &evaluation, &figure))?;
+        }
+    }
+
+    let text = match args.format {
+        Format::Table => render_table(&context, &evaluation),
+        Format::Json => {
+            serde_json::to_string_pretty(&evaluation).map_err(|e| Failure::Data(e.to_string()))?
+                + "\n"
+        }
+    };
+    super::print(text.as_bytes())
+}
+
+/// The model as a figure title names it.
+fn short_model_name(context: &Context<'_>) -> String {
+    if context.builtin {
+        "Built-in demonstration model".to_string()
+    } else {
+        file_name(context.model_name)
+    }
+}
+
+/// The last component of a path, for titles where the full path would crowd the text.
+fn file_name(path: &str) -> String {
+    Path::new(path)
+        .file_name()
+        .map_or_else(|| path.to_string(), |f| f.to_string_lossy().into_owned())
+}
+
+fn wald_line(out: &mut String, name: &str, w: &WaldEstimate, ideal: &str) {
+    out.push_str(&format!(
+        "  {name:<28} {:>9}   SE {:>8}   95% CI {} to {}   (ideal {ideal})\n",
+        number(w.estimate, 4),
+        number(w.std_error, 4),
+        number(w.ci_low, 4),
+        number(w.ci_high, 4)
+    ));
+}
+
+fn bins_table(out: &mut String, title: &str, table: &BinnedCalibration) {
+    out.push_str(&format!(
+        "\n{title} (ECE {})\n  {:>3} {:>7} {:>14} {:>9} {:>9} {:>9}\n",
+        number(table.ece, 4),
+        "bin",
+        "n",
+        "mean predicted",
+        "observed",
+        "95% low",
+        "95% high"
+    ));
+    for (k, b) in table.bins.iter().enumerate() {
+        out.push_str(&format!(
+            "  {:>3} {:>7} {:>14} {:>9} {:>9} {:>9}\n",
+            k + 1,
+            b.n,
+            number(b.mean_predicted, 4),
+            number(b.observed, 4),
+            number(b.ci_low, 4),
+            number(b.ci_high, 4)
+        ));
+    }
+}
+
+/// The evaluation as aligned text.
+fn render_table(context: &Context<'_>, e: &Evaluation) -> String {
+    let mut out = format!(
+        "Evaluation of {} on {}: n = {}, events = {} ({:.1}%)\n",
+        context.model_name,
+        context.data_name,
+        e.n,
+        e.events,
+        100.0 * e.events as f64 / e.n as f64
+    );
+    if context.builtin {
+        out += "(the built-in demonstration model, fitted on synthetic data: not estimates from real re-contacts)\n";
+    }
+    if context.is_training_data() {
+        out += "(these are the data the model was fitted on: apparent, optimistic performance)\n";
+    }
+    out += &format!(
+        "\nDiscrimination\n  {:<28} {:>9}   95% CI {} to {} (DeLong)\n  {:<28} {:>9}\n",
+        "AUC (c-statistic)",
+        number(e.auc, 4),
+        number(e.auc_ci[0], 4),
+        number(e.auc_ci[1], 4),
+        "Somers' Dxy",
+        number(e.dxy, 4)
+    );
+    out += &format!(
+        "\nOverall accuracy\n  {:<28} {:>9}\n  {:<28} {:>9}\n  {:<28} {:>9}\n",
+        "log loss",
+        number(e.log_loss, 4),
+        "Brier score",
+        number(e.brier, 4),
+        "scaled Brier",
+        number(e.scaled_brier, 4)
+    );
+    out += "\nCalibration\n";
+    wald_line(
+        &mut out,
+        "calibration-in-the-large",
+        &e.calibration_intercept,
+        "0",
+    );
+    wald_line(&mut out, "calibration slope", &e.calibration_slope, "1");
+    out += &format!(
+        "  {:<28} {:>9}   (ideal 1)\n",
+        "observed / expected",
+        number(e.observed_expected, 4)
+    );
+    out += &format!(
+        "  {:<28} chi2 {} on {} df, p = {}\n",
+        "Hosmer-Lemeshow (10 groups)",
+        number(e.hosmer_lemeshow.statistic, 3),
+        e.hosmer_lemeshow.df,
+        p_value(e.hosmer_lemeshow.p_value)
+    );
+    out += &format!(
+        "  {:<28} z = {}, p = {}\n",
+        "Spiegelhalter",
+        number(e.spiegelhalter.z, 3),
+        p_value(e.spiegelhalter.p_value)
+    );
+    out += &format!(
+        "  {:<28} ICI {}   E50 {}   E90 {}   Emax {}\n  smoother: {}\n",
+        "loess calibration",
+        number(e.ici, 4),
+        number(e.e50, 4),
+        number(e.e90, 4),
+        number(e.emax, 4),
+        e.smoother
+    );
+    bins_table(&mut out, "Equal-mass bins", &e.ece.equal_mass);
+    bins_table(&mut out, "Equal-width bins", &e.ece.equal_width);
+    out
+}

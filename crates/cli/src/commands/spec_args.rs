@@ -1,0 +1,243 @@
+//! The arguments that define a modelling procedure — the spec (a file or term flags) and
+//! the fitting options — shared by the commands that fit (`fit`, `validate`), so both
+//! read the same flags the same way.
+
+use std::path::{Path, PathBuf};
+
+use recontact_scoring::{
+    read_dataset, Dataset, FitOptions, InvalidRows, Spec, SpecConfig, TermConfig, Transform,
+};
+
+use crate::{input, Failure};
+
+/// The model specification: a TOML file, term flags, or (neither) the default re-contact
+/// spec.
+#[derive(clap::Args)]
+pub struct SpecArgs {
+    /// A TOML model specification.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["outcome", "numeric", "log1p", "boolean", "categorical", "rcs", "spline", "interaction"])]
+    spec: Option<PathBuf>,
+    /// The 0/1 outcome column (with term flags).
+    #[arg(long, value_name = "COL")]
+    outcome: Option<String>,
+    /// Numeric columns, entering linearly.
+    #[arg(long, value_name = "A,B", value_delimiter = ',')]
+    numeric: Vec<String>,
+    /// Numeric columns entering as ln(1 + x).
+    #[arg(long, value_name = "A,B", value_delimiter = ',')]
+    log1p: Vec<String>,
+    /// Boolean columns.
+    #[arg(long, value_name = "A,B", value_delimiter = ',')]
+    boolean: Vec<String>,
+    /// Categorical columns; `COL=LEVEL` sets the reference level.
+    #[arg(long, value_name = "C,D=REF", value_delimiter = ',')]
+    categorical: Vec<String>,
+    /// Restricted cubic spline: `COL:K` (K knots at default quantiles) or `COL:k1/k2/k3`.
+    #[arg(long, value_name = "COL:K")]
+    rcs: Vec<String>,
+    /// Linear spline with hinges: `COL:k1/k2`.
+    #[arg(long, value_name = "COL:K1/K2")]
+    spline: Vec<String>,
+    /// Interaction of two term columns: `A:B`.
+    #[arg(long, value_name = "A:B")]
+    interaction: Vec<String>,
+    /// Fit without an intercept.
+    #[arg(long)]
+    no_intercept: bool,
+    /// A column of frequency weights (overrides the spec's).
+    #[arg(long, value_name = "COL")]
+    weights: Option<String>,
+    /// An offset column (overrides the spec's).
+    #[arg(long, value_name = "COL")]
+    offset: Option<String>,
+}
+
+/// How the weights are estimated.
+#[derive(clap::Args)]
+pub struct FitOptionArgs {
+    /// L2 penalty λ (never on the intercept).
+    #[arg(long, value_name = "L", default_value_t = 0.0)]
+    l2: f64,
+    /// Firth's bias-reduced likelihood (small samples, separation).
+    #[arg(long, conflicts_with = "l2")]
+    firth: bool,
+    /// Newton iterations at most.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    max_iterations: usize,
+}
+
+impl FitOptionArgs {
+    /// The fitting options, with Wald intervals at `level`.
+    pub fn options(&self, level: f64) -> FitOptions {
+        FitOptions {
+            l2: self.l2,
+            firth: self.firth,
+            max_iterations: self.max_iterations,
+            level,
+            ..FitOptions::default()
+        }
+    }
+}
+
+fn split_pair<'a>(
+    text: &'a str,
+    separator: char,
+    what: &str,
+) -> Result<(&'a str, &'a str), Failure> {
+    text.split_once(separator)
+        .ok_or_else(|| Failure::Usage(format!("{what} `{text}`: expected the form A{separator}B")))
+}
+
+fn knots(text: &str) -> Result<Vec<f64>, Failure> {
+    text.split('/')
+        .map(|k| {
+            k.parse::<f64>()
+                .map_err(|_| Failure::Usage(format!("knot `{k}` is not a number")))
+        })
+        .collect()
+}
+
+impl SpecArgs {
+    fn flags_config(&self) -> Result<Option<SpecConfig>, Failure> {
+        let any_term = !(self.numeric.is_empty()
+            && self.log1p.is_empty()
+            && self.boolean.is_empty()
+            && self.categorical.is_empty()
+            && self.rcs.is_empty()
+            && self.spline.is_empty()
+            && self.interaction.is_empty());
+        let Some(outcome) = self.outcome.clone() else {
+            if any_term {
+                return Err(Failure::Usage("term flags need --outcome COL".into()));
+            }
+            return Ok(None);
+        };
+        let mut terms = Vec::new();
+        for column in &self.numeric {
+            terms.push(TermConfig::Numeric {
+                column: column.clone(),
+                transform: Transform::None,
+            });
+        }
+        for column in &self.log1p {
+            terms.push(TermConfig::Numeric {
+                column: column.clone(),
+                transform: Transform::Log1p,
+            });
+        }
+        for column in &self.boolean {
+            terms.push(TermConfig::Boolean {
+                column: column.clone(),
+            });
+        }
+        for entry in &self.categorical {
+            let (column, reference) = match entry.split_once('=') {
+                Some((c, r)) => (c.to_string(), Some(r.to_string())),
+                None => (entry.clone(), None),
+            };
+            terms.push(TermConfig::Categorical { column, reference });
+        }
+        for entry in &self.rcs {
+            let (column, rest) = split_pair(entry, ':', "--rcs")?;
+            let term = if rest.contains('/') {
+                TermConfig::Rcs {
+                    column: column.into(),
+                    knots: Some(knots(rest)?),
+                    k: None,
+                }
+            } else {
+                let k = rest.parse().map_err(|_| {
+                    Failure::Usage(format!("--rcs {entry}: `{rest}` is not a knot count"))
+                })?;
+                TermConfig::Rcs {
+                    column: column.into(),
+                    knots: None,
+                    k: Some(k),
+                }
+            };
+            terms.push(term);
+        }
+        for entry in &self.spline {
+            let (column, rest) = split_pair(entry, ':', "--spline")?;
+            terms.push(TermConfig::Spline {
+                column: column.into(),
+                knots: knots(rest)?,
+            });
+        }
+        for entry in &self.interaction {
+            let (a, b) = split_pair(entry, ':', "--interaction")?;
+            terms.push(TermConfig::Interaction {
+                between: [a.into(), b.into()],
+            });
+        }
+        Ok(Some(SpecConfig {
+            outcome,
+            intercept: true,
+            weights: None,
+            offset: None,
+            terms,
+            bounds: Default::default(),
+        }))
+    }
+
+    /// The spec as given (file, flags or the default), with the flag overrides applied,
+    /// and its checked form. A spec that cannot be read is an I/O failure; one that is
+    /// not valid is a usage error.
+    pub fn load(&self) -> Result<(SpecConfig, Spec), Failure> {
+        let mut config = match (&self.spec, self.flags_config()?) {
+            (Some(path), _) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| Failure::Io(format!("{}: cannot read: {e}", path.display())))?;
+                SpecConfig::from_toml(&path.display().to_string(), &text)
+                    .map_err(|e| Failure::Usage(e.to_string()))?
+            }
+            (None, Some(config)) => config,
+            (None, None) => {
+                recontact_domain::default_spec().map_err(|e| Failure::Usage(e.to_string()))?
+            }
+        };
+        if self.no_intercept {
+            config.intercept = false;
+        }
+        if self.weights.is_some() {
+            config.weights = self.weights.clone();
+        }
+        if self.offset.is_some() {
+            config.offset = self.offset.clone();
+        }
+        let spec = config
+            .clone()
+            .check()
+            .map_err(|e| Failure::Usage(e.to_string()))?;
+        Ok((config, spec))
+    }
+}
+
+/// Reads the columns `spec` needs from `path` (or standard input for `-`); with
+/// `drop_invalid`, rows with invalid values are left out and, unless `quiet`, counted on
+/// standard error by reason.
+pub fn read_data(
+    path: &Path,
+    spec: &Spec,
+    drop_invalid: bool,
+    quiet: bool,
+) -> Result<Dataset, Failure> {
+    let input = input::open(path).map_err(Failure::Io)?;
+    let invalid = if drop_invalid {
+        InvalidRows::Drop
+    } else {
+        InvalidRows::Fail
+    };
+    let data =
+        read_dataset(&input.name, input.reader, spec, invalid).map_err(super::fit_failure)?;
+    if !quiet && data.dropped.rows > 0 {
+        eprintln!(
+            "dropped {} of {} rows with missing or invalid values:",
+            data.dropped.rows, data.rows_read
+        );
+        for (reason, count) in &data.dropped.reasons {
+            eprintln!("  {count:>8}  {reason}");
+        }
+    }
+    Ok(data)
+}

@@ -1,0 +1,245 @@
+//! `recontact update`: recalibrate or revise a model on new outcome data.
+
+use std::path::PathBuf;
+
+use recontact_scoring::update::{update, Method, PriorStrength, UpdateOptions, UpdateReport};
+use recontact_scoring::{read_dataset, sha256_hex, FitOptions, InvalidRows, SpecConfig};
+
+use crate::output::Output;
+use crate::{input, Failure};
+
+/// Update a model on new outcome data, from recalibrating its intercept to
+/// re-estimating every weight, or let the closed testing procedure choose.
+///
+/// Only the old model file is read, never its training data. See docs/updating.md.
+#[derive(clap::Args)]
+#[command(after_help = "Examples:\n  \
+recontact update --model old.json --data new.csv --out new.json\n  \
+recontact update --model old.json --data new.csv --method slope --out new.json --format json\n  \
+recontact update --model old.json --data new.csv --method prior --prior-factor 0.5 --out new.json\n  \
+recontact update --model old.json --data new.csv --method extend --spec extended.toml --out new.json")]
+pub struct Args {
+    /// The model to update.
+    #[arg(long, value_name = "OLD.json")]
+    model: PathBuf,
+    /// The new outcome data (CSV), or `-` for standard input.
+    #[arg(long, value_name = "CSV|-")]
+    data: PathBuf,
+    /// The update: auto (closed testing), intercept, slope, refit, prior or extend.
+    #[arg(long, value_enum, default_value_t = MethodArg::Auto)]
+    method: MethodArg,
+    /// An extended spec (the old terms plus new ones), for extend, or for auto to consider it.
+    #[arg(long, value_name = "FILE")]
+    spec: Option<PathBuf>,
+    /// Level of the closed testing procedure's likelihood-ratio tests.
+    #[arg(long, default_value_t = 0.05)]
+    alpha: f64,
+    /// For prior: precision = factor × inverse of the old covariance.
+    #[arg(
+        long,
+        value_name = "F",
+        default_value_t = 1.0,
+        conflicts_with = "prior_sd"
+    )]
+    prior_factor: f64,
+    /// For prior: the same standard deviation for every coefficient instead.
+    #[arg(long, value_name = "SD")]
+    prior_sd: Option<f64>,
+    /// Leave out rows with missing or invalid values and report them.
+    #[arg(long)]
+    drop_invalid: bool,
+    /// Where to write the updated model (atomically).
+    #[arg(long, short = 'o', value_name = "NEW.json")]
+    out: PathBuf,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+}
+
+/// The update to make.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum MethodArg {
+    /// Choose by the closed testing procedure.
+    Auto,
+    /// Recalibration in the large.
+    Intercept,
+    /// Logistic recalibration.
+    Slope,
+    /// Re-estimate every coefficient.
+    Refit,
+    /// Re-estimate, shrunk toward the old weights.
+    Prior,
+    /// Re-estimate with the terms of --spec.
+    Extend,
+}
+
+/// How the report is printed.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Aligned text.
+    Table,
+    /// JSON with chosen, tests, candidates, coefficients, calibration.
+    Json,
+}
+
+fn number(v: Option<f64>) -> String {
+    v.map_or_else(|| "-".to_string(), |v| format!("{v:.4}"))
+}
+
+fn render(report: &UpdateReport) -> String {
+    let mut out = format!("Update chosen: {}\n", report.chosen.name());
+    if !report.tests.is_empty() {
+        out += "\nClosed testing procedure (likelihood-ratio tests)\n";
+        out += &format!(
+            "  {:<24} {:>10} {:>4} {:>10}\n",
+            "comparison", "LR", "df", "p"
+        );
+        for t in &report.tests {
+            out += &format!(
+                "  {:<24} {:>10.3} {:>4} {:>10.4}\n",
+                t.comparison, t.lr, t.df, t.p_value
+            );
+        }
+    }
+    out += "\nLog-likelihood on the new data\n";
+    for c in &report.candidates {
+        out += &format!(
+            "  {:<10} {:>14.4}  ({} parameters estimated)\n",
+            c.model, c.log_likelihood, c.parameters
+        );
+    }
+    let width = report
+        .coefficients
+        .iter()
+        .map(|c| c.term.len())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    out += &format!(
+        "\n{:<width$}  {:>10} {:>21}  {:>10} {:>21}\n",
+        "term", "old", "old 95% CI", "new", "new 95% CI"
+    );
+    for c in &report.coefficients {
+        let ci = |e: &Option<recontact_scoring::fit::Estimate>| {
+            e.as_ref().map_or_else(
+                || "-".to_string(),
+                |e| format!("[{:.4}, {:.4}]", e.ci_low, e.ci_high),
+            )
+        };
+        out += &format!(
+            "{:<width$}  {:>10} {:>21}  {:>10} {:>21}\n",
+            c.term,
+            number(c.old.as_ref().map(|e| e.estimate)),
+            ci(&c.old),
+            number(c.new.as_ref().map(|e| e.estimate)),
+            ci(&c.new)
+        );
+    }
+    out += "\nCalibration on the new data      intercept (95% CI)              slope (95% CI)\n";
+    for (name, cal) in [
+        ("original", &report.calibration_original),
+        ("updated", &report.calibration_updated),
+    ] {
+        out += &format!(
+            "  {:<30} {:>8.4} [{:.4}, {:.4}]   {:>8.4} [{:.4}, {:.4}]\n",
+            name,
+            cal.intercept.estimate,
+            cal.intercept.ci_low,
+            cal.intercept.ci_high,
+            cal.slope.estimate,
+            cal.slope.ci_low,
+            cal.slope.ci_high
+        );
+    }
+    out += &format!("\nnew data: n = {}, events = {}\n", report.n, report.events);
+    out
+}
+
+/// Runs the command.
+pub fn run(args: Args) -> Result<(), Failure> {
+    let name = args.model.display().to_string();
+    let bytes =
+        std::fs::read(&args.model).map_err(|e| Failure::Io(format!("{name}: cannot read: {e}")))?;
+    let text = String::from_utf8(bytes.clone())
+        .map_err(|_| Failure::Data(format!("{name}: not UTF-8 text")))?;
+    let old = recontact_scoring::Model::from_json(&name, &text)
+        .map_err(|e| Failure::Data(e.to_string()))?;
+
+    let extension = match &args.spec {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| Failure::Io(format!("{}: cannot read: {e}", path.display())))?;
+            let config = SpecConfig::from_toml(&path.display().to_string(), &text)
+                .map_err(|e| Failure::Usage(e.to_string()))?;
+            Some(config.check().map_err(|e| Failure::Usage(e.to_string()))?)
+        }
+        None => None,
+    };
+    let read_spec = match &extension {
+        Some(spec) => spec.clone(),
+        None => old
+            .spec
+            .clone()
+            .check()
+            .map_err(|e| Failure::Data(format!("{name}: {e}")))?,
+    };
+    let input = input::open(&args.data).map_err(Failure::Io)?;
+    let invalid = if args.drop_invalid {
+        InvalidRows::Drop
+    } else {
+        InvalidRows::Fail
+    };
+    let data =
+        read_dataset(&input.name, input.reader, &read_spec, invalid).map_err(super::fit_failure)?;
+
+    let options = UpdateOptions {
+        method: match args.method {
+            MethodArg::Auto => Method::Auto,
+            MethodArg::Intercept => Method::Intercept,
+            MethodArg::Slope => Method::Slope,
+            MethodArg::Refit => Method::Refit,
+            MethodArg::Prior => Method::Prior,
+            MethodArg::Extend => Method::Extend,
+        },
+        alpha: args.alpha,
+        prior: match args.prior_sd {
+            Some(sd) => PriorStrength::StandardDeviation(sd),
+            None => PriorStrength::CovarianceFactor(args.prior_factor),
+        },
+        fit: FitOptions::default(),
+    };
+    if !(args.alpha > 0.0 && args.alpha < 1.0) {
+        return Err(Failure::Usage(format!(
+            "--alpha must lie in (0, 1), got {}",
+            args.alpha
+        )));
+    }
+    let updated = update(
+        &old,
+        &sha256_hex(&bytes),
+        &data,
+        extension.as_ref(),
+        options,
+    )
+    .map_err(|e| Failure::Data(e.to_string()))?;
+
+    let target = args.out.display().to_string();
+    let write = || -> std::io::Result<()> {
+        use std::io::Write;
+        let mut out = Output::open(Some(&args.out))?;
+        out.write_all(updated.model.to_json().as_bytes())?;
+        out.commit()
+    };
+    write().map_err(|e| Failure::Io(format!("{target}: cannot write: {e}")))?;
+    let text = match args.format {
+        Format::Table => {
+            render(&updated.report) + &format!("\nupdated model written to {target}\n")
+        }
+        Format::Json => {
+            serde_json::to_string_pretty(&updated.report)
+                .map_err(|e| Failure::Data(e.to_string()))?
+                + "\n"
+        }
+    };
+    super::print(text.as_bytes())
+}

@@ -1,0 +1,357 @@
+//! The evaluation figure: a calibration (reliability) plot with the distribution of
+//! predicted risk beneath it, and the ROC curve beside it, in one SVG.
+//!
+//! One file rather than two because the two panels answer the two halves of one
+//! question (are the probabilities right, do they rank cases well) and are read
+//! together; the HTML report inlines the same SVG.
+
+use std::error::Error;
+
+use plotters::coord::types::RangedCoordf64;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use recontact_scoring::metrics::Evaluation;
+
+use super::number;
+
+/// Figure size in pixels (the SVG has a viewBox, so it scales in a browser).
+const WIDTH: u32 = 1280;
+const HEIGHT: u32 = 680;
+/// Width of the calibration column; the ROC panel takes the rest.
+const LEFT_WIDTH: u32 = 700;
+/// Height of each panel's title and summary line.
+const HEAD_HEIGHT: u32 = 52;
+/// Height of the risk histogram strip under the calibration plot.
+const HISTOGRAM_HEIGHT: u32 = 150;
+/// Histogram bins over [0, 1]: fine enough to show the shape, coarse enough to read.
+const HISTOGRAM_BINS: usize = 50;
+/// Y-label area shared by the calibration plot and the histogram so their x axes line up.
+const Y_LABEL_AREA: u32 = 64;
+
+const FONT: &str = "sans-serif";
+const SMOOTH: RGBColor = RGBColor(31, 97, 170);
+const BINS: RGBColor = RGBColor(200, 82, 0);
+const DIAGONAL: RGBColor = RGBColor(110, 110, 110);
+const EVENTS: RGBColor = RGBColor(200, 82, 0);
+const NON_EVENTS: RGBColor = RGBColor(150, 160, 175);
+
+type Failure = Box<dyn Error>;
+
+/// The figure for an evaluation of predictions `p` against outcomes `y`, as SVG text.
+///
+/// `title` heads the figure; the panels carry their own captions and legends.
+pub fn evaluation_svg(
+    evaluation: &Evaluation,
+    y: &[f64],
+    p: &[f64],
+    title: &str,
+) -> Result<String, String> {
+    let mut svg = String::new();
+    draw(&mut svg, evaluation, y, p, title).map_err(|e| e.to_string())?;
+    Ok(svg)
+}
+
+fn draw(
+    svg: &mut String,
+    evaluation: &Evaluation,
+    y: &[f64],
+    p: &[f64],
+    title: &str,
+) -> Result<(), Failure> {
+    let root = SVGBackend::with_string(svg, (WIDTH, HEIGHT)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let body = root.titled(title, (FONT, 24).into_font().color(&BLACK))?;
+    let (left, right) = body.split_horizontally(LEFT_WIDTH);
+    let (left_head, left) = left.split_vertically(HEAD_HEIGHT);
+    let (right_head, right) = right.split_vertically(HEAD_HEIGHT);
+    // The summary numbers go in a line under each panel's title rather than inside the
+    // plot, where they would hide points or error bars.
+    let slope = &evaluation.calibration_slope;
+    let intercept = &evaluation.calibration_intercept;
+    heading(
+        &left_head,
+        "Calibration: observed against predicted",
+        &format!(
+            "slope {} (95% CI {} to {}), intercept {} ({} to {}), O/E {}",
+            number(slope.estimate, 3),
+            number(slope.ci_low, 3),
+            number(slope.ci_high, 3),
+            number(intercept.estimate, 3),
+            number(intercept.ci_low, 3),
+            number(intercept.ci_high, 3),
+            number(evaluation.observed_expected, 3)
+        ),
+    )?;
+    heading(
+        &right_head,
+        "ROC curve: discrimination",
+        &format!(
+            "AUC {} (95% CI {} to {}), Somers' Dxy {}",
+            number(evaluation.auc, 3),
+            number(evaluation.auc_ci[0], 3),
+            number(evaluation.auc_ci[1], 3),
+            number(evaluation.dxy, 3)
+        ),
+    )?;
+    let (upper, lower) = left.split_vertically(left.dim_in_pixel().1 - HISTOGRAM_HEIGHT);
+    calibration(&upper, evaluation)?;
+    histogram(&lower, y, p)?;
+    roc(&right, evaluation)?;
+    root.present()?;
+    Ok(())
+}
+
+/// A chart with real-valued axes.
+type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// A panel's title with a line of summary numbers beneath it.
+fn heading(
+    area: &DrawingArea<SVGBackend, Shift>,
+    title: &str,
+    numbers: &str,
+) -> Result<(), Failure> {
+    let (width, _) = area.dim_in_pixel();
+    let centre = Pos::new(HPos::Center, VPos::Top);
+    // Offset by half the y-label area so the text centres over the plot, not the panel.
+    let x = (width as i32 + Y_LABEL_AREA as i32) / 2;
+    area.draw(&Text::new(
+        title,
+        (x, 6),
+        TextStyle::from((FONT, 18).into_font())
+            .color(&BLACK)
+            .pos(centre),
+    ))?;
+    area.draw(&Text::new(
+        numbers,
+        (x, 30),
+        TextStyle::from((FONT, 14).into_font())
+            .color(&RGBColor(70, 75, 85))
+            .pos(centre),
+    ))?;
+    Ok(())
+}
+
+fn dashed_diagonal<'a, DB: DrawingBackend + 'a>(
+    chart: &mut Chart<'a, DB>,
+    label: &str,
+) -> Result<(), Failure>
+where
+    DB::ErrorType: 'static,
+{
+    let style = DIAGONAL.stroke_width(1);
+    chart
+        .draw_series(DashedLineSeries::new(
+            vec![(0.0, 0.0), (1.0, 1.0)],
+            6,
+            5,
+            style,
+        ))?
+        .label(label)
+        .legend(move |(x, y)| {
+            EmptyElement::at((x, y))
+                + PathElement::new(vec![(0, 0), (8, 0)], style)
+                + PathElement::new(vec![(14, 0), (22, 0)], style)
+        });
+    Ok(())
+}
+
+fn calibration(
+    area: &DrawingArea<SVGBackend, Shift>,
+    evaluation: &Evaluation,
+) -> Result<(), Failure> {
+    // Loess is not bounded to [0, 1]; widen the axis rather than hide part of the curve.
+    let low = evaluation
+        .calibration_curve
+        .iter()
+        .map(|&(_, s)| s)
+        .fold(0.0_f64, f64::min);
+    let high = evaluation
+        .calibration_curve
+        .iter()
+        .map(|&(_, s)| s)
+        .fold(1.0_f64, f64::max);
+    let mut chart = ChartBuilder::on(area)
+        .margin_left(10)
+        .margin_right(20)
+        .margin_top(6)
+        .x_label_area_size(12)
+        .y_label_area_size(Y_LABEL_AREA)
+        .build_cartesian_2d(0.0..1.0, low..high)?;
+    chart
+        .configure_mesh()
+        .x_labels(11)
+        .y_labels(11)
+        .x_label_formatter(&|_| String::new())
+        .y_label_formatter(&|v| format!("{v:.1}"))
+        .y_desc("Observed proportion with the outcome")
+        .axis_desc_style((FONT, 15))
+        .label_style((FONT, 13))
+        .light_line_style(WHITE.mix(0.0))
+        .bold_line_style(BLACK.mix(0.08))
+        .draw()?;
+
+    dashed_diagonal(&mut chart, "Perfect calibration (observed = predicted)")?;
+
+    let bins = &evaluation.ece.equal_mass.bins;
+    let bar = BINS.stroke_width(2);
+    chart.draw_series(bins.iter().map(|b| {
+        PathElement::new(
+            vec![(b.mean_predicted, b.ci_low), (b.mean_predicted, b.ci_high)],
+            bar,
+        )
+    }))?;
+    chart
+        .draw_series(
+            bins.iter()
+                .map(|b| Circle::new((b.mean_predicted, b.observed), 5, BINS.filled())),
+        )?
+        .label(format!(
+            "{} equal-mass bins with 95% Wilson intervals",
+            bins.len()
+        ))
+        .legend(move |(x, y)| {
+            EmptyElement::at((x + 11, y))
+                + PathElement::new(vec![(0, -7), (0, 7)], bar)
+                + Circle::new((0, 0), 5, BINS.filled())
+        });
+
+    let smooth = SMOOTH.stroke_width(3);
+    chart
+        .draw_series(LineSeries::new(
+            evaluation.calibration_curve.iter().copied(),
+            smooth,
+        ))?
+        .label(format!(
+            "Loess smooth (ICI {}, Emax {})",
+            number(evaluation.ici, 3),
+            number(evaluation.emax, 3)
+        ))
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 22, y)], smooth));
+
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .margin(12)
+        .label_font((FONT, 14))
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.3))
+        .draw()?;
+
+    Ok(())
+}
+
+fn histogram(area: &DrawingArea<SVGBackend, Shift>, y: &[f64], p: &[f64]) -> Result<(), Failure> {
+    let mut events = [0usize; HISTOGRAM_BINS];
+    let mut non_events = [0usize; HISTOGRAM_BINS];
+    for (&y, &p) in y.iter().zip(p) {
+        let k = ((p * HISTOGRAM_BINS as f64) as usize).min(HISTOGRAM_BINS - 1);
+        if y == 1.0 {
+            events[k] += 1;
+        } else {
+            non_events[k] += 1;
+        }
+    }
+    let tallest = (0..HISTOGRAM_BINS)
+        .map(|k| events[k] + non_events[k])
+        .max()
+        .unwrap_or(0)
+        .max(1) as f64;
+    let mut chart = ChartBuilder::on(area)
+        .margin_left(10)
+        .margin_right(20)
+        .margin_bottom(6)
+        .x_label_area_size(46)
+        .y_label_area_size(Y_LABEL_AREA)
+        .build_cartesian_2d(0.0..1.0, 0.0..tallest * 1.05)?;
+    chart
+        .configure_mesh()
+        .x_labels(11)
+        .y_labels(3)
+        .x_label_formatter(&|v| format!("{v:.1}"))
+        .y_label_formatter(&|v| format!("{v:.0}"))
+        .x_desc("Predicted probability")
+        .y_desc("Count")
+        .axis_desc_style((FONT, 15))
+        .label_style((FONT, 13))
+        .light_line_style(WHITE.mix(0.0))
+        .bold_line_style(BLACK.mix(0.08))
+        .draw()?;
+    let width = 1.0 / HISTOGRAM_BINS as f64;
+    // Stacked: non-events at the bottom, events on top, so the bar height is the total
+    // and the orange share is the observed rate in that slice of predicted risk.
+    chart
+        .draw_series((0..HISTOGRAM_BINS).filter(|&k| non_events[k] > 0).map(|k| {
+            let x = k as f64 * width;
+            Rectangle::new(
+                [(x, 0.0), (x + width, non_events[k] as f64)],
+                NON_EVENTS.filled(),
+            )
+        }))?
+        .label("without the outcome")
+        .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], NON_EVENTS.filled()));
+    chart
+        .draw_series((0..HISTOGRAM_BINS).filter(|&k| events[k] > 0).map(|k| {
+            let x = k as f64 * width;
+            let base = non_events[k] as f64;
+            Rectangle::new(
+                [(x, base), (x + width, base + events[k] as f64)],
+                EVENTS.mix(0.75).filled(),
+            )
+        }))?
+        .label("with the outcome")
+        .legend(|(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], EVENTS.mix(0.75).filled()));
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .margin(6)
+        .label_font((FONT, 13))
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.3))
+        .draw()?;
+    Ok(())
+}
+
+fn roc(area: &DrawingArea<SVGBackend, Shift>, evaluation: &Evaluation) -> Result<(), Failure> {
+    let mut chart = ChartBuilder::on(area)
+        .margin_left(10)
+        .margin_right(24)
+        .margin_top(6)
+        .margin_bottom(6)
+        .x_label_area_size(46)
+        .y_label_area_size(Y_LABEL_AREA)
+        .build_cartesian_2d(0.0..1.0, 0.0..1.0)?;
+    chart
+        .configure_mesh()
+        .x_labels(11)
+        .y_labels(11)
+        .x_label_formatter(&|v| format!("{v:.1}"))
+        .y_label_formatter(&|v| format!("{v:.1}"))
+        .x_desc("False positive rate (1 − specificity)")
+        .y_desc("True positive rate (sensitivity)")
+        .axis_desc_style((FONT, 15))
+        .label_style((FONT, 13))
+        .light_line_style(WHITE.mix(0.0))
+        .bold_line_style(BLACK.mix(0.08))
+        .draw()?;
+    dashed_diagonal(&mut chart, "No discrimination (AUC 0.5)")?;
+    let curve = SMOOTH.stroke_width(3);
+    chart
+        .draw_series(LineSeries::new(evaluation.roc.iter().copied(), curve))?
+        .label(format!(
+            "ROC: AUC {} (95% CI {} to {})",
+            number(evaluation.auc, 3),
+            number(evaluation.auc_ci[0], 3),
+            number(evaluation.auc_ci[1], 3)
+        ))
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 22, y)], curve));
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .margin(12)
+        .label_font((FONT, 14))
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.3))
+        .draw()?;
+    Ok(())
+}

@@ -1,0 +1,301 @@
+//! End to end: `recontact validate`, `recontact sample-size` and the sample-size warning
+//! of `recontact fit`, on real files.
+
+mod common;
+
+use std::process::{Command, Output};
+
+use common::{recontact, root, text};
+
+const BIRTHWT: &str = "crates/scoring/tests/fixtures/birthwt.csv";
+
+/// Runs the binary with rayon limited to `threads` threads.
+fn with_threads(threads: &str, args: &[&str]) -> Output {
+    let output = Command::new(env!("CARGO_BIN_EXE_recontact"))
+        .args(args)
+        .current_dir(root())
+        .env("RAYON_NUM_THREADS", threads)
+        .output()
+        .expect("the binary runs");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    output
+}
+
+#[test]
+fn validation_of_the_committed_data_has_the_documented_shape() {
+    let output = recontact(&[
+        "validate",
+        "--data",
+        "data/recontact_outcomes.csv",
+        "--folds",
+        "3",
+        "--bootstrap",
+        "3",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(v["n"], 5000);
+    assert_eq!(v["events"], 2138);
+    assert_eq!(v["folds"], 3);
+    assert_eq!(v["bootstrap"], 3);
+    assert_eq!(v["seed"], 1);
+    let measures = [
+        "auc",
+        "dxy",
+        "brier",
+        "calibration_slope",
+        "calibration_intercept",
+    ];
+    let cv = &v["cross_validation"];
+    let bv = &v["bootstrap_validation"];
+    for m in measures {
+        for key in ["mean", "sd"] {
+            assert!(cv[m][key].is_f64(), "cross_validation.{m}.{key}: {cv}");
+        }
+        for key in ["apparent", "optimism", "corrected"] {
+            assert!(bv[m][key].is_f64(), "bootstrap_validation.{m}.{key}: {bv}");
+        }
+        let c = &bv[m];
+        let corrected = c["apparent"].as_f64().unwrap() - c["optimism"].as_f64().unwrap();
+        assert!((c["corrected"].as_f64().unwrap() - corrected).abs() < 1e-12);
+    }
+    assert_eq!(cv["failed_folds"], 0);
+    assert_eq!(bv["failed_resamples"], 0);
+    let auc = cv["auc"]["mean"].as_f64().unwrap();
+    assert!(auc > 0.75 && auc < 0.95, "{auc}");
+    assert!((bv["calibration_slope"]["apparent"].as_f64().unwrap() - 1.0).abs() < 1e-6);
+}
+
+#[test]
+fn results_do_not_depend_on_the_thread_count() {
+    let args = [
+        "validate",
+        "--data",
+        BIRTHWT,
+        "--outcome",
+        "low",
+        "--numeric",
+        "age,lwt",
+        "--categorical",
+        "race",
+        "--boolean",
+        "smoke,ht,ui",
+        "--folds",
+        "5",
+        "--bootstrap",
+        "24",
+        "--seed",
+        "9",
+        "--format",
+        "json",
+    ];
+    let one = with_threads("1", &args);
+    let two = with_threads("2", &args);
+    assert!(one.stdout == two.stdout, "byte-identical output");
+    let table = |threads| {
+        let mut table_args = args.to_vec();
+        table_args.truncate(args.len() - 2);
+        with_threads(threads, &table_args).stdout
+    };
+    let (a, b) = (table("1"), table("2"));
+    assert!(a == b, "byte-identical table");
+    let a = text(&a);
+    assert!(
+        a.contains("5-fold stratified cross-validation (seed 9)"),
+        "{a}"
+    );
+    assert!(
+        a.contains("bootstrap optimism correction (24 resamples, seed 9)"),
+        "{a}"
+    );
+    assert!(a.contains("calibration slope"), "{a}");
+
+    // Another seed, another answer.
+    let mut other = args.to_vec();
+    let seed = other.len() - 3;
+    other[seed] = "10";
+    assert!(with_threads("2", &other).stdout != one.stdout);
+}
+
+#[test]
+fn failures_and_unscorable_rows_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("rare.csv");
+    // A level seen on two rows only: a training part or resample with exactly one of them
+    // is separated on it, one with neither cannot score them.
+    let mut rows = String::from("y,x,g\n");
+    for i in 0..120 {
+        let g = ["a", "b"][i % 2];
+        let y = u8::from((i * 7) % 10 < 4 + i % 3);
+        rows += &format!("{y},{},{g}\n", (i % 17) as f64 / 4.0);
+    }
+    rows += "1,1.5,rare\n0,2.5,rare\n";
+    std::fs::write(&csv, rows).unwrap();
+    let args = [
+        "validate",
+        "--data",
+        csv.to_str().unwrap(),
+        "--outcome",
+        "y",
+        "--numeric",
+        "x",
+        "--categorical",
+        "g",
+        "--folds",
+        "4",
+        "--bootstrap",
+        "30",
+        "--format",
+        "json",
+    ];
+    let output = recontact(&args);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let cv = &v["cross_validation"];
+    let failed = cv["failed_folds"].as_u64().unwrap();
+    let unscored = cv["unscored_rows"].as_u64().unwrap();
+    assert!(failed + unscored > 0, "{cv}");
+    assert_eq!(cv["failures"].as_array().unwrap().len() as u64, failed);
+    let bv = &v["bootstrap_validation"];
+    let failed = bv["failed_resamples"].as_u64().unwrap();
+    assert!(failed > 0, "{bv}");
+    assert!(bv["unscored_rows"].as_u64().unwrap() > 0, "{bv}");
+    assert!(
+        bv["failures"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("separation"),
+        "{bv}"
+    );
+    assert_eq!(
+        bv["evaluated_resamples"].as_u64().unwrap() + failed,
+        30,
+        "{bv}"
+    );
+
+    let table = recontact(&args[..args.len() - 2]);
+    let table = text(&table.stdout);
+    assert!(table.contains("resample"), "{table}");
+    assert!(
+        table.contains("failed: fit: quasi-complete separation"),
+        "{table}"
+    );
+    assert!(table.contains("could not be scored"), "{table}");
+
+    let output = recontact(&[
+        "validate",
+        "--data",
+        BIRTHWT,
+        "--outcome",
+        "low",
+        "--numeric",
+        "age",
+        "--folds",
+        "1",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("2 or more folds"),
+        "{}",
+        text(&output.stderr)
+    );
+}
+
+#[test]
+fn sample_size_prints_the_three_criteria() {
+    let base = [
+        "sample-size",
+        "--parameters",
+        "24",
+        "--prevalence",
+        "0.174",
+        "--r2cs",
+        "0.288",
+    ];
+    let output = recontact(&base);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let table = text(&output.stdout);
+    for expected in ["623", "662", "221", "minimum"] {
+        assert!(table.contains(expected), "{expected}: {table}");
+    }
+
+    let mut json = base.to_vec();
+    json.extend(["--rounding", "pmsampsize", "--format", "json"]);
+    let output = recontact(&json);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    // pmsampsize's own test expects 623, 668, 221 and 668.
+    assert_eq!(v["criterion1"]["n"], 623);
+    assert_eq!(v["criterion2"]["n"], 668);
+    assert_eq!(v["criterion3"]["n"], 221);
+    assert_eq!(v["n"], 668);
+
+    let output = recontact(&[
+        "sample-size",
+        "--parameters",
+        "5",
+        "--prevalence",
+        "1.2",
+        "--r2cs",
+        "0.1",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("prevalence"),
+        "{}",
+        text(&output.stderr)
+    );
+}
+
+#[test]
+fn fit_warns_when_the_data_are_too_few_for_its_parameters() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("m.json");
+    let args = [
+        "fit",
+        "--data",
+        BIRTHWT,
+        "--outcome",
+        "low",
+        "--numeric",
+        "age,lwt,ptl,ftv",
+        "--categorical",
+        "race",
+        "--boolean",
+        "smoke,ht,ui",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    let output = recontact(&args);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("warning: 189 observations are fewer than the ")
+            && stderr.contains("Riley et al.")
+            && stderr.contains("for 9 parameters"),
+        "{stderr}"
+    );
+
+    let mut quiet = args.to_vec();
+    quiet.push("--quiet");
+    let output = recontact(&quiet);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(output.stderr.is_empty(), "{}", text(&output.stderr));
+
+    // The committed data are plenty for the default spec.
+    let output = recontact(&[
+        "fit",
+        "--data",
+        "data/recontact_outcomes.csv",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(
+        !text(&output.stderr).contains("Riley"),
+        "{}",
+        text(&output.stderr)
+    );
+}
