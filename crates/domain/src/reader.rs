@@ -85,6 +85,15 @@ impl<R: io::Read> CaseReader<R> {
             error.line = Some(1);
             return Err(ReadErrors::new(vec![error]));
         }
+        if header.len() > recontact_scoring::lines::DEFAULT_MAX_COLUMNS {
+            let problem = Problem::TooManyColumns {
+                limit: recontact_scoring::lines::DEFAULT_MAX_COLUMNS,
+                found: header.len(),
+            };
+            let mut error = ReadError::new(&source_name, problem);
+            error.line = Some(1);
+            return Err(ReadErrors::new(vec![error]));
+        }
 
         let mut index = ColumnIndex {
             positions: [None; Column::ALL.len()],
@@ -342,10 +351,7 @@ impl<R: io::Read> CaseReader<R> {
 }
 
 fn csv_error(source_name: &str, error: csv::Error) -> ReadError {
-    let line = error.position().map(|p| p.line());
-    let mut located = ReadError::new(source_name, Problem::Io(error.to_string()));
-    located.line = line;
-    located
+    ReadError::from_csv(source_name, &error)
 }
 
 impl<R: io::Read> Iterator for CaseReader<R> {

@@ -34,6 +34,10 @@ pub struct BatchOptions {
     pub explain: bool,
     /// What to do with invalid rows.
     pub on_invalid: OnInvalid,
+    /// Longest record accepted, in bytes.
+    pub max_record_bytes: usize,
+    /// Most columns accepted in the header.
+    pub max_columns: usize,
 }
 
 impl Default for BatchOptions {
@@ -42,6 +46,8 @@ impl Default for BatchOptions {
             column: "p_success".to_string(),
             explain: false,
             on_invalid: OnInvalid::Fail,
+            max_record_bytes: crate::lines::DEFAULT_MAX_RECORD_BYTES,
+            max_columns: crate::lines::DEFAULT_MAX_COLUMNS,
         }
     }
 }
@@ -97,6 +103,8 @@ struct RawRecords<R> {
     input: R,
     lines: u64,
     bytes: u64,
+    /// Longest record accepted, in bytes: a bound on memory whatever the input.
+    max_record_bytes: usize,
 }
 
 impl<R: BufRead> RawRecords<R> {
@@ -127,6 +135,17 @@ impl<R: BufRead> RawRecords<R> {
                 record.extend_from_slice(&buffer[..take]);
                 self.input.consume(take);
                 self.bytes += take as u64;
+                if record.len() > self.max_record_bytes {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        format!(
+                            "line {start}: a record longer than the limit of {} bytes starts here \
+                             (an unclosed quote, or a field that is not CSV?); raise it with \
+                             --max-record-bytes if the record is genuine",
+                            self.max_record_bytes
+                        ),
+                    ));
+                }
                 if end.is_some() {
                     break true;
                 }
@@ -311,6 +330,7 @@ pub fn score_csv<R: BufRead, W: Write, J: Write>(
         input,
         lines: 0,
         bytes: 0,
+        max_record_bytes: options.max_record_bytes,
     };
     let mut record = Vec::new();
     let mut text = Vec::new();
@@ -326,6 +346,17 @@ pub fn score_csv<R: BufRead, W: Write, J: Write>(
         .strip_prefix(b"\xEF\xBB\xBF")
         .unwrap_or(header_content);
     split_fields(header_content, &mut text, &mut fields);
+    if fields.len() > options.max_columns {
+        let mut error = DataError::new(
+            source_name,
+            DataProblem::TooManyColumns {
+                limit: options.max_columns,
+                found: fields.len(),
+            },
+        );
+        error.line = Some(1);
+        return Err(BatchError::Header(vec![error]));
+    }
     let header: Vec<String> = fields
         .iter()
         .map(|&(a, b)| String::from_utf8_lossy(&text[a..b]).into_owned())
@@ -570,6 +601,7 @@ mod tests {
             input: input.as_bytes(),
             lines: 0,
             bytes: 0,
+            max_record_bytes: 1 << 20,
         };
         let mut record = Vec::new();
         let mut seen = Vec::new();

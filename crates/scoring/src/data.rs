@@ -151,6 +151,15 @@ pub fn read_dataset<R: io::Read>(
         error.line = Some(1);
         return Err(FitError::Data(vec![error]));
     }
+    if header.len() > crate::lines::DEFAULT_MAX_COLUMNS {
+        let problem = DataProblem::TooManyColumns {
+            limit: crate::lines::DEFAULT_MAX_COLUMNS,
+            found: header.len(),
+        };
+        let mut error = DataError::new(source_name, problem);
+        error.line = Some(1);
+        return Err(FitError::Data(vec![error]));
+    }
 
     let config = spec.config();
     let mut wanted: Vec<(&str, Reading)> = vec![(config.outcome.as_str(), Reading::Outcome)];
@@ -392,7 +401,5 @@ pub fn read_dataset<R: io::Read>(
 }
 
 fn io_error(source_name: &str, error: csv::Error) -> DataError {
-    let mut located = DataError::new(source_name, DataProblem::Io(error.to_string()));
-    located.line = error.position().map(|p| p.line());
-    located
+    DataError::from_csv(source_name, &error)
 }

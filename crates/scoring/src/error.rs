@@ -60,6 +60,15 @@ pub enum DataProblem {
     NegativeWeight,
     /// A value the transformation cannot take (log1p of a value ≤ -1).
     OutsideTransform,
+    /// The input breaks a size limit (an over-long record).
+    Limit(String),
+    /// The header has more columns than the limit.
+    TooManyColumns {
+        /// The limit.
+        limit: usize,
+        /// Columns found.
+        found: usize,
+    },
     /// A category level outside the allowed set (the contract's, or those seen when fitting).
     UnknownLevel,
 }
@@ -87,6 +96,10 @@ impl DataProblem {
             DataProblem::NegativeWeight => "negative weight".into(),
             DataProblem::OutsideTransform => "outside the transformation's domain".into(),
             DataProblem::UnknownLevel => "unknown level".into(),
+            DataProblem::Limit(message) => message.clone(),
+            DataProblem::TooManyColumns { limit, found } => {
+                format!("the header has {found} columns, more than the limit of {limit}")
+            }
         }
     }
 }
@@ -151,11 +164,27 @@ impl DataError {
         }
     }
 
+    /// The error for a failed read of a CSV source: a broken size limit when the reader
+    /// refused the input, an I/O problem otherwise.
+    pub fn from_csv(source_name: &str, error: &csv::Error) -> Self {
+        let problem = match error.kind() {
+            csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::InvalidData => {
+                DataProblem::Limit(io.to_string())
+            }
+            _ => DataProblem::Io(error.to_string()),
+        };
+        let mut located = DataError::new(source_name, problem);
+        located.line = error.position().map(|p| p.line());
+        located
+    }
+
     /// True when nothing after this error can be read (I/O, header).
     pub fn is_fatal(&self) -> bool {
         matches!(
             self.problem,
             DataProblem::Io(_)
+                | DataProblem::TooManyColumns { .. }
+                | DataProblem::Limit(_)
                 | DataProblem::NoHeader
                 | DataProblem::MissingColumn
                 | DataProblem::DuplicateColumn { .. }

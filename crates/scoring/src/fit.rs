@@ -515,6 +515,14 @@ pub fn fit(spec: &Spec, data: &Dataset, options: FitOptions) -> Result<FittedMod
     if data.is_empty() {
         return Err(FitError::NoRows);
     }
+    // A one-sided outcome is the clearest thing to say about such data, before any
+    // complaint about levels the few rows happen to lack.
+    let weight = |i: usize| data.weights.as_ref().map_or(1.0, |w| w[i]);
+    let total: f64 = (0..data.len()).map(weight).sum();
+    let events: f64 = (0..data.len()).map(|i| weight(i) * data.outcome[i]).sum();
+    if total > 0.0 && (events == 0.0 || events == total) {
+        return Err(FitError::ConstantOutcome(u8::from(events > 0.0)));
+    }
     let encoding = Encoding::learn(spec, data)?;
     fit_encoded(encoding, data, options, None)
 }

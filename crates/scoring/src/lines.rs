@@ -3,6 +3,13 @@
 use std::collections::VecDeque;
 use std::io;
 
+/// Longest CSV record the readers accept by default (1 MiB): a bound on memory for
+/// any input, such as a file with an unclosed quote.
+pub const DEFAULT_MAX_RECORD_BYTES: usize = 1 << 20;
+
+/// Most columns the readers accept in a header by default.
+pub const DEFAULT_MAX_COLUMNS: usize = 10_000;
+
 /// Counts the lines of a byte stream as it passes, so that a record's position can be
 /// turned into the line a text editor shows.
 ///
@@ -17,16 +24,24 @@ pub struct LineTracker<R> {
     pending: VecDeque<u8>,
     base: u64,
     lines_before: u64,
+    max_record_bytes: usize,
 }
 
 impl<R> LineTracker<R> {
     /// Wraps a byte stream.
     pub fn new(inner: R) -> Self {
+        LineTracker::with_limit(inner, DEFAULT_MAX_RECORD_BYTES)
+    }
+
+    /// Wraps a byte stream, refusing (with an I/O error of kind `InvalidData`) to hold a
+    /// record longer than `max_record_bytes`.
+    pub fn with_limit(inner: R, max_record_bytes: usize) -> Self {
         LineTracker {
             inner,
             pending: VecDeque::new(),
             base: 0,
             lines_before: 0,
+            max_record_bytes,
         }
     }
 
@@ -57,6 +72,18 @@ impl<R> LineTracker<R> {
 
 impl<R: io::Read> io::Read for LineTracker<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        // The parser reads ahead at most its buffer (8 KiB) beyond the current record.
+        if self.pending.len() > self.max_record_bytes.saturating_add(1 << 16) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "a record after line {} is longer than the limit of {} bytes (an unclosed \
+                     quote, or a field that is not CSV?)",
+                    self.lines_before + 1,
+                    self.max_record_bytes
+                ),
+            ));
+        }
         let n = self.inner.read(buf)?;
         self.pending.extend(&buf[..n]);
         Ok(n)

@@ -38,7 +38,18 @@ pub fn run(args: Args) -> Result<(), Failure> {
     for row in reader {
         match row {
             Ok(observation) => summary.add(&observation),
-            Err(errors) if errors.is_fatal() => return Err(Failure::Io(errors.to_string())),
+            Err(errors) if errors.is_fatal() => {
+                let io = errors
+                    .problems()
+                    .iter()
+                    .any(|p| matches!(p.problem, recontact_domain::Problem::Io(_)));
+                let message = errors.to_string();
+                return Err(if io {
+                    Failure::Io(message)
+                } else {
+                    Failure::Data(message)
+                });
+            }
             Err(errors) => {
                 bad_rows += 1;
                 for problem in errors.problems() {

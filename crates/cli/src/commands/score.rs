@@ -42,6 +42,12 @@ pub struct Args {
     /// Append each term's contribution to the logit.
     #[arg(long)]
     explain: bool,
+    /// Longest record (line) accepted, in bytes; longer input stops the run.
+    #[arg(long, value_name = "BYTES", default_value_t = recontact_scoring::lines::DEFAULT_MAX_RECORD_BYTES)]
+    max_record_bytes: usize,
+    /// Most columns accepted in the header.
+    #[arg(long, value_name = "N", default_value_t = recontact_scoring::lines::DEFAULT_MAX_COLUMNS)]
+    max_columns: usize,
     /// Print nothing on standard error but errors.
     #[arg(long, short = 'q')]
     quiet: bool,
@@ -101,6 +107,8 @@ fn score(args: Args, model: &Model) -> Result<(), Failure> {
             Invalid::Fail => OnInvalid::Fail,
             Invalid::Skip => OnInvalid::Skip,
         },
+        max_record_bytes: args.max_record_bytes,
+        max_columns: args.max_columns,
     };
     let bar = (!args.quiet && std::io::stderr().is_terminal()).then(|| progress_bar(size));
     let mut progress = |rows: u64, bytes: u64| {
@@ -132,6 +140,11 @@ fn score(args: Args, model: &Model) -> Result<(), Failure> {
             error,
         }) => {
             return Failure::from_write(error, &out_name).map_or(Ok(()), Err);
+        }
+        Err(BatchError::Read { source_name, error })
+            if error.kind() == std::io::ErrorKind::InvalidData =>
+        {
+            return Err(Failure::Data(format!("{source_name}: {error}")));
         }
         Err(error @ (BatchError::Read { .. } | BatchError::Write { .. })) => {
             return Err(Failure::Io(error.to_string()));
