@@ -43,6 +43,18 @@ const CASES: &[(&str, &str, i32, &str)] = &[
     ("truncated model file", "score data/recontact_outcomes.csv --model @/truncated.json", 1, "@/truncated.json: not a recontact model file: EOF while parsing"),
     ("model needing columns the data lack", "score data/recontact_outcomes.csv --model @/other_columns_model.json", 1, "data/recontact_outcomes.csv:1: column gpa: required column is missing from the header"),
     ("spec naming a column twice", "fit --data @/separation.csv --spec @/spec_twice.toml --out OUT", 2, "column `x` is named by more than one term"),
+    (
+        "a level the model does not know, when evaluating",
+        "evaluate --data @/unknown_level.csv",
+        1,
+        "@/unknown_level.csv:3: column 2 (contact_type): unknown level \"ceo\"; allowed: one of agency_recruiter, corporate_recruiter, hiring_manager",
+    ),
+    (
+        "a level the model does not know, when updating",
+        "update --model data/default_model.json --data @/unknown_level.csv --out OUT",
+        1,
+        "@/unknown_level.csv:3: column 2 (contact_type): unknown level \"ceo\"",
+    ),
     ("unclosed quote beyond the record limit", "score @/unclosed_quote.csv --max-record-bytes 4096", 1, "@/unclosed_quote.csv: line 3: a record longer than the limit of 4096 bytes starts here"),
     ("unclosed quote beyond the record limit: check", "check @/unclosed_quote.csv", 1, "invalid"),
 ];

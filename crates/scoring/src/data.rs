@@ -105,6 +105,8 @@ struct Needed {
     position: usize,
     reading: Reading,
     bounds: Option<Bounds>,
+    /// For a categorical column of an already fitted model: the levels it knows.
+    known_levels: Option<Vec<String>>,
     allowed: String,
 }
 
@@ -133,6 +135,19 @@ pub fn read_dataset<R: io::Read>(
     reader: R,
     spec: &Spec,
     invalid: InvalidRows,
+) -> Result<Dataset, FitError> {
+    read_dataset_for(source_name, reader, spec, invalid, None)
+}
+
+/// Like [`read_dataset`], for data that a fitted model will be applied to: a category
+/// level the model's `encoding` does not know is an invalid value of its row (with its
+/// line), not a surprise later.
+pub fn read_dataset_for<R: io::Read>(
+    source_name: &str,
+    reader: R,
+    spec: &Spec,
+    invalid: InvalidRows,
+    encoding: Option<&crate::encoding::Encoding>,
 ) -> Result<Dataset, FitError> {
     let hashing = Hashing {
         inner: reader,
@@ -194,18 +209,30 @@ pub fn read_dataset<R: io::Read>(
         match positions.as_slice() {
             [position] => {
                 let bounds = spec.bounds(name);
-                let allowed = match bounds {
-                    Some(b) if reading == Reading::Number(Transform::Log1p) => {
+                let known_levels = encoding.and_then(|e| {
+                    e.main_terms().find_map(|t| match t {
+                        crate::encoding::EncodedTerm::Categorical { column, levels, .. }
+                            if column == name && reading == Reading::Level =>
+                        {
+                            Some(levels.clone())
+                        }
+                        _ => None,
+                    })
+                });
+                let allowed = match (&known_levels, bounds) {
+                    (Some(levels), _) => format!("one of {}", levels.join(", ")),
+                    (None, Some(b)) if reading == Reading::Number(Transform::Log1p) => {
                         format!("{}, greater than -1 (for log1p)", b.describe())
                     }
-                    Some(b) => b.describe(),
-                    None => reading.allowed().to_string(),
+                    (None, Some(b)) => b.describe(),
+                    (None, None) => reading.allowed().to_string(),
                 };
                 needed.push(Needed {
                     name: name.to_string(),
                     position: *position,
                     reading,
                     bounds,
+                    known_levels,
                     allowed,
                 })
             }
@@ -301,7 +328,12 @@ pub fn read_dataset<R: io::Read>(
                         Some(v) => column.bounds.map_or(Ok(()), |b| b.check(v)).map(|()| v),
                         None => Err(DataProblem::NotANumber),
                     },
-                    Reading::Level => Ok(0.0),
+                    Reading::Level => match &column.known_levels {
+                        Some(levels) if !levels.iter().any(|l| l == text) => {
+                            Err(DataProblem::UnknownLevel)
+                        }
+                        _ => Ok(0.0),
+                    },
                 };
                 match parsed {
                     Ok(v) => row_numbers[k] = v,

@@ -28,7 +28,7 @@ pub mod validate;
 pub mod values;
 
 pub use batch::{score_csv, BatchError, BatchOptions, BatchReport, OnInvalid};
-pub use data::{read_dataset, Dataset, InvalidRows};
+pub use data::{read_dataset, read_dataset_for, Dataset, InvalidRows};
 pub use encoding::{EncodedTerm, Encoding, TermInput};
 pub use error::{DataError, DataProblem, FitError, ModelError, SpecError};
 pub use explain::{explain, predict, reference_inputs, Contribution, Explanation, Prediction};

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use recontact_scoring::distributions::logistic;
 use recontact_scoring::metrics::{self, BinnedCalibration, Evaluation, WaldEstimate};
-use recontact_scoring::{read_dataset, InvalidRows, Model};
+use recontact_scoring::{read_dataset_for, InvalidRows, Model};
 
 use crate::output::Output;
 use crate::report::{self, number, p_value, Context};
@@ -142,8 +142,14 @@ pub fn run(args: Args) -> Result<(), Failure> {
         .map_err(|e| Failure::Data(format!("{model_name}: the model's specification: {e}")))?;
 
     let input = input::open(&args.data).map_err(Failure::Io)?;
-    let data = read_dataset(&input.name, input.reader, &spec, InvalidRows::Fail)
-        .map_err(super::fit_failure)?;
+    let data = read_dataset_for(
+        &input.name,
+        input.reader,
+        &spec,
+        InvalidRows::Fail,
+        Some(&model.encoding),
+    )
+    .map_err(super::fit_failure)?;
     let predictions = predict(&model, &data)?;
     let evaluation = metrics::evaluate(
         &predictions.y,

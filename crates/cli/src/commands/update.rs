@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use recontact_scoring::update::{update, Method, PriorStrength, UpdateOptions, UpdateReport};
-use recontact_scoring::{read_dataset, sha256_hex, FitOptions, InvalidRows, SpecConfig};
+use recontact_scoring::{read_dataset_for, sha256_hex, FitOptions, InvalidRows, SpecConfig};
 
 use crate::output::Output;
 use crate::{input, Failure};
@@ -189,8 +189,14 @@ pub fn run(args: Args) -> Result<(), Failure> {
     } else {
         InvalidRows::Fail
     };
-    let data =
-        read_dataset(&input.name, input.reader, &read_spec, invalid).map_err(super::fit_failure)?;
+    let data = read_dataset_for(
+        &input.name,
+        input.reader,
+        &read_spec,
+        invalid,
+        Some(&old.encoding),
+    )
+    .map_err(super::fit_failure)?;
 
     let options = UpdateOptions {
         method: match args.method {
