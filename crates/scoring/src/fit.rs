@@ -252,14 +252,61 @@ struct State {
     information: DMatrix<f64>,
 }
 
+/// Xᵀ diag(w) X, the information matrix's core.
+///
+/// Accumulated over blocks of rows, so that each block of the design (a few KiB per
+/// column) is read from cache for all p(p+1)/2 products, and without copying the
+/// design; only the upper triangle is computed. The summation order is fixed, so the
+/// result is the same on every run.
 fn weighted_cross_product(x: &DMatrix<f64>, weights: &[f64]) -> DMatrix<f64> {
-    let mut scaled = x.clone();
-    for mut column in scaled.column_iter_mut() {
-        for (value, &w) in column.iter_mut().zip(weights) {
-            *value *= w.sqrt();
+    const BLOCK: usize = 512;
+    let (n, p) = x.shape();
+    let mut upper = vec![0.0; p * p];
+    let mut weighted = vec![0.0; BLOCK];
+    // Column-major storage: column j is data[j·n .. (j+1)·n].
+    let data = x.as_slice();
+    let mut start = 0;
+    while start < n {
+        let end = (start + BLOCK).min(n);
+        let rows = end - start;
+        for j in 0..p {
+            let column_j = &data[j * n + start..j * n + end];
+            for (slot, (&value, &w)) in weighted
+                .iter_mut()
+                .zip(column_j.iter().zip(&weights[start..end]))
+            {
+                *slot = value * w;
+            }
+            for k in j..p {
+                let column_k = &data[k * n + start..k * n + end];
+                // Four running sums let the processor overlap the additions; their
+                // order is fixed, so the result still does not vary between runs.
+                let mut sums = [0.0; 4];
+                let mut pairs = weighted[..rows]
+                    .chunks_exact(4)
+                    .zip(column_k.chunks_exact(4));
+                for (a, b) in pairs.by_ref() {
+                    for lane in 0..4 {
+                        sums[lane] += a[lane] * b[lane];
+                    }
+                }
+                let tail = rows - rows % 4;
+                let mut sum = (sums[0] + sums[1]) + (sums[2] + sums[3]);
+                for (a, b) in weighted[tail..rows].iter().zip(&column_k[tail..]) {
+                    sum += a * b;
+                }
+                upper[j * p + k] += sum;
+            }
         }
+        start = end;
     }
-    scaled.tr_mul(&scaled)
+    DMatrix::from_fn(p, p, |a, b| {
+        if a <= b {
+            upper[a * p + b]
+        } else {
+            upper[b * p + a]
+        }
+    })
 }
 
 impl Problem<'_> {
