@@ -1,4 +1,5 @@
 //! Running the built `recontact` binary from the end-to-end tests.
+// Each test file uses only some of these helpers.
 #![allow(dead_code)]
 
 use std::io::Write;

@@ -15,7 +15,7 @@ use serde::Serialize;
 use thiserror::Error;
 
 use crate::data::{ColumnValues, Dataset};
-use crate::distributions::{chi_square_sf, logistic};
+use crate::distributions::chi_square_sf;
 use crate::encoding::{EncodedTerm, Encoding};
 use crate::error::FitError;
 use crate::fit::{
@@ -641,7 +641,6 @@ pub fn update(
             }),
         },
     };
-    let _ = logistic;
     Ok(Updated {
         model,
         report: UpdateReport {
