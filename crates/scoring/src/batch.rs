@@ -9,6 +9,10 @@ use std::io::{self, BufRead, Write};
 
 use thiserror::Error;
 
+use crate::chunks::{
+    content_and_terminator, for_each_in_order, record_too_long, split_header, Chunk, ChunkReader,
+    Fields,
+};
 use crate::encoding::{EncodedTerm, TermInput};
 use crate::error::{DataError, DataProblem};
 use crate::model::{Model, Scorer};
@@ -98,121 +102,6 @@ fn join(errors: &[DataError]) -> String {
         .join("\n")
 }
 
-/// Cuts raw CSV records (terminator included) from a byte stream.
-struct RawRecords<R> {
-    input: R,
-    lines: u64,
-    bytes: u64,
-    /// Longest record accepted, in bytes: a bound on memory whatever the input.
-    max_record_bytes: usize,
-}
-
-impl<R: BufRead> RawRecords<R> {
-    /// Reads the next non-blank record into `record`; returns the line it starts on.
-    fn next(&mut self, record: &mut Vec<u8>) -> io::Result<Option<u64>> {
-        loop {
-            record.clear();
-            let start = self.lines + 1;
-            let mut quoted = false;
-            let complete = loop {
-                let buffer = self.input.fill_buf()?;
-                if buffer.is_empty() {
-                    break false;
-                }
-                let mut end = None;
-                for (i, &byte) in buffer.iter().enumerate() {
-                    if byte == b'"' {
-                        quoted = !quoted;
-                    } else if byte == b'\n' {
-                        self.lines += 1;
-                        if !quoted {
-                            end = Some(i + 1);
-                            break;
-                        }
-                    }
-                }
-                let take = end.unwrap_or(buffer.len());
-                record.extend_from_slice(&buffer[..take]);
-                self.input.consume(take);
-                self.bytes += take as u64;
-                if record.len() > self.max_record_bytes {
-                    return Err(io::Error::new(
-                        io::ErrorKind::InvalidData,
-                        format!(
-                            "line {start}: a record longer than the limit of {} bytes starts here \
-                             (an unclosed quote, or a field that is not CSV?); raise it with \
-                             --max-record-bytes if the record is genuine",
-                            self.max_record_bytes
-                        ),
-                    ));
-                }
-                if end.is_some() {
-                    break true;
-                }
-            };
-            if record.is_empty() {
-                return Ok(None);
-            }
-            if !complete {
-                // A last line without a terminator still counts as a line.
-                self.lines += 1;
-            }
-            if record == b"\n" || record == b"\r\n" {
-                continue;
-            }
-            return Ok(Some(start));
-        }
-    }
-}
-
-/// Splits a record's content (terminator removed) into unescaped fields.
-fn split_fields(content: &[u8], text: &mut Vec<u8>, fields: &mut Vec<(usize, usize)>) {
-    text.clear();
-    fields.clear();
-    let mut i = 0;
-    loop {
-        let start = text.len();
-        if content.get(i) == Some(&b'"') {
-            i += 1;
-            while i < content.len() {
-                if content[i] == b'"' {
-                    if content.get(i + 1) == Some(&b'"') {
-                        text.push(b'"');
-                        i += 2;
-                    } else {
-                        i += 1;
-                        break;
-                    }
-                } else {
-                    text.push(content[i]);
-                    i += 1;
-                }
-            }
-        }
-        while i < content.len() && content[i] != b',' {
-            text.push(content[i]);
-            i += 1;
-        }
-        fields.push((start, text.len()));
-        if i >= content.len() {
-            break;
-        }
-        i += 1;
-    }
-}
-
-/// Splits a record into its content and its terminator (`\n`, `\r\n` or nothing).
-fn content_and_terminator(record: &[u8]) -> (&[u8], &[u8]) {
-    let cut = if record.ends_with(b"\r\n") {
-        record.len() - 2
-    } else if record.ends_with(b"\n") {
-        record.len() - 1
-    } else {
-        record.len()
-    };
-    record.split_at(cut)
-}
-
 /// How one needed column is parsed.
 enum Parse {
     Number { log1p: bool },
@@ -240,6 +129,17 @@ impl Needed {
             Parse::Boolean => "true/false, 1/0 or yes/no".to_string(),
             Parse::Level { levels } => format!("one of {}", levels.join(", ")),
         }
+    }
+
+    /// The value of a plain decimal field that passes every check, without looking at
+    /// it as text; `None` sends the field to [`Needed::read`].
+    fn read_plain_number(&self, raw: &[u8]) -> Option<TermInput> {
+        let Parse::Number { log1p } = self.parse else {
+            return None;
+        };
+        let v = crate::values::parse_plain_decimal(raw)?;
+        let inside = self.bounds.is_none_or(|b| b.check(v).is_ok());
+        (inside && !(log1p && v <= -1.0)).then_some(TermInput::Number(v))
     }
 
     fn read(&self, text: &str) -> Result<TermInput, DataProblem> {
@@ -326,26 +226,22 @@ pub fn score_csv<R: BufRead, W: Write, J: Write>(
         target: "rejects",
         error,
     };
-    let mut records = RawRecords {
-        input,
-        lines: 0,
-        bytes: 0,
-        max_record_bytes: options.max_record_bytes,
-    };
-    let mut record = Vec::new();
-    let mut text = Vec::new();
-    let mut fields = Vec::new();
-
-    let Some(_) = records.next(&mut record).map_err(read_error)? else {
+    let mut reader = ChunkReader::new(input, options.max_record_bytes);
+    let first = reader.next_chunk(Vec::new()).map_err(read_error)?;
+    let Some((_, record, rest)) = first.and_then(split_header) else {
         let mut error = DataError::new(source_name, DataProblem::NoHeader);
         error.line = Some(1);
         return Err(BatchError::Header(vec![error]));
     };
+    if record.len() > options.max_record_bytes {
+        return Err(read_error(record_too_long(1, options.max_record_bytes)));
+    }
+    let mut fields = Fields::default();
     let (header_content, header_end) = content_and_terminator(&record);
     let header_content = header_content
         .strip_prefix(b"\xEF\xBB\xBF")
         .unwrap_or(header_content);
-    split_fields(header_content, &mut text, &mut fields);
+    fields.split(header_content, true);
     if fields.len() > options.max_columns {
         let mut error = DataError::new(
             source_name,
@@ -357,9 +253,8 @@ pub fn score_csv<R: BufRead, W: Write, J: Write>(
         error.line = Some(1);
         return Err(BatchError::Header(vec![error]));
     }
-    let header: Vec<String> = fields
-        .iter()
-        .map(|&(a, b)| String::from_utf8_lossy(&text[a..b]).into_owned())
+    let header: Vec<String> = (0..fields.len())
+        .map(|k| String::from_utf8_lossy(fields.get(header_content, k)).into_owned())
         .collect();
 
     let mut problems = Vec::new();
@@ -461,56 +356,152 @@ pub fn score_csv<R: BufRead, W: Write, J: Write>(
         rejects.write_all(&line_out).map_err(write_rejects)?;
     }
 
-    let groups = model.encoding.term_groups();
-    let mut scorer = Scorer::new(model);
-    let mut inputs = Vec::with_capacity(needed.len());
-    let mut contributions = Vec::new();
+    let job = Job {
+        source_name,
+        model,
+        options,
+        needed: &needed,
+        columns: header.len(),
+        has_offset,
+        groups: model.encoding.term_groups(),
+        rejecting: rejects.is_some(),
+    };
     let mut report = BatchReport::default();
-    let mut number = ryu_free_formatter();
-    while let Some(line) = records.next(&mut record).map_err(read_error)? {
-        report.rows += 1;
-        let (content, end) = content_and_terminator(&record);
-        split_fields(content, &mut text, &mut fields);
-        problems.clear();
-        inputs.clear();
-        let mut offset = 0.0;
-        if fields.len() != header.len() {
-            problems.push(DataError::field_count(
-                source_name,
-                line,
-                header.len(),
-                fields.len(),
-            ));
-        } else {
-            for (k, column) in needed.iter().enumerate() {
-                let (a, b) = fields[column.position];
-                let raw = &text[a..b];
-                let located = |problem: DataProblem, value: String| {
-                    let place = (column.position, column.name.as_str());
-                    DataError::in_field(source_name, problem, line, place, value, column.allowed())
-                };
-                let Ok(value) = std::str::from_utf8(raw) else {
-                    problems.push(located(
-                        DataProblem::InvalidUtf8,
-                        String::from_utf8_lossy(raw).into_owned(),
-                    ));
-                    continue;
-                };
-                match column.read(value) {
-                    Ok(TermInput::Number(v)) if has_offset && k == needed.len() - 1 => offset = v,
-                    Ok(input) => inputs.push(input),
-                    Err(problem) => problems.push(located(problem, value.to_string())),
+    let mut since_progress = 0;
+    for_each_in_order(
+        &mut reader,
+        Some(rest),
+        |chunk| job.score(chunk),
+        |scored: ScoredChunk| {
+            output.write_all(&scored.output).map_err(write_output)?;
+            if let Some(rejects) = rejects.as_deref_mut() {
+                rejects.write_all(&scored.rejects).map_err(write_rejects)?;
+            }
+            report.rows += scored.rows;
+            report.scored += scored.scored;
+            report.rejected += scored.rejected;
+            since_progress += scored.rows;
+            if since_progress >= 16_384 {
+                since_progress = 0;
+                progress(report.rows, scored.end_offset);
+            }
+            scored.stop.map_or(Ok(()), Err)
+        },
+        read_error,
+    )?;
+    let bytes = reader.offset();
+    progress(report.rows, bytes);
+    Ok(report)
+}
+
+/// What every chunk of a batch run is scored with.
+struct Job<'a> {
+    source_name: &'a str,
+    model: &'a Model,
+    options: &'a BatchOptions,
+    needed: &'a [Needed],
+    columns: usize,
+    has_offset: bool,
+    groups: Vec<(String, std::ops::Range<usize>)>,
+    rejecting: bool,
+}
+
+/// A scored chunk: its output and rejects bytes, its counts, and the error that stops
+/// the run after it, if any.
+struct ScoredChunk {
+    output: Vec<u8>,
+    rejects: Vec<u8>,
+    rows: u64,
+    scored: u64,
+    rejected: u64,
+    end_offset: u64,
+    stop: Option<BatchError>,
+}
+
+impl Job<'_> {
+    fn score(&self, chunk: &Chunk) -> ScoredChunk {
+        let source_name = self.source_name;
+        let mut done = ScoredChunk {
+            output: Vec::with_capacity(chunk.bytes.len() + chunk.bytes.len() / 4),
+            rejects: Vec::new(),
+            rows: 0,
+            scored: 0,
+            rejected: 0,
+            end_offset: chunk.end_offset,
+            stop: None,
+        };
+        let mut scorer = Scorer::new(self.model);
+        let mut fields = Fields::default();
+        let mut inputs = Vec::with_capacity(self.needed.len());
+        let mut problems = Vec::new();
+        let mut contributions = Vec::new();
+        for (line, record) in chunk.records() {
+            if record.len() > self.options.max_record_bytes {
+                done.stop = Some(BatchError::Read {
+                    source_name: source_name.to_string(),
+                    error: record_too_long(line, self.options.max_record_bytes),
+                });
+                return done;
+            }
+            done.rows += 1;
+            let (content, end) = content_and_terminator(record);
+            problems.clear();
+            inputs.clear();
+            let mut offset = 0.0;
+            let place = (source_name, line);
+            if let Some(error) = fields.split_expecting(content, chunk.quoted, self.columns, place)
+            {
+                problems.push(error);
+            } else {
+                for (k, column) in self.needed.iter().enumerate() {
+                    let raw = fields.get(content, column.position);
+                    if let Some(input) = column.read_plain_number(raw) {
+                        match input {
+                            TermInput::Number(v)
+                                if self.has_offset && k == self.needed.len() - 1 =>
+                            {
+                                offset = v
+                            }
+                            input => inputs.push(input),
+                        }
+                        continue;
+                    }
+                    let located = |problem: DataProblem, value: String| {
+                        let place = (column.position, column.name.as_str());
+                        DataError::in_field(
+                            source_name,
+                            problem,
+                            line,
+                            place,
+                            value,
+                            column.allowed(),
+                        )
+                    };
+                    let Ok(value) = std::str::from_utf8(raw) else {
+                        problems.push(located(
+                            DataProblem::InvalidUtf8,
+                            String::from_utf8_lossy(raw).into_owned(),
+                        ));
+                        continue;
+                    };
+                    match column.read(value) {
+                        Ok(TermInput::Number(v))
+                            if self.has_offset && k == self.needed.len() - 1 =>
+                        {
+                            offset = v
+                        }
+                        Ok(input) => inputs.push(input),
+                        Err(problem) => problems.push(located(problem, value.to_string())),
+                    }
                 }
             }
-        }
 
-        if !problems.is_empty() {
-            match (options.on_invalid, rejects.as_deref_mut()) {
-                (OnInvalid::Skip, Some(rejects)) => {
-                    report.rejected += 1;
-                    line_out.clear();
-                    line_out.extend_from_slice(line.to_string().as_bytes());
-                    line_out.push(b',');
+            if !problems.is_empty() {
+                if self.options.on_invalid == OnInvalid::Skip && self.rejecting {
+                    done.rejected += 1;
+                    let out = &mut done.rejects;
+                    out.extend_from_slice(line.to_string().as_bytes());
+                    out.push(b',');
                     let reason = problems
                         .iter()
                         .map(|p| {
@@ -521,101 +512,160 @@ pub fn score_csv<R: BufRead, W: Write, J: Write>(
                         })
                         .collect::<Vec<_>>()
                         .join("; ");
-                    write_field(&mut line_out, &reason);
-                    line_out.push(b',');
-                    line_out.extend_from_slice(content);
-                    line_out.extend_from_slice(if end.is_empty() { b"\n" } else { end });
-                    rejects.write_all(&line_out).map_err(write_rejects)?;
+                    write_field(out, &reason);
+                    out.push(b',');
+                    out.extend_from_slice(content);
+                    out.extend_from_slice(if end.is_empty() { b"\n" } else { end });
+                    continue;
                 }
-                _ => return Err(BatchError::Row(std::mem::take(&mut problems))),
+                done.stop = Some(BatchError::Row(std::mem::take(&mut problems)));
+                return done;
             }
-        } else {
             let logit = scorer.logit(&inputs) + offset;
             let probability = crate::distributions::logistic(logit);
-            line_out.clear();
-            line_out.extend_from_slice(content);
-            line_out.push(b',');
-            number(&mut line_out, probability);
-            line_out.push(b',');
-            number(&mut line_out, logit);
-            if options.explain {
+            let out = &mut done.output;
+            out.extend_from_slice(content);
+            out.push(b',');
+            write_number(out, probability);
+            out.push(b',');
+            write_number(out, logit);
+            if self.options.explain {
                 scorer.contributions(&mut contributions);
-                for (_, range) in &groups {
-                    line_out.push(b',');
-                    number(&mut line_out, contributions[range.clone()].iter().sum());
+                for (_, range) in &self.groups {
+                    out.push(b',');
+                    write_number(out, contributions[range.clone()].iter().sum());
                 }
             }
-            line_out.extend_from_slice(end);
-            output.write_all(&line_out).map_err(write_output)?;
-            report.scored += 1;
+            out.extend_from_slice(end);
+            done.scored += 1;
         }
-        if report.rows % 16_384 == 0 {
-            progress(report.rows, records.bytes);
-        }
+        done
     }
-    progress(report.rows, records.bytes);
-    Ok(report)
 }
 
-/// Writes numbers in Rust's shortest round-trip form (the same bytes on every platform).
-fn ryu_free_formatter() -> impl FnMut(&mut Vec<u8>, f64) {
-    let mut buffer = String::with_capacity(32);
-    move |out: &mut Vec<u8>, value: f64| {
-        use std::fmt::Write as _;
-        buffer.clear();
-        // Adding zero turns -0 (a negative weight times 0) into 0.
-        let value = value + 0.0;
-        let _ = write!(buffer, "{value}");
-        out.extend_from_slice(buffer.as_bytes());
+/// Writes a number as Rust's `Display` does (shortest round-trip digits, never an
+/// exponent), so the bytes are the same on every platform and as before.
+///
+/// The digits come from Ryū, which finds the same shortest, closest digits as the
+/// standard library and faster; only their layout is rewritten.
+fn write_number(out: &mut Vec<u8>, value: f64) {
+    // Adding zero turns -0 (a negative weight times 0) into 0.
+    let value = value + 0.0;
+    if !value.is_finite() {
+        use std::io::Write as _;
+        let _ = write!(out, "{value}");
+        return;
     }
+    let mut buffer = ryu::Buffer::new();
+    let text = buffer.format_finite(value).as_bytes();
+    let (negative, text) = match text.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, text),
+    };
+    let (mantissa, exponent) = match text.iter().position(|&b| b == b'e') {
+        Some(e) => (&text[..e], parse_exponent(&text[e + 1..])),
+        None => (text, 0),
+    };
+    let point = mantissa
+        .iter()
+        .position(|&b| b == b'.')
+        .unwrap_or(mantissa.len());
+    let mut digits = [0u8; 32];
+    let mut count = 0;
+    for &b in mantissa.iter().filter(|&&b| b != b'.') {
+        digits[count] = b;
+        count += 1;
+    }
+    // The value is 0.DIGITS × 10^power.
+    let mut power = point as i64 + exponent;
+    let leading = digits[..count].iter().take_while(|&&b| b == b'0').count();
+    let trailing = digits[leading..count]
+        .iter()
+        .rev()
+        .take_while(|&&b| b == b'0')
+        .count();
+    let digits = &digits[leading..count - trailing];
+    power -= leading as i64;
+    if digits.is_empty() {
+        out.push(b'0');
+        return;
+    }
+    if negative {
+        out.push(b'-');
+    }
+    let length = digits.len() as i64;
+    if power <= 0 {
+        out.extend_from_slice(b"0.");
+        out.extend(std::iter::repeat_n(b'0', (-power) as usize));
+        out.extend_from_slice(digits);
+    } else if power >= length {
+        out.extend_from_slice(digits);
+        out.extend(std::iter::repeat_n(b'0', (power - length) as usize));
+    } else {
+        let (whole, fraction) = digits.split_at(power as usize);
+        out.extend_from_slice(whole);
+        out.push(b'.');
+        out.extend_from_slice(fraction);
+    }
+}
+
+/// The exponent Ryū writes after `e`.
+fn parse_exponent(text: &[u8]) -> i64 {
+    let (sign, digits) = match text.split_first() {
+        Some((b'-', rest)) => (-1, rest),
+        _ => (1, text),
+    };
+    sign * digits
+        .iter()
+        .fold(0i64, |e, &d| e * 10 + i64::from(d.wrapping_sub(b'0')))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn fields_of(content: &str) -> Vec<String> {
-        let (mut text, mut fields) = (Vec::new(), Vec::new());
-        split_fields(content.as_bytes(), &mut text, &mut fields);
-        fields
-            .iter()
-            .map(|&(a, b)| String::from_utf8(text[a..b].to_vec()).unwrap())
-            .collect()
+    fn written(value: f64) -> String {
+        let mut out = Vec::new();
+        write_number(&mut out, value);
+        String::from_utf8(out).unwrap()
     }
 
     #[test]
-    fn fields_are_split_as_rfc_4180_says() {
-        assert_eq!(fields_of("a,b,c"), ["a", "b", "c"]);
-        assert_eq!(
-            fields_of("\"a,b\",\"say \"\"hi\"\"\",\"x\ny\""),
-            ["a,b", "say \"hi\"", "x\ny"]
-        );
-        assert_eq!(fields_of(",,"), ["", "", ""]);
-        assert_eq!(fields_of(""), [""]);
-    }
-
-    #[test]
-    fn records_keep_their_bytes_and_lines() {
-        let input = "h1,h2\r\n\"a\nb\",1\r\n\r\nc,2";
-        let mut records = RawRecords {
-            input: input.as_bytes(),
-            lines: 0,
-            bytes: 0,
-            max_record_bytes: 1 << 20,
-        };
-        let mut record = Vec::new();
-        let mut seen = Vec::new();
-        while let Some(line) = records.next(&mut record).unwrap() {
-            seen.push((line, String::from_utf8(record.clone()).unwrap()));
+    fn numbers_are_written_as_display_writes_them() {
+        for value in [
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            0.1,
+            1e-7,
+            1.5e-300,
+            5e-324,
+            1e16,
+            1e21,
+            123456.789,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            0.3,
+            2.0 / 3.0,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ] {
+            assert_eq!(written(value), format!("{}", value + 0.0), "{value:e}");
         }
-        assert_eq!(
-            seen,
-            [
-                (1, "h1,h2\r\n".to_string()),
-                (2, "\"a\nb\",1\r\n".to_string()),
-                (5, "c,2".to_string())
-            ]
-        );
-        assert_eq!(records.bytes, input.len() as u64);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_double_is_written_as_display_writes_it(bits in proptest::num::u64::ANY) {
+            let value = f64::from_bits(bits);
+            proptest::prop_assume!(!value.is_nan());
+            proptest::prop_assert_eq!(written(value), format!("{}", value + 0.0));
+        }
+
+        #[test]
+        fn probabilities_are_written_as_display_writes_them(p in 0.0f64..1.0) {
+            proptest::prop_assert_eq!(written(p), format!("{p}"));
+        }
     }
 }

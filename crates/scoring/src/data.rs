@@ -5,8 +5,11 @@ use std::io;
 
 use sha2::{Digest, Sha256};
 
+use crate::chunks::{
+    content_and_terminator, for_each_in_order, record_too_long, split_header, Chunk, ChunkReader,
+    Fields, RecordTooLong,
+};
 use crate::error::{DataError, DataProblem, FitError};
-use crate::lines::LineTracker;
 use crate::spec::{Bounds, Spec, TermConfig, Transform};
 use crate::values::{parse_bool, parse_finite, parse_outcome};
 
@@ -153,18 +156,44 @@ pub fn read_dataset_for<R: io::Read>(
         inner: reader,
         hasher: Sha256::new(),
     };
-    let mut csv = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .from_reader(LineTracker::new(hashing));
-    let header = csv
-        .byte_headers()
-        .map_err(|e| FitError::Data(vec![io_error(source_name, e)]))?
-        .clone();
-    if header.is_empty() || (header.len() == 1 && header[0].is_empty()) {
+    let limit = crate::lines::DEFAULT_MAX_RECORD_BYTES;
+    let mut reader = ChunkReader::new(hashing, limit);
+    let read_failure =
+        |e: io::Error| match e.get_ref().and_then(|e| e.downcast_ref::<RecordTooLong>()) {
+            Some(long) => {
+                let message = format!(
+                    "a record longer than the limit of {} bytes starts here (an unclosed quote, \
+                 or a field that is not CSV?)",
+                    long.limit
+                );
+                let mut error = DataError::new(source_name, DataProblem::Limit(message));
+                error.line = Some(long.line);
+                FitError::Data(vec![error])
+            }
+            None => FitError::Data(vec![DataError::new(
+                source_name,
+                DataProblem::Io(e.to_string()),
+            )]),
+        };
+    let first = reader.next_chunk(Vec::new()).map_err(read_failure)?;
+    let no_header = || {
         let mut error = DataError::new(source_name, DataProblem::NoHeader);
         error.line = Some(1);
-        return Err(FitError::Data(vec![error]));
+        FitError::Data(vec![error])
+    };
+    let Some((header_line, header_record, rest)) = first.and_then(split_header) else {
+        return Err(no_header());
+    };
+    if header_record.len() > limit {
+        return Err(read_failure(record_too_long(header_line, limit)));
+    }
+    let (content, _) = content_and_terminator(&header_record);
+    let content = content.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(content);
+    let mut fields = Fields::default();
+    fields.split(content, true);
+    let header: Vec<&[u8]> = (0..fields.len()).map(|k| fields.get(content, k)).collect();
+    if header.is_empty() || (header.len() == 1 && header[0].is_empty()) {
+        return Err(no_header());
     }
     if header.len() > crate::lines::DEFAULT_MAX_COLUMNS {
         let problem = DataProblem::TooManyColumns {
@@ -203,7 +232,7 @@ pub fn read_dataset_for<R: io::Read>(
         let positions: Vec<usize> = header
             .iter()
             .enumerate()
-            .filter(|(_, h)| *h == name.as_bytes())
+            .filter(|(_, h)| **h == name.as_bytes())
             .map(|(i, _)| i)
             .collect();
         match positions.as_slice() {
@@ -258,9 +287,13 @@ pub fn read_dataset_for<R: io::Read>(
         return Err(FitError::Data(header_errors));
     }
 
-    let mut outcome = Vec::new();
-    let mut weights = config.weights.as_ref().map(|_| Vec::new());
-    let mut offset = config.offset.as_ref().map(|_| Vec::new());
+    let job = ChunkJob {
+        source_name,
+        needed: &needed,
+        columns: header.len(),
+        invalid,
+        limit,
+    };
     let mut numbers: Vec<Vec<f64>> = vec![Vec::new(); needed.len()];
     let mut codes: Vec<Vec<u32>> = vec![Vec::new(); needed.len()];
     let mut dictionaries: Vec<HashMap<String, u32>> = vec![HashMap::new(); needed.len()];
@@ -268,155 +301,86 @@ pub fn read_dataset_for<R: io::Read>(
     let mut dropped = DroppedRows::default();
     let mut failures: Vec<DataError> = Vec::new();
     let mut rows_read = 0u64;
-
-    let mut record = csv::ByteRecord::new();
-    let mut row_numbers = vec![0.0; needed.len()];
-    loop {
-        match csv.read_byte_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => return Err(FitError::Data(vec![io_error(source_name, e)])),
-        }
-        rows_read += 1;
-        let byte = record.position().map_or(0, |p| p.byte());
-        let line = csv.get_mut().record_line(byte);
-        let mut problems = Vec::new();
-        if record.len() != header.len() {
-            problems.push(DataError::field_count(
-                source_name,
-                line,
-                header.len(),
-                record.len(),
-            ));
-        } else {
-            for (k, column) in needed.iter().enumerate() {
-                let bytes = &record[column.position];
-                let located = |problem: DataProblem, value: String| {
-                    let place = (column.position, column.name.as_str());
-                    let allowed = column.allowed.clone();
-                    DataError::in_field(source_name, problem, line, place, value, allowed)
-                };
-                let Ok(text) = std::str::from_utf8(bytes) else {
-                    problems.push(located(
-                        DataProblem::InvalidUtf8,
-                        String::from_utf8_lossy(bytes).into_owned(),
-                    ));
-                    continue;
-                };
-                if text.is_empty() {
-                    problems.push(located(DataProblem::Empty, String::new()));
+    let mut remap = Vec::new();
+    let listed = for_each_in_order(
+        &mut reader,
+        Some(rest),
+        |chunk| job.parse(chunk),
+        |mut parsed: ParsedChunk| {
+            rows_read += parsed.rows_read;
+            dropped.rows += parsed.dropped.rows;
+            for (reason, count) in parsed.dropped.reasons {
+                *dropped.reasons.entry(reason).or_default() += count;
+            }
+            failures.append(&mut parsed.failures);
+            if failures.len() >= MAX_LISTED || parsed.stop.is_some() {
+                failures.truncate(MAX_LISTED);
+                return Err(parsed.stop.map(|e| FitError::Data(vec![e])));
+            }
+            if !failures.is_empty() {
+                // Nothing more is kept once a row has failed; only its problems count.
+                return Ok(());
+            }
+            for k in 0..needed.len() {
+                numbers[k].append(&mut parsed.numbers[k]);
+                if parsed.levels[k].is_empty() {
                     continue;
                 }
-                let parsed = match column.reading {
-                    Reading::Outcome => parse_outcome(text).ok_or(DataProblem::NotAnOutcome),
-                    Reading::Number(transform) => match parse_finite(text) {
-                        Some(v) if transform == Transform::Log1p && v <= -1.0 => {
-                            Err(DataProblem::OutsideTransform)
-                        }
-                        Some(v) => column.bounds.map_or(Ok(()), |b| b.check(v)).map(|()| v),
-                        None => Err(DataProblem::NotANumber),
-                    },
-                    Reading::Boolean => parse_bool(text)
-                        .map(|b| if b { 1.0 } else { 0.0 })
-                        .ok_or(DataProblem::NotABoolean),
-                    Reading::Weight => match parse_finite(text) {
-                        Some(v) if v < 0.0 => Err(DataProblem::NegativeWeight),
-                        Some(v) => Ok(v),
-                        None => Err(DataProblem::NotANumber),
-                    },
-                    Reading::Offset => match parse_finite(text) {
-                        Some(v) => column.bounds.map_or(Ok(()), |b| b.check(v)).map(|()| v),
-                        None => Err(DataProblem::NotANumber),
-                    },
-                    Reading::Level => match &column.known_levels {
-                        Some(levels) if !levels.iter().any(|l| l == text) => {
-                            Err(DataProblem::UnknownLevel)
-                        }
-                        _ => Ok(0.0),
-                    },
-                };
-                match parsed {
-                    Ok(v) => row_numbers[k] = v,
-                    Err(problem) => problems.push(located(problem, text.to_string())),
+                // Codes of this chunk's levels (first appearance here) → codes of the
+                // whole source's levels (first appearance there, as when read in one go).
+                remap.clear();
+                for level in parsed.levels[k].drain(..) {
+                    let next = level_lists[k].len() as u32;
+                    let code = *dictionaries[k].entry(level.clone()).or_insert_with(|| {
+                        level_lists[k].push(level);
+                        next
+                    });
+                    remap.push(code);
                 }
+                codes[k].extend(parsed.codes[k].iter().map(|&c| remap[c as usize]));
             }
-        }
-
-        if problems.is_empty() {
-            for (k, column) in needed.iter().enumerate() {
-                match column.reading {
-                    Reading::Outcome => outcome.push(row_numbers[k]),
-                    Reading::Weight => weights
-                        .as_mut()
-                        .into_iter()
-                        .for_each(|w| w.push(row_numbers[k])),
-                    Reading::Offset => offset
-                        .as_mut()
-                        .into_iter()
-                        .for_each(|o| o.push(row_numbers[k])),
-                    Reading::Level => {
-                        // Validated above: UTF-8 and not empty.
-                        let text =
-                            std::str::from_utf8(&record[column.position]).unwrap_or_default();
-                        let dictionary = &mut dictionaries[k];
-                        let code = match dictionary.get(text) {
-                            Some(&code) => code,
-                            None => {
-                                let code = level_lists[k].len() as u32;
-                                dictionary.insert(text.to_string(), code);
-                                level_lists[k].push(text.to_string());
-                                code
-                            }
-                        };
-                        codes[k].push(code);
-                    }
-                    Reading::Number(_) | Reading::Boolean => numbers[k].push(row_numbers[k]),
-                }
-            }
-            continue;
-        }
-        match invalid {
-            InvalidRows::Drop => {
-                dropped.rows += 1;
-                for problem in &problems {
-                    let key = match &problem.column {
-                        Some(column) => format!("{column}: {}", problem.problem.describe()),
-                        None => problem.problem.describe(),
-                    };
-                    *dropped.reasons.entry(key).or_default() += 1;
-                }
-            }
-            InvalidRows::Fail => {
-                failures.extend(problems);
-                if failures.len() >= MAX_LISTED {
-                    failures.truncate(MAX_LISTED);
-                    break;
-                }
-            }
-        }
+            Ok(())
+        },
+        |e| Some(read_failure(e)),
+    );
+    if let Err(Some(error)) = listed {
+        return Err(error);
     }
     if !failures.is_empty() {
         return Err(FitError::Data(failures));
     }
 
-    let Hashing { hasher, .. } = csv.into_inner().into_inner();
+    let Hashing { hasher, .. } = reader.into_inner();
     let sha256 = hasher
         .finalize()
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
 
+    let mut outcome = Vec::new();
+    let mut weights = None;
+    let mut offset = None;
     let mut columns = HashMap::new();
     for (k, column) in needed.into_iter().enumerate() {
+        let values = std::mem::take(&mut numbers[k]);
         let values = match column.reading {
-            Reading::Number(_) | Reading::Boolean => {
-                ColumnValues::Numeric(std::mem::take(&mut numbers[k]))
+            Reading::Outcome => {
+                outcome = values;
+                continue;
             }
+            Reading::Weight => {
+                weights = Some(values);
+                continue;
+            }
+            Reading::Offset => {
+                offset = Some(values);
+                continue;
+            }
+            Reading::Number(_) | Reading::Boolean => ColumnValues::Numeric(values),
             Reading::Level => ColumnValues::Levels {
                 codes: std::mem::take(&mut codes[k]),
                 levels: std::mem::take(&mut level_lists[k]),
             },
-            _ => continue,
         };
         columns.insert(column.name, values);
     }
@@ -432,6 +396,195 @@ pub fn read_dataset_for<R: io::Read>(
     })
 }
 
-fn io_error(source_name: &str, error: csv::Error) -> DataError {
-    DataError::from_csv(source_name, &error)
+/// What every chunk of a source is parsed with.
+struct ChunkJob<'a> {
+    source_name: &'a str,
+    needed: &'a [Needed],
+    columns: usize,
+    invalid: InvalidRows,
+    limit: usize,
+}
+
+/// The kept rows of one chunk, column by column, with what was dropped or failed.
+struct ParsedChunk {
+    rows_read: u64,
+    /// Per needed column: its numbers (outcome, weights and offset included).
+    numbers: Vec<Vec<f64>>,
+    /// Per categorical column: codes into `levels`.
+    codes: Vec<Vec<u32>>,
+    /// Per categorical column: this chunk's levels in order of first appearance.
+    levels: Vec<Vec<String>>,
+    dropped: DroppedRows,
+    failures: Vec<DataError>,
+    /// An error after which nothing can be read.
+    stop: Option<DataError>,
+}
+
+impl ChunkJob<'_> {
+    fn parse(&self, chunk: &Chunk) -> ParsedChunk {
+        let source_name = self.source_name;
+        let needed = self.needed;
+        let rows_guess = chunk.bytes.len() / 16 + 1;
+        let mut parsed = ParsedChunk {
+            rows_read: 0,
+            numbers: needed
+                .iter()
+                .map(|c| match c.reading {
+                    Reading::Level => Vec::new(),
+                    _ => Vec::with_capacity(rows_guess.min(1 << 16)),
+                })
+                .collect(),
+            codes: vec![Vec::new(); needed.len()],
+            levels: vec![Vec::new(); needed.len()],
+            dropped: DroppedRows::default(),
+            failures: Vec::new(),
+            stop: None,
+        };
+        let mut dictionaries: Vec<HashMap<Vec<u8>, u32>> = vec![HashMap::new(); needed.len()];
+        let mut fields = Fields::default();
+        let mut row_numbers = vec![0.0; needed.len()];
+        let mut problems = Vec::new();
+        for (line, record) in chunk.records() {
+            if record.len() > self.limit {
+                let message = format!(
+                    "a record longer than the limit of {} bytes starts here (an unclosed \
+                     quote, or a field that is not CSV?)",
+                    self.limit
+                );
+                let mut error = DataError::new(source_name, DataProblem::Limit(message));
+                error.line = Some(line);
+                parsed.stop = Some(error);
+                return parsed;
+            }
+            parsed.rows_read += 1;
+            let (content, _) = content_and_terminator(record);
+            problems.clear();
+            let place = (source_name, line);
+            if let Some(error) = fields.split_expecting(content, chunk.quoted, self.columns, place)
+            {
+                problems.push(error);
+            } else {
+                for (k, column) in needed.iter().enumerate() {
+                    let bytes = fields.get(content, column.position);
+                    if let Some(v) = column.plain_number(bytes) {
+                        row_numbers[k] = v;
+                        continue;
+                    }
+                    let located = |problem: DataProblem, value: String| {
+                        let place = (column.position, column.name.as_str());
+                        let allowed = column.allowed.clone();
+                        DataError::in_field(source_name, problem, line, place, value, allowed)
+                    };
+                    let Ok(text) = std::str::from_utf8(bytes) else {
+                        problems.push(located(
+                            DataProblem::InvalidUtf8,
+                            String::from_utf8_lossy(bytes).into_owned(),
+                        ));
+                        continue;
+                    };
+                    match column.read(text) {
+                        Ok(v) => row_numbers[k] = v,
+                        Err(problem) => problems.push(located(problem, text.to_string())),
+                    }
+                }
+            }
+
+            if problems.is_empty() {
+                if !parsed.failures.is_empty() {
+                    continue;
+                }
+                for (k, column) in needed.iter().enumerate() {
+                    if column.reading != Reading::Level {
+                        parsed.numbers[k].push(row_numbers[k]);
+                        continue;
+                    }
+                    let text = fields.get(content, column.position);
+                    let next = parsed.levels[k].len() as u32;
+                    let code = match dictionaries[k].get(text) {
+                        Some(&code) => code,
+                        None => {
+                            dictionaries[k].insert(text.to_vec(), next);
+                            // Checked above: UTF-8 and not empty.
+                            parsed.levels[k].push(String::from_utf8_lossy(text).into_owned());
+                            next
+                        }
+                    };
+                    parsed.codes[k].push(code);
+                }
+                continue;
+            }
+            match self.invalid {
+                InvalidRows::Drop => {
+                    parsed.dropped.rows += 1;
+                    for problem in &problems {
+                        let key = match &problem.column {
+                            Some(column) => format!("{column}: {}", problem.problem.describe()),
+                            None => problem.problem.describe(),
+                        };
+                        *parsed.dropped.reasons.entry(key).or_default() += 1;
+                    }
+                }
+                InvalidRows::Fail => {
+                    parsed.failures.append(&mut problems);
+                    if parsed.failures.len() >= MAX_LISTED {
+                        return parsed;
+                    }
+                }
+            }
+        }
+        parsed
+    }
+}
+
+impl Needed {
+    /// The value of a plain decimal field of a numeric column that passes every check,
+    /// without looking at it as text; `None` sends the field to [`Needed::read`].
+    fn plain_number(&self, bytes: &[u8]) -> Option<f64> {
+        let v = crate::values::parse_plain_decimal(bytes)?;
+        let ok = match self.reading {
+            Reading::Number(transform) => {
+                !(transform == Transform::Log1p && v <= -1.0)
+                    && self.bounds.is_none_or(|b| b.check(v).is_ok())
+            }
+            Reading::Offset => self.bounds.is_none_or(|b| b.check(v).is_ok()),
+            Reading::Weight => v >= 0.0,
+            Reading::Outcome => v == 0.0 || v == 1.0,
+            Reading::Boolean | Reading::Level => false,
+        };
+        ok.then_some(v)
+    }
+
+    /// Parses a field's text (non-empty checked here) as the column reads it; levels
+    /// give 0 (their codes are kept apart).
+    fn read(&self, text: &str) -> Result<f64, DataProblem> {
+        if text.is_empty() {
+            return Err(DataProblem::Empty);
+        }
+        match self.reading {
+            Reading::Outcome => parse_outcome(text).ok_or(DataProblem::NotAnOutcome),
+            Reading::Number(transform) => match parse_finite(text) {
+                Some(v) if transform == Transform::Log1p && v <= -1.0 => {
+                    Err(DataProblem::OutsideTransform)
+                }
+                Some(v) => self.bounds.map_or(Ok(()), |b| b.check(v)).map(|()| v),
+                None => Err(DataProblem::NotANumber),
+            },
+            Reading::Boolean => parse_bool(text)
+                .map(|b| if b { 1.0 } else { 0.0 })
+                .ok_or(DataProblem::NotABoolean),
+            Reading::Weight => match parse_finite(text) {
+                Some(v) if v < 0.0 => Err(DataProblem::NegativeWeight),
+                Some(v) => Ok(v),
+                None => Err(DataProblem::NotANumber),
+            },
+            Reading::Offset => match parse_finite(text) {
+                Some(v) => self.bounds.map_or(Ok(()), |b| b.check(v)).map(|()| v),
+                None => Err(DataProblem::NotANumber),
+            },
+            Reading::Level => match &self.known_levels {
+                Some(levels) if !levels.iter().any(|l| l == text) => Err(DataProblem::UnknownLevel),
+                _ => Ok(0.0),
+            },
+        }
+    }
 }

@@ -1,7 +1,7 @@
 //! Turning a row's values into the model's design columns, with everything learned
 //! from data (category levels, quantile knots) frozen so scoring repeats it exactly.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
@@ -58,6 +58,47 @@ pub enum EncodedTerm {
 }
 
 impl EncodedTerm {
+    /// Appends a main term's design components for one input value (NaN components
+    /// when the value does not fit the term).
+    fn push_components(&self, value: TermInput, components: &mut Vec<f64>) {
+        match (self, value) {
+            (EncodedTerm::Numeric { transform, .. }, TermInput::Number(x)) => {
+                components.push(match transform {
+                    Transform::None => x,
+                    Transform::Log1p => libm::log1p(x),
+                })
+            }
+            (EncodedTerm::Spline { knots, .. }, TermInput::Number(x)) => {
+                components.push(x);
+                components.extend(knots.iter().map(|k| (x - k).max(0.0)));
+            }
+            (EncodedTerm::Rcs { knots, .. }, TermInput::Number(x)) => {
+                rcs_basis(x, knots, components)
+            }
+            (EncodedTerm::Boolean { .. }, TermInput::Number(x)) => components.push(x),
+            (
+                EncodedTerm::Categorical {
+                    levels, reference, ..
+                },
+                TermInput::Level(index),
+            ) => {
+                for (k, level) in levels.iter().enumerate() {
+                    if level != reference {
+                        components.push(if k == index { 1.0 } else { 0.0 });
+                    }
+                }
+            }
+            (EncodedTerm::Interaction { .. }, _) => {}
+            (term, _) => {
+                let width = match term {
+                    EncodedTerm::Categorical { levels, .. } => levels.len().saturating_sub(1),
+                    other => other.component_names().len(),
+                };
+                components.extend(std::iter::repeat_n(f64::NAN, width));
+            }
+        }
+    }
+
     /// The column a main term reads; `None` for an interaction.
     pub fn column_name(&self) -> Option<&str> {
         self.column()
@@ -377,51 +418,28 @@ impl Encoding {
         if self.intercept {
             out.push(1.0);
         }
+        let mut input = inputs.iter();
+        let mut next_input = || input.next().copied().unwrap_or(TermInput::Number(f64::NAN));
+        if !self
+            .terms
+            .iter()
+            .any(|t| matches!(t, EncodedTerm::Interaction { .. }))
+        {
+            // Without interactions the design is the main terms' components in order.
+            for term in &self.terms {
+                term.push_components(next_input(), out);
+            }
+            return;
+        }
         scratch.resize_with(self.terms.len(), Vec::new);
         // Main terms first, so an interaction may come before its terms in the spec.
-        let mut input = inputs.iter();
         for (t, term) in self.terms.iter().enumerate() {
             if matches!(term, EncodedTerm::Interaction { .. }) {
                 continue;
             }
             let components = &mut scratch[t];
             components.clear();
-            let value = input.next().copied().unwrap_or(TermInput::Number(f64::NAN));
-            match (term, value) {
-                (EncodedTerm::Numeric { transform, .. }, TermInput::Number(x)) => {
-                    components.push(match transform {
-                        Transform::None => x,
-                        Transform::Log1p => libm::log1p(x),
-                    })
-                }
-                (EncodedTerm::Spline { knots, .. }, TermInput::Number(x)) => {
-                    components.push(x);
-                    components.extend(knots.iter().map(|k| (x - k).max(0.0)));
-                }
-                (EncodedTerm::Rcs { knots, .. }, TermInput::Number(x)) => {
-                    rcs_basis(x, knots, components)
-                }
-                (EncodedTerm::Boolean { .. }, TermInput::Number(x)) => components.push(x),
-                (
-                    EncodedTerm::Categorical {
-                        levels, reference, ..
-                    },
-                    TermInput::Level(index),
-                ) => {
-                    for (k, level) in levels.iter().enumerate() {
-                        if level != reference {
-                            components.push(if k == index { 1.0 } else { 0.0 });
-                        }
-                    }
-                }
-                (term, _) => {
-                    let width = match term {
-                        EncodedTerm::Categorical { levels, .. } => levels.len().saturating_sub(1),
-                        other => other.component_names().len(),
-                    };
-                    components.resize(width, f64::NAN);
-                }
-            }
+            term.push_components(next_input(), components);
         }
         for (t, term) in self.terms.iter().enumerate() {
             match term {
@@ -443,60 +461,165 @@ impl Encoding {
 
     /// The design matrix of a data set (rows × design columns).
     pub fn design(&self, data: &Dataset) -> Result<DMatrix<f64>, FitError> {
-        let names = self.names();
-        let n = data.len();
-        let mut sources = Vec::new();
-        for term in self.main_terms() {
-            let column = term.column().unwrap_or_default();
-            let values = data
-                .columns
-                .get(column)
-                .ok_or_else(|| FitError::Encoding(format!("column `{column}` was not read")))?;
-            // Map the data's level codes (first-appearance order) to the sorted levels.
-            let recode = match (term, values) {
-                (
-                    EncodedTerm::Categorical { levels, .. },
-                    ColumnValues::Levels { levels: seen, .. },
-                ) => {
-                    let map: Result<Vec<usize>, FitError> = seen
-                        .iter()
-                        .map(|s| {
-                            levels.iter().position(|l| l == s).ok_or_else(|| {
-                                FitError::Encoding(format!(
-                                    "`{column}` has level {s:?}, which the model was not fitted \
-                                     with; it knows {}",
-                                    levels.join(", ")
-                                ))
-                            })
-                        })
-                        .collect();
-                    Some(map?)
-                }
-                _ => None,
-            };
-            sources.push((values, recode));
+        let mut matrix = DMatrix::<f64>::zeros(data.len(), self.names().len());
+        let mut first = usize::from(self.intercept);
+        for term in &self.terms {
+            first += self.fill_term(term, &data.columns, &mut matrix, first)?;
         }
-        let mut matrix = DMatrix::<f64>::zeros(n, names.len());
-        let mut inputs = Vec::with_capacity(sources.len());
-        let mut row = Vec::with_capacity(names.len());
-        let mut scratch = Vec::new();
-        for i in 0..n {
-            inputs.clear();
-            for (values, recode) in &sources {
-                inputs.push(match (values, recode) {
-                    (ColumnValues::Numeric(v), _) => TermInput::Number(v[i]),
-                    (ColumnValues::Levels { codes, .. }, Some(map)) => {
-                        TermInput::Level(map[codes[i] as usize])
-                    }
-                    (ColumnValues::Levels { .. }, None) => TermInput::Number(f64::NAN),
-                });
-            }
-            self.encode(&inputs, &mut row, &mut scratch);
-            for (j, &v) in row.iter().enumerate() {
-                matrix[(i, j)] = v;
-            }
-        }
+        self.fill_intercept(&mut matrix);
         Ok(matrix)
+    }
+
+    /// Like [`Encoding::design`], but each column of `data` is freed as soon as the last
+    /// term that reads it is in the matrix, so that memory peaks near the design's own
+    /// size rather than the data's and the design's together. `data.columns` is empty
+    /// afterwards; outcome, weights, offset and provenance stay.
+    pub fn design_releasing(&self, data: &mut Dataset) -> Result<DMatrix<f64>, FitError> {
+        // Zeroed memory straight from the allocator is not touched (so not resident)
+        // until a column is written, while a column of the data is freed.
+        let (n, p) = (data.len(), self.names().len());
+        let mut matrix = DMatrix::from_vec(n, p, vec![0.0; n * p]);
+        let mut first = usize::from(self.intercept);
+        let reads = |term: &EncodedTerm| -> Vec<String> {
+            match term {
+                EncodedTerm::Interaction { between } => between.to_vec(),
+                other => other.column().map(str::to_string).into_iter().collect(),
+            }
+        };
+        for (t, term) in self.terms.iter().enumerate() {
+            first += self.fill_term(term, &data.columns, &mut matrix, first)?;
+            for column in reads(term) {
+                if !self.terms[t + 1..]
+                    .iter()
+                    .any(|later| reads(later).contains(&column))
+                {
+                    data.columns.remove(&column);
+                }
+            }
+        }
+        data.columns.clear();
+        self.fill_intercept(&mut matrix);
+        Ok(matrix)
+    }
+
+    fn fill_intercept(&self, matrix: &mut DMatrix<f64>) {
+        if self.intercept {
+            matrix.column_mut(0).fill(1.0);
+        }
+    }
+
+    /// Writes one term's design columns, from column `first` on; returns how many.
+    fn fill_term(
+        &self,
+        term: &EncodedTerm,
+        columns: &HashMap<String, ColumnValues>,
+        matrix: &mut DMatrix<f64>,
+        first: usize,
+    ) -> Result<usize, FitError> {
+        let n = matrix.nrows();
+        let out = matrix.as_mut_slice();
+        if let EncodedTerm::Interaction { between: [a, b] } = term {
+            let (Some((_, left)), Some((_, right))) = (self.main_term(a), self.main_term(b)) else {
+                return Ok(0);
+            };
+            let (left_inputs, right_inputs) =
+                (Inputs::of(left, columns)?, Inputs::of(right, columns)?);
+            let (mut l, mut r) = (Vec::new(), Vec::new());
+            let mut width = 0;
+            for i in 0..n {
+                l.clear();
+                r.clear();
+                left.push_components(left_inputs.get(i), &mut l);
+                right.push_components(right_inputs.get(i), &mut r);
+                width = l.len() * r.len();
+                for (c, (x, y)) in l
+                    .iter()
+                    .flat_map(|x| r.iter().map(move |y| (x, y)))
+                    .enumerate()
+                {
+                    out[(first + c) * n + i] = x * y;
+                }
+            }
+            return Ok(width);
+        }
+        let inputs = Inputs::of(term, columns)?;
+        if let (
+            EncodedTerm::Numeric {
+                transform: Transform::None,
+                ..
+            }
+            | EncodedTerm::Boolean { .. },
+            Inputs::Numbers(values),
+        ) = (term, &inputs)
+        {
+            out[first * n..(first + 1) * n].copy_from_slice(values);
+            return Ok(1);
+        }
+        let mut components = Vec::new();
+        let mut width = 0;
+        for i in 0..n {
+            components.clear();
+            term.push_components(inputs.get(i), &mut components);
+            width = components.len();
+            for (c, value) in components.iter().enumerate() {
+                out[(first + c) * n + i] = *value;
+            }
+        }
+        Ok(width)
+    }
+}
+
+/// A main term's input values, row by row.
+enum Inputs<'a> {
+    Numbers(&'a [f64]),
+    /// Codes into the data's levels, and each code's index among the term's levels.
+    Levels(&'a [u32], Vec<usize>),
+    Missing,
+}
+
+impl<'a> Inputs<'a> {
+    fn of(
+        term: &EncodedTerm,
+        columns: &'a HashMap<String, ColumnValues>,
+    ) -> Result<Inputs<'a>, FitError> {
+        let column = term.column().unwrap_or_default();
+        let values = columns
+            .get(column)
+            .ok_or_else(|| FitError::Encoding(format!("column `{column}` was not read")))?;
+        Ok(match (term, values) {
+            (
+                EncodedTerm::Categorical { levels, .. },
+                ColumnValues::Levels {
+                    codes,
+                    levels: seen,
+                },
+            ) => {
+                // Map the data's level codes (first-appearance order) to the sorted levels.
+                let map: Result<Vec<usize>, FitError> = seen
+                    .iter()
+                    .map(|s| {
+                        levels.iter().position(|l| l == s).ok_or_else(|| {
+                            FitError::Encoding(format!(
+                                "`{column}` has level {s:?}, which the model was not fitted \
+                                 with; it knows {}",
+                                levels.join(", ")
+                            ))
+                        })
+                    })
+                    .collect();
+                Inputs::Levels(codes, map?)
+            }
+            (_, ColumnValues::Numeric(values)) => Inputs::Numbers(values),
+            (_, ColumnValues::Levels { .. }) => Inputs::Missing,
+        })
+    }
+
+    fn get(&self, i: usize) -> TermInput {
+        match self {
+            Inputs::Numbers(values) => TermInput::Number(values[i]),
+            Inputs::Levels(codes, map) => TermInput::Level(map[codes[i] as usize]),
+            Inputs::Missing => TermInput::Number(f64::NAN),
+        }
     }
 }
 

@@ -252,47 +252,51 @@ struct State {
     information: DMatrix<f64>,
 }
 
-/// Xᵀ diag(w) X, the information matrix's core.
-///
-/// Accumulated over blocks of rows, so that each block of the design (a few KiB per
-/// column) is read from cache for all p(p+1)/2 products, and without copying the
-/// design; only the upper triangle is computed. The summation order is fixed, so the
-/// result is the same on every run.
-fn weighted_cross_product(x: &DMatrix<f64>, weights: &[f64]) -> DMatrix<f64> {
-    const BLOCK: usize = 512;
-    let (n, p) = x.shape();
-    let mut upper = vec![0.0; p * p];
-    let mut weighted = vec![0.0; BLOCK];
-    // Column-major storage: column j is data[j·n .. (j+1)·n].
-    let data = x.as_slice();
-    let mut start = 0;
-    while start < n {
-        let end = (start + BLOCK).min(n);
-        let rows = end - start;
+/// Rows per unit of parallel work. Partial sums are formed per block and added in block
+/// order, so every result is the same whatever the number of threads.
+const ROWS_PER_BLOCK: usize = 8192;
+
+/// Rows whose design values (a few KiB per column) stay in cache for all the products.
+const ROWS_PER_TILE: usize = 512;
+
+/// Adds Xᵀ diag(w) X over `rows` to `upper` (the upper triangle, row-major p × p) for a
+/// column-major n × p design `data`; `weights` holds the rows' weights.
+fn add_cross_product(
+    data: &[f64],
+    n: usize,
+    rows: std::ops::Range<usize>,
+    weights: &[f64],
+    upper: &mut [f64],
+) {
+    let p = upper.len().isqrt();
+    let mut weighted = [0.0; ROWS_PER_TILE];
+    let mut start = rows.start;
+    while start < rows.end {
+        let end = (start + ROWS_PER_TILE).min(rows.end);
+        let count = end - start;
+        let tile_weights = &weights[start - rows.start..end - rows.start];
         for j in 0..p {
             let column_j = &data[j * n + start..j * n + end];
-            for (slot, (&value, &w)) in weighted
-                .iter_mut()
-                .zip(column_j.iter().zip(&weights[start..end]))
-            {
+            for (slot, (&value, &w)) in weighted.iter_mut().zip(column_j.iter().zip(tile_weights)) {
                 *slot = value * w;
             }
             for k in j..p {
                 let column_k = &data[k * n + start..k * n + end];
-                // Four running sums let the processor overlap the additions; their
-                // order is fixed, so the result still does not vary between runs.
-                let mut sums = [0.0; 4];
-                let mut pairs = weighted[..rows]
-                    .chunks_exact(4)
-                    .zip(column_k.chunks_exact(4));
-                for (a, b) in pairs.by_ref() {
-                    for lane in 0..4 {
+                // Eight running sums let the processor overlap the additions (in
+                // vector registers); their order is fixed, so the result does not vary.
+                let mut sums = [0.0; 8];
+                for (a, b) in weighted[..count]
+                    .chunks_exact(8)
+                    .zip(column_k.chunks_exact(8))
+                {
+                    for lane in 0..8 {
                         sums[lane] += a[lane] * b[lane];
                     }
                 }
-                let tail = rows - rows % 4;
-                let mut sum = (sums[0] + sums[1]) + (sums[2] + sums[3]);
-                for (a, b) in weighted[tail..rows].iter().zip(&column_k[tail..]) {
+                let tail = count - count % 8;
+                let mut sum = ((sums[0] + sums[1]) + (sums[2] + sums[3]))
+                    + ((sums[4] + sums[5]) + (sums[6] + sums[7]));
+                for (a, b) in weighted[tail..count].iter().zip(&column_k[tail..]) {
                     sum += a * b;
                 }
                 upper[j * p + k] += sum;
@@ -300,6 +304,10 @@ fn weighted_cross_product(x: &DMatrix<f64>, weights: &[f64]) -> DMatrix<f64> {
         }
         start = end;
     }
+}
+
+/// The symmetric matrix whose upper triangle `upper` holds.
+fn symmetric(p: usize, upper: &[f64]) -> DMatrix<f64> {
     DMatrix::from_fn(p, p, |a, b| {
         if a <= b {
             upper[a * p + b]
@@ -309,8 +317,152 @@ fn weighted_cross_product(x: &DMatrix<f64>, weights: &[f64]) -> DMatrix<f64> {
     })
 }
 
+/// Xᵀ diag(w) X, the information matrix's core: blocks of rows in parallel, without
+/// copying the design, only the upper triangle computed.
+fn weighted_cross_product(x: &DMatrix<f64>, weights: &[f64]) -> DMatrix<f64> {
+    use rayon::prelude::*;
+    let (n, p) = x.shape();
+    let data = x.as_slice();
+    let partials: Vec<Vec<f64>> = (0..n.div_ceil(ROWS_PER_BLOCK))
+        .into_par_iter()
+        .map(|block| {
+            let rows = block * ROWS_PER_BLOCK..((block + 1) * ROWS_PER_BLOCK).min(n);
+            let mut upper = vec![0.0; p * p];
+            add_cross_product(data, n, rows.clone(), &weights[rows], &mut upper);
+            upper
+        })
+        .collect();
+    let mut upper = vec![0.0; p * p];
+    for partial in &partials {
+        for (total, part) in upper.iter_mut().zip(partial) {
+            *total += part;
+        }
+    }
+    symmetric(p, &upper)
+}
+
+/// One block's share of the log-likelihood, its gradient and Xᵀ W X.
+struct BlockSums {
+    log_likelihood: f64,
+    gradient: Vec<f64>,
+    upper: Vec<f64>,
+}
+
 impl Problem<'_> {
     fn evaluate(&self, beta: DVector<f64>) -> Result<State, FitError> {
+        if self.firth {
+            return self.evaluate_firth(beta);
+        }
+        let (eta, log_likelihood, gradient, fisher) = self.likelihood_parts(&beta);
+        let mut state = State {
+            beta,
+            eta,
+            log_likelihood,
+            objective: log_likelihood,
+            gradient,
+            information: fisher,
+        };
+        self.add_penalty(&mut state);
+        Ok(state)
+    }
+
+    /// η, the log-likelihood, its gradient and the Fisher information at β, in one pass
+    /// over the design by blocks of rows in parallel.
+    fn likelihood_parts(
+        &self,
+        beta: &DVector<f64>,
+    ) -> (DVector<f64>, f64, DVector<f64>, DMatrix<f64>) {
+        use rayon::prelude::*;
+        let (n, p) = self.x.shape();
+        let data = self.x.as_slice();
+        let mut eta = vec![0.0; n];
+        let partials: Vec<BlockSums> = eta
+            .par_chunks_mut(ROWS_PER_BLOCK)
+            .enumerate()
+            .map(|(block, eta)| {
+                let start = block * ROWS_PER_BLOCK;
+                let rows = start..start + eta.len();
+                eta.copy_from_slice(&self.offset[rows.clone()]);
+                for j in 0..p {
+                    let (column, b) = (&data[j * n + rows.start..j * n + rows.end], beta[j]);
+                    for (e, x) in eta.iter_mut().zip(column) {
+                        *e += x * b;
+                    }
+                }
+                let mut log_likelihood = 0.0;
+                let mut curvature = vec![0.0; eta.len()];
+                let mut residual = vec![0.0; eta.len()];
+                for (i, &e) in eta.iter().enumerate() {
+                    let (y, w) = (self.y[start + i], self.w[start + i]);
+                    // One exponential serves the logistic and (mostly) the softplus,
+                    // each computed exactly as `logistic` and `log1p_exp` do.
+                    let t = libm::exp(-e.abs());
+                    let p = if e >= 0.0 {
+                        1.0 / (1.0 + t)
+                    } else {
+                        t / (1.0 + t)
+                    };
+                    let softplus = if e.is_nan() {
+                        f64::NAN
+                    } else if e <= -37.0 {
+                        t
+                    } else if e < 0.0 {
+                        libm::log1p(t)
+                    } else {
+                        log1p_exp(e)
+                    };
+                    log_likelihood += w * (y * e - softplus);
+                    curvature[i] = w * p * (1.0 - p);
+                    residual[i] = w * (y - p);
+                }
+                let gradient = (0..p)
+                    .map(|j| {
+                        let column = &data[j * n + rows.start..j * n + rows.end];
+                        column.iter().zip(&residual).map(|(x, r)| x * r).sum()
+                    })
+                    .collect();
+                let mut upper = vec![0.0; p * p];
+                add_cross_product(data, n, rows, &curvature, &mut upper);
+                BlockSums {
+                    log_likelihood,
+                    gradient,
+                    upper,
+                }
+            })
+            .collect();
+        let mut log_likelihood = 0.0;
+        let mut gradient = DVector::zeros(p);
+        let mut upper = vec![0.0; p * p];
+        for partial in &partials {
+            log_likelihood += partial.log_likelihood;
+            for (total, part) in gradient.iter_mut().zip(&partial.gradient) {
+                *total += part;
+            }
+            for (total, part) in upper.iter_mut().zip(&partial.upper) {
+                *total += part;
+            }
+        }
+        (
+            DVector::from_vec(eta),
+            log_likelihood,
+            gradient,
+            symmetric(p, &upper),
+        )
+    }
+
+    /// Adds the Gaussian penalty, if any, to a state's objective, gradient and information.
+    fn add_penalty(&self, state: &mut State) {
+        if let Some((precision, center)) = &self.penalty {
+            let deviation = &state.beta - center;
+            let pulled = precision * &deviation;
+            state.objective -= 0.5 * deviation.dot(&pulled);
+            state.gradient -= pulled;
+            state.information += precision;
+        }
+    }
+
+    /// The state with Firth's penalty, which needs every row's hat value.
+    fn evaluate_firth(&self, beta: DVector<f64>) -> Result<State, FitError> {
         let n = self.y.len();
         let mut eta = self.x * &beta;
         for (e, o) in eta.iter_mut().zip(self.offset) {
@@ -348,22 +500,17 @@ impl Problem<'_> {
             }
             information += weighted_cross_product(self.x, &augmented);
         }
-        let mut gradient = self.x.tr_mul(&DVector::from_vec(residual));
-        if let Some((precision, center)) = &self.penalty {
-            let deviation = &beta - center;
-            let pulled = precision * &deviation;
-            objective -= 0.5 * deviation.dot(&pulled);
-            gradient -= pulled;
-            information += precision;
-        }
-        Ok(State {
+        let gradient = self.x.tr_mul(&DVector::from_vec(residual));
+        let mut state = State {
             beta,
             eta,
             log_likelihood,
             objective,
             gradient,
             information,
-        })
+        };
+        self.add_penalty(&mut state);
+        Ok(state)
     }
 }
 
@@ -559,19 +706,56 @@ fn separation(
 
 /// Fits the model a spec describes to a data set.
 pub fn fit(spec: &Spec, data: &Dataset, options: FitOptions) -> Result<FittedModel, FitError> {
+    check_outcome(data)?;
+    let encoding = Encoding::learn(spec, data)?;
+    fit_encoded(encoding, data, options, None)
+}
+
+/// Like [`fit`], but frees each term column of `data` once it is in the design matrix
+/// (see [`Encoding::design_releasing`]): the way to fit data that fill much of memory.
+/// Afterwards `data` keeps its outcome, weights, offset and provenance, which is all
+/// [`crate::Model::new`] needs.
+pub fn fit_releasing(
+    spec: &Spec,
+    data: &mut Dataset,
+    options: FitOptions,
+) -> Result<FittedModel, FitError> {
+    check_outcome(data)?;
+    let encoding = Encoding::learn(spec, data)?;
+    check_options(&options)?;
+    let design = encoding.design_releasing(data)?;
+    fit_design(encoding, design, data, options, None)
+}
+
+/// A one-sided outcome is the clearest thing to say about such data, before any
+/// complaint about levels the few rows happen to lack.
+fn check_outcome(data: &Dataset) -> Result<(), FitError> {
     if data.is_empty() {
         return Err(FitError::NoRows);
     }
-    // A one-sided outcome is the clearest thing to say about such data, before any
-    // complaint about levels the few rows happen to lack.
     let weight = |i: usize| data.weights.as_ref().map_or(1.0, |w| w[i]);
     let total: f64 = (0..data.len()).map(weight).sum();
     let events: f64 = (0..data.len()).map(|i| weight(i) * data.outcome[i]).sum();
     if total > 0.0 && (events == 0.0 || events == total) {
         return Err(FitError::ConstantOutcome(u8::from(events > 0.0)));
     }
-    let encoding = Encoding::learn(spec, data)?;
-    fit_encoded(encoding, data, options, None)
+    Ok(())
+}
+
+fn check_options(options: &FitOptions) -> Result<(), FitError> {
+    if !(options.l2 >= 0.0 && options.l2.is_finite()) {
+        return Err(FitError::Encoding(format!(
+            "the L2 penalty must be 0 or more, got {}",
+            options.l2
+        )));
+    }
+    if !(options.level > 0.0 && options.level < 1.0) {
+        return Err(FitError::Encoding(format!(
+            "the confidence level must lie in (0, 1), got {}",
+            options.level
+        )));
+    }
+    Ok(())
 }
 
 /// Fits with a given encoding (levels and knots already fixed, as when a model is
@@ -585,20 +769,20 @@ pub fn fit_encoded(
     if data.is_empty() {
         return Err(FitError::NoRows);
     }
-    if !(options.l2 >= 0.0 && options.l2.is_finite()) {
-        return Err(FitError::Encoding(format!(
-            "the L2 penalty must be 0 or more, got {}",
-            options.l2
-        )));
-    }
-    if !(options.level > 0.0 && options.level < 1.0) {
-        return Err(FitError::Encoding(format!(
-            "the confidence level must lie in (0, 1), got {}",
-            options.level
-        )));
-    }
-    let names = encoding.names();
+    check_options(&options)?;
     let raw = encoding.design(data)?;
+    fit_design(encoding, raw, data, options, prior)
+}
+
+/// Fits a design matrix to the outcome (weights, offset) of `data`.
+fn fit_design(
+    encoding: Encoding,
+    raw: DMatrix<f64>,
+    data: &Dataset,
+    options: FitOptions,
+    prior: Option<&GaussianPrior>,
+) -> Result<FittedModel, FitError> {
+    let names = encoding.names();
     let n = data.len();
     let y = &data.outcome;
     let ones = vec![1.0; n];
@@ -726,14 +910,29 @@ pub fn fit_encoded(
     } else {
         Vec::new()
     };
-    let null_problem = Problem {
-        penalty: None,
-        ..problem
-    };
     let null = if free.is_empty() {
-        null_problem.evaluate(DVector::zeros(p))?
-    } else {
+        Problem {
+            penalty: None,
+            ..problem
+        }
+        .evaluate(DVector::zeros(p))?
+    } else if options.firth {
+        let null_problem = Problem {
+            penalty: None,
+            ..problem
+        };
         newton(&null_problem, start, &free, &options)?.state
+    } else {
+        // The other coefficients are zero: the intercept's column alone gives the same
+        // likelihood without the full design's information matrix at every step.
+        let intercept = DMatrix::from_column_slice(n, 1, x.column(0).as_slice());
+        let null_problem = Problem {
+            x: &intercept,
+            penalty: None,
+            ..problem
+        };
+        let start = DVector::from_element(1, start[0]);
+        newton(&null_problem, start, &[0], &options)?.state
     };
     let null_objective = null.objective + log_scale;
 

@@ -10,6 +10,7 @@
 #![warn(missing_docs)]
 
 pub mod batch;
+mod chunks;
 pub mod data;
 pub mod distributions;
 pub mod encoding;
@@ -32,7 +33,7 @@ pub use data::{read_dataset, read_dataset_for, Dataset, InvalidRows};
 pub use encoding::{EncodedTerm, Encoding, TermInput};
 pub use error::{DataError, DataProblem, FitError, ModelError, SpecError};
 pub use explain::{explain, predict, reference_inputs, Contribution, Explanation, Prediction};
-pub use fit::{fit, fit_encoded, FitOptions, FittedModel, GaussianPrior};
+pub use fit::{fit, fit_encoded, fit_releasing, FitOptions, FittedModel, GaussianPrior};
 pub use model::{sha256_hex, Model, Scorer};
 pub use scorecard::{scorecard, Scaling, Scorecard, ScorecardRow};
 pub use spec::{Bounds, Spec, SpecConfig, TermConfig, Transform};

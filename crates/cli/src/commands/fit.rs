@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use recontact_scoring::fit::FitStatistics;
 use recontact_scoring::sample_size::RileyOptions;
 use recontact_scoring::validate::{sample_size_check, R2Source};
-use recontact_scoring::{fit, Model};
+use recontact_scoring::{fit_releasing, Model};
 
 use crate::output::Output;
 use crate::Failure;
@@ -48,9 +48,9 @@ pub struct Args {
 /// Runs the command.
 pub fn run(args: Args) -> Result<(), Failure> {
     let (config, spec) = args.model_spec.load()?;
-    let data = read_data(&args.data, &spec, args.drop_invalid, args.quiet)?;
+    let mut data = read_data(&args.data, &spec, args.drop_invalid, args.quiet)?;
     let options = args.fitting.options(args.level);
-    let fitted = fit(&spec, &data, options).map_err(super::fit_failure)?;
+    let fitted = fit_releasing(&spec, &mut data, options).map_err(super::fit_failure)?;
     let shortfall = sample_size_warning(&fitted.statistics);
     let model = Model::new(fitted, config, &data);
 
