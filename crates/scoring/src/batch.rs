@@ -131,15 +131,29 @@ impl Needed {
         }
     }
 
-    /// The value of a plain decimal field that passes every check, without looking at
-    /// it as text; `None` sends the field to [`Needed::read`].
-    fn read_plain_number(&self, raw: &[u8]) -> Option<TermInput> {
+    /// The value of a field read as a plain decimal while splitting, if it passes every
+    /// check; `None` sends the field to [`Needed::read`].
+    fn accept_number(&self, value: Option<f64>) -> Option<TermInput> {
         let Parse::Number { log1p } = self.parse else {
             return None;
         };
-        let v = crate::values::parse_plain_decimal(raw)?;
+        let v = value?;
         let inside = self.bounds.is_none_or(|b| b.check(v).is_ok());
         (inside && !(log1p && v <= -1.0)).then_some(TermInput::Number(v))
+    }
+
+    /// The value of a boolean or categorical field that is valid as it stands, read
+    /// from its bytes; `None` sends the field to [`Needed::read`].
+    fn accept_bytes(&self, raw: &[u8]) -> Option<TermInput> {
+        match &self.parse {
+            Parse::Level { levels } => levels
+                .iter()
+                .position(|l| l.as_bytes() == raw)
+                .map(TermInput::Level),
+            Parse::Boolean => crate::values::parse_bool_bytes(raw)
+                .map(|b| TermInput::Number(if b { 1.0 } else { 0.0 })),
+            Parse::Number { .. } => None,
+        }
     }
 
     fn read(&self, text: &str) -> Result<TermInput, DataProblem> {
@@ -362,6 +376,13 @@ pub fn score_csv<R: BufRead, W: Write, J: Write>(
         options,
         needed: &needed,
         columns: header.len(),
+        numeric: (0..header.len())
+            .map(|position| {
+                needed
+                    .iter()
+                    .any(|c| c.position == position && matches!(c.parse, Parse::Number { .. }))
+            })
+            .collect(),
         has_offset,
         groups: model.encoding.term_groups(),
         rejecting: rejects.is_some(),
@@ -401,6 +422,8 @@ struct Job<'a> {
     options: &'a BatchOptions,
     needed: &'a [Needed],
     columns: usize,
+    /// Per header column: whether it is read as a number.
+    numeric: Vec<bool>,
     has_offset: bool,
     groups: Vec<(String, std::ops::Range<usize>)>,
     rejecting: bool,
@@ -449,13 +472,21 @@ impl Job<'_> {
             inputs.clear();
             let mut offset = 0.0;
             let place = (source_name, line);
-            if let Some(error) = fields.split_expecting(content, chunk.quoted, self.columns, place)
+            let numeric = &self.numeric;
+            if let Some(error) =
+                fields.split_expecting(content, chunk.quoted, numeric, self.columns, place)
             {
                 problems.push(error);
             } else {
                 for (k, column) in self.needed.iter().enumerate() {
                     let raw = fields.get(content, column.position);
-                    if let Some(input) = column.read_plain_number(raw) {
+                    let quick = match column.parse {
+                        Parse::Number { .. } => {
+                            column.accept_number(fields.number(column.position))
+                        }
+                        _ => column.accept_bytes(raw),
+                    };
+                    if let Some(input) = quick {
                         match input {
                             TermInput::Number(v)
                                 if self.has_offset && k == self.needed.len() - 1 =>
@@ -521,7 +552,13 @@ impl Job<'_> {
                 done.stop = Some(BatchError::Row(std::mem::take(&mut problems)));
                 return done;
             }
-            let logit = scorer.logit(&inputs) + offset;
+            let logit = match scorer
+                .linear_logit(&inputs)
+                .filter(|_| !self.options.explain)
+            {
+                Some(logit) => logit,
+                None => scorer.logit(&inputs),
+            } + offset;
             let probability = crate::distributions::logistic(logit);
             let out = &mut done.output;
             out.extend_from_slice(content);
@@ -558,6 +595,11 @@ fn write_number(out: &mut Vec<u8>, value: f64) {
     }
     let mut buffer = ryu::Buffer::new();
     let text = buffer.format_finite(value).as_bytes();
+    if !text.contains(&b'e') {
+        // Already positional; Display writes whole numbers without the ".0".
+        out.extend_from_slice(text.strip_suffix(b".0").unwrap_or(text));
+        return;
+    }
     let (negative, text) = match text.split_first() {
         Some((b'-', rest)) => (true, rest),
         _ => (false, text),

@@ -281,12 +281,58 @@ pub(crate) struct Fields {
     text: Vec<u8>,
     ranges: Vec<(usize, usize)>,
     copied: bool,
+    /// Plain decimals read while splitting, by field; NaN where none was.
+    numbers: Vec<f64>,
 }
 
 impl Fields {
+    /// Splits `content` as [`Fields::split`] does and, in the same pass, reads the
+    /// fields flagged in `numeric` that are plain decimals (see [`Fields::number`]).
+    pub fn split_reading(&mut self, content: &[u8], may_have_quotes: bool, numeric: &[bool]) {
+        self.numbers.clear();
+        if may_have_quotes && memchr::memchr(b'"', content).is_some() {
+            self.split(content, true);
+            return;
+        }
+        self.copied = false;
+        self.ranges.clear();
+        self.numbers.resize(numeric.len(), f64::NAN);
+        let mut start = 0;
+        loop {
+            let field = self.ranges.len();
+            let rest = &content[start..];
+            let mut read = 0;
+            if numeric.get(field) == Some(&true) {
+                let (value, used) = crate::values::scan_plain_decimal(rest);
+                read = used;
+                if let Some(value) = value {
+                    if used == rest.len() || rest[used] == b',' {
+                        self.numbers[field] = value;
+                    }
+                }
+            }
+            match memchr::memchr(b',', &rest[read..]) {
+                Some(i) => {
+                    self.ranges.push((start, start + read + i));
+                    start += read + i + 1;
+                }
+                None => {
+                    self.ranges.push((start, content.len()));
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Field `k` as a plain decimal, when [`Fields::split_reading`] read it as one.
+    pub fn number(&self, k: usize) -> Option<f64> {
+        self.numbers.get(k).copied().filter(|v| !v.is_nan())
+    }
+
     /// Splits `content` (a record without its terminator) as RFC 4180 says.
     pub fn split(&mut self, content: &[u8], may_have_quotes: bool) {
         self.ranges.clear();
+        self.numbers.clear();
         self.copied = may_have_quotes && memchr::memchr(b'"', content).is_some();
         if !self.copied {
             // Fields are short: a plain loop beats a vectorised search restarted per comma.
@@ -334,16 +380,17 @@ impl Fields {
         }
     }
 
-    /// Splits `content` as [`Fields::split`] does; a record without `columns` fields
+    /// Splits `content` as [`Fields::split_reading`] does; a record without `columns` fields
     /// gives its problem, located at `line` of `source_name`.
     pub fn split_expecting(
         &mut self,
         content: &[u8],
         may_have_quotes: bool,
+        numeric: &[bool],
         columns: usize,
         (source_name, line): (&str, u64),
     ) -> Option<crate::error::DataError> {
-        self.split(content, may_have_quotes);
+        self.split_reading(content, may_have_quotes, numeric);
         (self.len() != columns)
             .then(|| crate::error::DataError::field_count(source_name, line, columns, self.len()))
     }

@@ -291,6 +291,14 @@ pub fn read_dataset_for<R: io::Read>(
         source_name,
         needed: &needed,
         columns: header.len(),
+        numeric: (0..header.len())
+            .map(|position| {
+                needed.iter().any(|c| {
+                    c.position == position
+                        && !matches!(c.reading, Reading::Boolean | Reading::Level)
+                })
+            })
+            .collect(),
         invalid,
         limit,
     };
@@ -401,6 +409,8 @@ struct ChunkJob<'a> {
     source_name: &'a str,
     needed: &'a [Needed],
     columns: usize,
+    /// Per header column: whether it is read as a number.
+    numeric: Vec<bool>,
     invalid: InvalidRows,
     limit: usize,
 }
@@ -460,16 +470,18 @@ impl ChunkJob<'_> {
             let (content, _) = content_and_terminator(record);
             problems.clear();
             let place = (source_name, line);
-            if let Some(error) = fields.split_expecting(content, chunk.quoted, self.columns, place)
+            let numeric = &self.numeric;
+            if let Some(error) =
+                fields.split_expecting(content, chunk.quoted, numeric, self.columns, place)
             {
                 problems.push(error);
             } else {
                 for (k, column) in needed.iter().enumerate() {
-                    let bytes = fields.get(content, column.position);
-                    if let Some(v) = column.plain_number(bytes) {
+                    if let Some(v) = column.accept_number(fields.number(column.position)) {
                         row_numbers[k] = v;
                         continue;
                     }
+                    let bytes = fields.get(content, column.position);
                     let located = |problem: DataProblem, value: String| {
                         let place = (column.position, column.name.as_str());
                         let allowed = column.allowed.clone();
@@ -537,10 +549,10 @@ impl ChunkJob<'_> {
 }
 
 impl Needed {
-    /// The value of a plain decimal field of a numeric column that passes every check,
-    /// without looking at it as text; `None` sends the field to [`Needed::read`].
-    fn plain_number(&self, bytes: &[u8]) -> Option<f64> {
-        let v = crate::values::parse_plain_decimal(bytes)?;
+    /// The value of a field read as a plain decimal while splitting, if it passes every
+    /// check; `None` sends the field to [`Needed::read`].
+    fn accept_number(&self, value: Option<f64>) -> Option<f64> {
+        let v = value?;
         let ok = match self.reading {
             Reading::Number(transform) => {
                 !(transform == Transform::Log1p && v <= -1.0)

@@ -82,10 +82,12 @@ impl EncodedTerm {
                 },
                 TermInput::Level(index),
             ) => {
-                for (k, level) in levels.iter().enumerate() {
-                    if level != reference {
-                        components.push(if k == index { 1.0 } else { 0.0 });
-                    }
+                // One indicator per level but the reference; the input's is 1.
+                let start = components.len();
+                components.extend(std::iter::repeat_n(0.0, levels.len().saturating_sub(1)));
+                if levels.get(index).is_some_and(|level| level != reference) {
+                    let before_reference = levels[..index].iter().all(|l| l != reference);
+                    components[start + index - usize::from(!before_reference)] = 1.0;
                 }
             }
             (EncodedTerm::Interaction { .. }, _) => {}

@@ -5,10 +5,11 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::data::Dataset;
-use crate::encoding::{Encoding, TermInput};
+use crate::encoding::{EncodedTerm, Encoding, TermInput};
 use crate::error::ModelError;
 use crate::fit::{Estimate, FitOptions, FitStatistics, FittedModel};
 use crate::spec::SpecConfig;
+use crate::spec::Transform;
 
 /// The newest model-file schema this build reads and the one it writes.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -206,6 +207,8 @@ impl Model {
 #[derive(Debug, Clone)]
 pub struct Scorer<'a> {
     model: &'a Model,
+    /// Whether the design is the intercept and the inputs themselves.
+    linear: bool,
     coefficients: Vec<f64>,
     row: Vec<f64>,
     scratch: Vec<Vec<f64>>,
@@ -214,8 +217,18 @@ pub struct Scorer<'a> {
 impl<'a> Scorer<'a> {
     /// A scorer for `model`.
     pub fn new(model: &'a Model) -> Self {
+        let linear = model.encoding.terms.iter().all(|term| {
+            matches!(
+                term,
+                EncodedTerm::Numeric {
+                    transform: Transform::None,
+                    ..
+                } | EncodedTerm::Boolean { .. }
+            )
+        });
         Scorer {
             model,
+            linear,
             coefficients: model.coefficients(),
             row: Vec::new(),
             scratch: Vec::new(),
@@ -256,6 +269,28 @@ impl<'a> Scorer<'a> {
         } else {
             0.0
         }
+    }
+
+    /// The logit of a row when every term enters the design as its input value (plain
+    /// numeric and boolean terms, no interactions), computed straight from the inputs;
+    /// `None` for other models and for NaN, which [`Scorer::logit`] sorts out. Gives
+    /// exactly what [`Scorer::logit`] gives, without filling the row for
+    /// [`Scorer::contributions`].
+    pub(crate) fn linear_logit(&self, inputs: &[TermInput]) -> Option<f64> {
+        if !self.linear {
+            return None;
+        }
+        let intercept = usize::from(self.model.encoding.intercept);
+        let intercept_term = self.coefficients[..intercept].iter().map(|b| 1.0 * b);
+        let sum: f64 = intercept_term
+            .chain(inputs.iter().zip(&self.coefficients[intercept..]).map(
+                |(input, b)| match input {
+                    TermInput::Number(x) => x * b,
+                    TermInput::Level(_) => f64::NAN,
+                },
+            ))
+            .sum();
+        (!sum.is_nan()).then_some(sum)
     }
 
     /// Each design column's contribution (coefficient × value) to the logit of the row

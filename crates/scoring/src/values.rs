@@ -2,8 +2,13 @@
 
 /// Parses a boolean: `true`/`false`, `1`/`0` or `yes`/`no`, in any letter case.
 pub fn parse_bool(text: &str) -> Option<bool> {
-    const TRUE: [&str; 3] = ["true", "1", "yes"];
-    const FALSE: [&str; 3] = ["false", "0", "no"];
+    parse_bool_bytes(text.as_bytes())
+}
+
+/// [`parse_bool`] on a field's bytes (every spelling it accepts is ASCII).
+pub(crate) fn parse_bool_bytes(text: &[u8]) -> Option<bool> {
+    const TRUE: [&[u8]; 3] = [b"true", b"1", b"yes"];
+    const FALSE: [&[u8]; 3] = [b"false", b"0", b"no"];
     if TRUE.iter().any(|t| t.eq_ignore_ascii_case(text)) {
         Some(true)
     } else if FALSE.iter().any(|t| t.eq_ignore_ascii_case(text)) {
@@ -42,42 +47,50 @@ pub fn parse_finite(text: &str) -> Option<f64> {
 /// correctly rounded division gives the correctly rounded value (Clinger's fast path):
 /// the same double as the general parser.
 pub(crate) fn parse_plain_decimal(bytes: &[u8]) -> Option<f64> {
+    let (value, used) = scan_plain_decimal(bytes);
+    value.filter(|_| used == bytes.len())
+}
+
+/// Reads a plain decimal (as [`parse_plain_decimal`] defines it) from the start of
+/// `bytes`, stopping at the first byte that cannot continue it: the value, if the bytes
+/// read form one, and how many were read (never past a comma).
+pub(crate) fn scan_plain_decimal(bytes: &[u8]) -> (Option<f64>, usize) {
     const POWERS: [f64; 16] = [
         1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
     ];
-    let (negative, body) = match bytes.first()? {
-        b'-' => (true, &bytes[1..]),
-        b'+' => (false, &bytes[1..]),
-        _ => (false, bytes),
-    };
-    if body.len() > 16 {
-        return None;
-    }
+    // Signs come in random order in data: decided without a branch to mispredict.
+    let first = bytes.first().copied().unwrap_or(0);
+    let negative = first == b'-';
+    let mut i = usize::from(negative | (first == b'+'));
     let mut mantissa = 0u64;
-    let mut i = 0;
-    let mut take_digits = |i: &mut usize| {
-        while let Some(digit) = body
+    let mut digits = 0usize;
+    let mut take_digits = |i: &mut usize, digits: &mut usize| {
+        while let Some(digit) = bytes
             .get(*i)
             .map(|b| b.wrapping_sub(b'0'))
             .filter(|d| *d < 10)
         {
-            mantissa = mantissa * 10 + u64::from(digit);
+            // Beyond 15 digits the value is refused; stop growing before overflow.
+            if *digits < 16 {
+                mantissa = mantissa * 10 + u64::from(digit);
+            }
+            *digits += 1;
             *i += 1;
         }
     };
-    take_digits(&mut i);
-    let whole = i;
-    let mut decimals = 0;
-    if body.get(i) == Some(&b'.') {
+    take_digits(&mut i, &mut digits);
+    let whole = digits;
+    if bytes.get(i) == Some(&b'.') {
         i += 1;
-        take_digits(&mut i);
-        decimals = i - whole - 1;
+        take_digits(&mut i, &mut digits);
     }
-    if i != body.len() || whole + decimals == 0 || whole + decimals > 15 {
-        return None;
+    if digits == 0 || digits > 15 {
+        return (None, i);
     }
-    let magnitude = mantissa as f64 / POWERS[decimals];
-    Some(if negative { -magnitude } else { magnitude })
+    // Below 2^53 the integer converts exactly (as i64, one instruction).
+    let magnitude = (mantissa as i64) as f64 / POWERS[digits - whole];
+    let sign = f64::from_bits(u64::from(negative) << 63 | 1f64.to_bits());
+    (Some(magnitude * sign), i)
 }
 
 /// Orders category levels: numerically when every level is a number (`2` before `10`),
