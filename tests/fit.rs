@@ -271,3 +271,61 @@ fn summary_refuses_a_broken_model_file() {
     let output = recontact(&["summary", "--model", "no-such-model.json"]);
     assert_eq!(output.status.code(), Some(3));
 }
+
+#[test]
+fn a_streaming_fit_writes_the_in_memory_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let (memory, streamed) = (dir.path().join("m.json"), dir.path().join("s.json"));
+    for (out, extra) in [(&memory, None), (&streamed, Some("--streaming"))] {
+        let mut args = vec!["fit", "--data", "data/recontact_outcomes.csv", "--quiet"];
+        args.extend(extra);
+        args.extend(["--out", out.to_str().unwrap()]);
+        let output = recontact(&args);
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    }
+    let read = |path: &Path| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+    };
+    let (a, b) = (read(&memory), read(&streamed));
+    assert_eq!(a["encoding"], b["encoding"]);
+    assert_eq!(a["provenance"], b["provenance"]);
+    for (x, y) in a["terms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(b["terms"].as_array().unwrap())
+    {
+        let (x, y) = (
+            x["estimate"].as_f64().unwrap(),
+            y["estimate"].as_f64().unwrap(),
+        );
+        assert!((x - y).abs() <= 1e-9 * x.abs().max(1.0), "{x} {y}");
+    }
+
+    for (args, message) in [
+        (
+            vec!["fit", "--streaming", "--data", "-", "--out", "x.json"],
+            "needs a file, not `-`",
+        ),
+        (
+            vec![
+                "fit",
+                "--streaming",
+                "--firth",
+                "--data",
+                "data/recontact_outcomes.csv",
+                "--out",
+                "x.json",
+            ],
+            "cannot fit with --firth",
+        ),
+    ] {
+        let output = recontact(&args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(
+            text(&output.stderr).contains(message),
+            "{}",
+            text(&output.stderr)
+        );
+    }
+}

@@ -129,7 +129,7 @@ impl<R: io::Read> io::Read for Hashing<R> {
 /// Errors listed before a failing read stops.
 const MAX_LISTED: usize = 20;
 
-/// Reads every column `spec` needs from `reader`, one row at a time.
+/// Reads every column `spec` needs from `reader`.
 ///
 /// Columns the spec does not name are ignored, whatever their header. A needed column
 /// missing from the header, or present twice, is an error before any row is read.
@@ -152,6 +152,104 @@ pub fn read_dataset_for<R: io::Read>(
     invalid: InvalidRows,
     encoding: Option<&crate::encoding::Encoding>,
 ) -> Result<Dataset, FitError> {
+    let mut whole = Dataset {
+        source_name: source_name.to_string(),
+        rows_read: 0,
+        outcome: Vec::new(),
+        weights: spec.config().weights.as_ref().map(|_| Vec::new()),
+        offset: spec.config().offset.as_ref().map(|_| Vec::new()),
+        columns: HashMap::new(),
+        dropped: DroppedRows::default(),
+        sha256: String::new(),
+    };
+    let mut dictionaries: HashMap<String, HashMap<String, u32>> = HashMap::new();
+    let mut remap = Vec::new();
+    let summary = read_chunks(
+        source_name,
+        reader,
+        spec,
+        invalid,
+        encoding,
+        |chunk| chunk,
+        |mut chunk: Dataset| {
+            whole.outcome.append(&mut chunk.outcome);
+            for (all, part) in [
+                (&mut whole.weights, &mut chunk.weights),
+                (&mut whole.offset, &mut chunk.offset),
+            ] {
+                if let (Some(all), Some(part)) = (all.as_mut(), part.as_mut()) {
+                    all.append(part);
+                }
+            }
+            for (name, values) in chunk.columns {
+                let entry = whole.columns.entry(name.clone());
+                match (values, entry) {
+                    (ColumnValues::Numeric(mut part), entry) => {
+                        let all = entry.or_insert_with(|| ColumnValues::Numeric(Vec::new()));
+                        if let ColumnValues::Numeric(all) = all {
+                            all.append(&mut part);
+                        }
+                    }
+                    (ColumnValues::Levels { codes, levels }, entry) => {
+                        let all = entry.or_insert_with(|| ColumnValues::Levels {
+                            codes: Vec::new(),
+                            levels: Vec::new(),
+                        });
+                        let ColumnValues::Levels {
+                            codes: all_codes,
+                            levels: all_levels,
+                        } = all
+                        else {
+                            continue;
+                        };
+                        // Codes of this chunk's levels (first appearance here) → codes of
+                        // the source's levels (first appearance there, as read in one go).
+                        let dictionary = dictionaries.entry(name).or_default();
+                        remap.clear();
+                        for level in levels {
+                            let next = all_levels.len() as u32;
+                            let code = *dictionary.entry(level.clone()).or_insert_with(|| {
+                                all_levels.push(level);
+                                next
+                            });
+                            remap.push(code);
+                        }
+                        all_codes.extend(codes.iter().map(|&c| remap[c as usize]));
+                    }
+                }
+            }
+            Ok(())
+        },
+    )?;
+    whole.rows_read = summary.rows_read;
+    whole.dropped = summary.dropped;
+    whole.sha256 = summary.sha256;
+    Ok(whole)
+}
+
+/// What is known of a source once every chunk of it was read.
+pub(crate) struct SourceSummary {
+    /// Data rows in the source (kept and dropped).
+    pub rows_read: u64,
+    /// Rows left out, with reasons.
+    pub dropped: DroppedRows,
+    /// SHA-256 of the source's bytes, in hex.
+    pub sha256: String,
+}
+
+/// Reads every column `spec` needs from `reader` in chunks of whole records, parsed in
+/// parallel: each chunk's kept rows become a small [`Dataset`] (its level codes are the
+/// chunk's own) that `work` turns into a result on a worker thread; `take` receives the
+/// results in input order. With `encoding`, unknown levels are invalid values.
+pub(crate) fn read_chunks<R: io::Read, T: Send>(
+    source_name: &str,
+    reader: R,
+    spec: &Spec,
+    invalid: InvalidRows,
+    encoding: Option<&crate::encoding::Encoding>,
+    work: impl Fn(Dataset) -> T + Sync,
+    mut take: impl FnMut(T) -> Result<(), FitError>,
+) -> Result<SourceSummary, FitError> {
     let hashing = Hashing {
         inner: reader,
         hasher: Sha256::new(),
@@ -302,52 +400,34 @@ pub fn read_dataset_for<R: io::Read>(
         invalid,
         limit,
     };
-    let mut numbers: Vec<Vec<f64>> = vec![Vec::new(); needed.len()];
-    let mut codes: Vec<Vec<u32>> = vec![Vec::new(); needed.len()];
-    let mut dictionaries: Vec<HashMap<String, u32>> = vec![HashMap::new(); needed.len()];
-    let mut level_lists: Vec<Vec<String>> = vec![Vec::new(); needed.len()];
     let mut dropped = DroppedRows::default();
     let mut failures: Vec<DataError> = Vec::new();
     let mut rows_read = 0u64;
-    let mut remap = Vec::new();
     let listed = for_each_in_order(
         &mut reader,
         Some(rest),
-        |chunk| job.parse(chunk),
-        |mut parsed: ParsedChunk| {
+        |chunk| {
+            let mut parsed = job.parse(chunk);
+            let rows = (parsed.failures.is_empty() && parsed.stop.is_none())
+                .then(|| work(job.dataset(&mut parsed)));
+            (parsed, rows)
+        },
+        |(parsed, rows): (ParsedChunk, Option<T>)| {
             rows_read += parsed.rows_read;
             dropped.rows += parsed.dropped.rows;
             for (reason, count) in parsed.dropped.reasons {
                 *dropped.reasons.entry(reason).or_default() += count;
             }
-            failures.append(&mut parsed.failures);
+            failures.extend(parsed.failures);
             if failures.len() >= MAX_LISTED || parsed.stop.is_some() {
                 failures.truncate(MAX_LISTED);
                 return Err(parsed.stop.map(|e| FitError::Data(vec![e])));
             }
-            if !failures.is_empty() {
+            match rows {
                 // Nothing more is kept once a row has failed; only its problems count.
-                return Ok(());
+                Some(rows) if failures.is_empty() => take(rows).map_err(Some),
+                _ => Ok(()),
             }
-            for k in 0..needed.len() {
-                numbers[k].append(&mut parsed.numbers[k]);
-                if parsed.levels[k].is_empty() {
-                    continue;
-                }
-                // Codes of this chunk's levels (first appearance here) → codes of the
-                // whole source's levels (first appearance there, as when read in one go).
-                remap.clear();
-                for level in parsed.levels[k].drain(..) {
-                    let next = level_lists[k].len() as u32;
-                    let code = *dictionaries[k].entry(level.clone()).or_insert_with(|| {
-                        level_lists[k].push(level);
-                        next
-                    });
-                    remap.push(code);
-                }
-                codes[k].extend(parsed.codes[k].iter().map(|&c| remap[c as usize]));
-            }
-            Ok(())
         },
         |e| Some(read_failure(e)),
     );
@@ -364,41 +444,8 @@ pub fn read_dataset_for<R: io::Read>(
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-
-    let mut outcome = Vec::new();
-    let mut weights = None;
-    let mut offset = None;
-    let mut columns = HashMap::new();
-    for (k, column) in needed.into_iter().enumerate() {
-        let values = std::mem::take(&mut numbers[k]);
-        let values = match column.reading {
-            Reading::Outcome => {
-                outcome = values;
-                continue;
-            }
-            Reading::Weight => {
-                weights = Some(values);
-                continue;
-            }
-            Reading::Offset => {
-                offset = Some(values);
-                continue;
-            }
-            Reading::Number(_) | Reading::Boolean => ColumnValues::Numeric(values),
-            Reading::Level => ColumnValues::Levels {
-                codes: std::mem::take(&mut codes[k]),
-                levels: std::mem::take(&mut level_lists[k]),
-            },
-        };
-        columns.insert(column.name, values);
-    }
-    Ok(Dataset {
-        source_name: source_name.to_string(),
+    Ok(SourceSummary {
         rows_read,
-        outcome,
-        weights,
-        offset,
-        columns,
         dropped,
         sha256,
     })
@@ -431,6 +478,47 @@ struct ParsedChunk {
 }
 
 impl ChunkJob<'_> {
+    /// A parsed chunk's kept rows as a data set (level codes are the chunk's own).
+    fn dataset(&self, parsed: &mut ParsedChunk) -> Dataset {
+        let mut outcome = Vec::new();
+        let mut weights = None;
+        let mut offset = None;
+        let mut columns = HashMap::new();
+        for (k, column) in self.needed.iter().enumerate() {
+            let values = std::mem::take(&mut parsed.numbers[k]);
+            let values = match column.reading {
+                Reading::Outcome => {
+                    outcome = values;
+                    continue;
+                }
+                Reading::Weight => {
+                    weights = Some(values);
+                    continue;
+                }
+                Reading::Offset => {
+                    offset = Some(values);
+                    continue;
+                }
+                Reading::Number(_) | Reading::Boolean => ColumnValues::Numeric(values),
+                Reading::Level => ColumnValues::Levels {
+                    codes: std::mem::take(&mut parsed.codes[k]),
+                    levels: std::mem::take(&mut parsed.levels[k]),
+                },
+            };
+            columns.insert(column.name.clone(), values);
+        }
+        Dataset {
+            source_name: self.source_name.to_string(),
+            rows_read: parsed.rows_read,
+            outcome,
+            weights,
+            offset,
+            columns,
+            dropped: DroppedRows::default(),
+            sha256: String::new(),
+        }
+    }
+
     fn parse(&self, chunk: &Chunk) -> ParsedChunk {
         let source_name = self.source_name;
         let needed = self.needed;

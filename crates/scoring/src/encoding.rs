@@ -187,43 +187,70 @@ pub struct NumericSummary {
 impl NumericSummary {
     /// The summary of some values; `None` when there are none.
     pub fn of(values: &[f64]) -> Option<NumericSummary> {
-        if values.is_empty() {
+        let n = values.len();
+        NumericSummary::from_order(n, &order_statistics(values, &NumericSummary::ranks(n)))
+    }
+
+    /// The order statistics (0-based ranks among `n` values) a summary reads.
+    pub(crate) fn ranks(n: usize) -> Vec<usize> {
+        if n == 0 {
+            return Vec::new();
+        }
+        let mut ranks = vec![0, n - 1];
+        for p in [0.25, 0.5, 0.75] {
+            ranks.extend(type7_ranks(n, p));
+        }
+        ranks
+    }
+
+    /// The summary of `n` values from their order statistics at [`NumericSummary::ranks`].
+    pub(crate) fn from_order(n: usize, order: &BTreeMap<usize, f64>) -> Option<NumericSummary> {
+        if n == 0 {
             return None;
         }
-        // Order statistics by selection rather than a full sort: the same values, in
-        // linear time, which matters with a million rows per column.
-        let mut work = values.to_vec();
-        let n = work.len();
-        let probabilities = [0.25, 0.5, 0.75];
-        let mut ranks: Vec<usize> = vec![0, n - 1];
-        for p in probabilities {
-            let h = (n - 1) as f64 * p;
-            ranks.push(h.floor() as usize);
-            ranks.push((h.floor() as usize + 1).min(n - 1));
-        }
-        ranks.sort_unstable();
-        ranks.dedup();
-        let mut order = std::collections::BTreeMap::new();
-        let mut from = 0;
-        for &rank in &ranks {
-            let (_, value, _) = work[from..].select_nth_unstable_by(rank - from, f64::total_cmp);
-            order.insert(rank, *value);
-            from = rank;
-        }
-        let quantile = |p: f64| {
-            let h = (n - 1) as f64 * p;
-            let lo = h.floor() as usize;
-            let hi = (lo + 1).min(n - 1);
-            order[&lo] + (h - lo as f64) * (order[&hi] - order[&lo])
-        };
         Some(NumericSummary {
-            min: order[&0],
-            q25: quantile(0.25),
-            median: quantile(0.5),
-            q75: quantile(0.75),
-            max: order[&(n - 1)],
+            min: *order.get(&0)?,
+            q25: type7(n, 0.25, order)?,
+            median: type7(n, 0.5, order)?,
+            q75: type7(n, 0.75, order)?,
+            max: *order.get(&(n - 1))?,
         })
     }
+}
+
+/// The two order statistics R's type 7 quantile `p` of `n` values interpolates.
+fn type7_ranks(n: usize, p: f64) -> [usize; 2] {
+    let lo = ((n - 1) as f64 * p).floor() as usize;
+    [lo, (lo + 1).min(n - 1)]
+}
+
+/// R's type 7 quantile `p` of `n` values from their order statistics.
+fn type7(n: usize, p: f64, order: &BTreeMap<usize, f64>) -> Option<f64> {
+    let h = (n - 1) as f64 * p;
+    let [lo, hi] = type7_ranks(n, p);
+    let (a, b) = (*order.get(&lo)?, *order.get(&hi)?);
+    Some(a + (h - lo as f64) * (b - a))
+}
+
+/// The values at the given 0-based ranks of `values` in ascending order, by selection
+/// rather than a full sort: the same values, in linear time.
+pub(crate) fn order_statistics(values: &[f64], ranks: &[usize]) -> BTreeMap<usize, f64> {
+    let mut ranks: Vec<usize> = ranks
+        .iter()
+        .copied()
+        .filter(|&r| r < values.len())
+        .collect();
+    ranks.sort_unstable();
+    ranks.dedup();
+    let mut work = values.to_vec();
+    let mut order = BTreeMap::new();
+    let mut from = 0;
+    for rank in ranks {
+        let (_, value, _) = work[from..].select_nth_unstable_by(rank - from, f64::total_cmp);
+        order.insert(rank, *value);
+        from = rank;
+    }
+    order
 }
 
 /// Evaluates Harrell's restricted cubic spline basis (norm = 2) at `x`, writing
@@ -265,14 +292,80 @@ pub fn quantile_type7(sorted: &[f64], p: f64) -> f64 {
 impl Encoding {
     /// Learns levels and knots from the data for each term of the spec.
     pub fn learn(spec: &Spec, data: &Dataset) -> Result<Encoding, FitError> {
+        use rayon::prelude::*;
+        let n = data.len();
+        let wanted: Vec<(String, Vec<usize>)> =
+            Encoding::ranks_needed(spec, n).into_iter().collect();
+        // Columns are independent: their order statistics are found in parallel.
+        let order: HashMap<String, BTreeMap<usize, f64>> = wanted
+            .into_par_iter()
+            .filter_map(|(column, ranks)| match data.columns.get(&column) {
+                Some(ColumnValues::Numeric(values)) => {
+                    Some((column, order_statistics(values, &ranks)))
+                }
+                _ => None,
+            })
+            .collect();
+        let levels = data
+            .columns
+            .iter()
+            .filter_map(|(column, values)| match values {
+                ColumnValues::Levels { levels, .. } => Some((column.clone(), levels.clone())),
+                ColumnValues::Numeric(_) => None,
+            })
+            .collect();
+        Encoding::learn_from(spec, n, &levels, &order)
+    }
+
+    /// The order statistics (0-based ranks among the `n` rows) of each numeric column
+    /// that learning an encoding of `spec` reads: its summary's and its default knots'.
+    pub(crate) fn ranks_needed(spec: &Spec, n: usize) -> BTreeMap<String, Vec<usize>> {
+        let mut ranks: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for term in &spec.config().terms {
+            let (column, knots) = match term {
+                TermConfig::Numeric { column, .. } | TermConfig::Spline { column, .. } => {
+                    (column, None)
+                }
+                TermConfig::Rcs {
+                    column,
+                    knots: None,
+                    k,
+                } => (column, Some(k.unwrap_or(4))),
+                TermConfig::Rcs { column, .. } => (column, None),
+                _ => continue,
+            };
+            let list = ranks.entry(column.clone()).or_default();
+            list.extend(NumericSummary::ranks(n));
+            if let Some(quantiles) = knots.and_then(default_rcs_quantiles) {
+                if n > 0 {
+                    for &p in quantiles {
+                        list.extend(type7_ranks(n, p));
+                    }
+                    list.extend([4.min(n - 1), n.saturating_sub(5)]);
+                }
+            }
+        }
+        for list in ranks.values_mut() {
+            list.sort_unstable();
+            list.dedup();
+        }
+        ranks
+    }
+
+    /// Learns the encoding of `spec` for `n` rows from each categorical column's levels
+    /// (any order) and each numeric column's order statistics at
+    /// [`Encoding::ranks_needed`].
+    pub(crate) fn learn_from(
+        spec: &Spec,
+        n: usize,
+        levels_seen: &HashMap<String, Vec<String>>,
+        order: &HashMap<String, BTreeMap<usize, f64>>,
+    ) -> Result<Encoding, FitError> {
         let config = spec.config();
+        let no_order = BTreeMap::new();
+        let order_of = |column: &str| order.get(column).unwrap_or(&no_order);
         let mut terms = Vec::with_capacity(config.terms.len());
         for term in &config.terms {
-            let values = term.column().and_then(|c| data.columns.get(c));
-            let numbers = match values {
-                Some(ColumnValues::Numeric(v)) => Some(v.as_slice()),
-                _ => None,
-            };
             let encoded = match term {
                 TermConfig::Numeric { column, transform } => EncodedTerm::Numeric {
                     column: column.clone(),
@@ -285,7 +378,7 @@ impl Encoding {
                 TermConfig::Rcs { column, knots, k } => {
                     let knots = match knots {
                         Some(knots) => knots.clone(),
-                        None => default_knots(column, numbers.unwrap_or(&[]), k.unwrap_or(4))?,
+                        None => default_knots(column, n, k.unwrap_or(4), order_of(column))?,
                     };
                     EncodedTerm::Rcs {
                         column: column.clone(),
@@ -296,10 +389,7 @@ impl Encoding {
                     column: column.clone(),
                 },
                 TermConfig::Categorical { column, reference } => {
-                    let mut levels = match values {
-                        Some(ColumnValues::Levels { levels, .. }) => levels.clone(),
-                        _ => Vec::new(),
-                    };
+                    let mut levels = levels_seen.get(column).cloned().unwrap_or_default();
                     sort_levels(&mut levels);
                     let reference = match reference {
                         Some(r) if levels.contains(r) => r.clone(),
@@ -330,10 +420,11 @@ impl Encoding {
             | EncodedTerm::Spline { column, .. }
             | EncodedTerm::Rcs { column, .. } = term
             {
-                if let Some(ColumnValues::Numeric(values)) = data.columns.get(column) {
-                    if let Some(summary) = NumericSummary::of(values) {
-                        summaries.insert(column.clone(), summary);
-                    }
+                if let Some(summary) = order
+                    .get(column)
+                    .and_then(|order| NumericSummary::from_order(n, order))
+                {
+                    summaries.insert(column.clone(), summary);
                 }
             }
         }
@@ -625,29 +716,32 @@ impl<'a> Inputs<'a> {
     }
 }
 
-fn default_knots(column: &str, values: &[f64], k: usize) -> Result<Vec<f64>, FitError> {
+fn default_knots(
+    column: &str,
+    n: usize,
+    k: usize,
+    order: &BTreeMap<usize, f64>,
+) -> Result<Vec<f64>, FitError> {
     let quantiles = default_rcs_quantiles(k).ok_or_else(|| {
         FitError::Encoding(format!(
             "rcs term `{column}`: no default quantiles for k = {k}"
         ))
     })?;
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let n = sorted.len();
     if n < 10 {
         return Err(FitError::Encoding(format!(
             "rcs term `{column}`: {n} values are too few to place {k} knots"
         )));
     }
-    let mut knots: Vec<f64> = quantiles
+    let missing = || FitError::Encoding(format!("column `{column}` was not read"));
+    let mut knots = quantiles
         .iter()
-        .map(|&p| quantile_type7(&sorted, p))
-        .collect();
+        .map(|&p| type7(n, p, order).ok_or_else(missing))
+        .collect::<Result<Vec<f64>, FitError>>()?;
     // rms::rcspline.eval: with fewer than 100 values the outer knots move to the
     // 5th smallest and 5th largest value.
     if n < 100 {
-        knots[0] = sorted[4];
-        knots[k - 1] = sorted[n - 5];
+        knots[0] = *order.get(&4).ok_or_else(missing)?;
+        knots[k - 1] = *order.get(&(n - 5)).ok_or_else(missing)?;
     }
     if knots.windows(2).any(|w| w[0] >= w[1]) {
         return Err(FitError::Encoding(format!(

@@ -221,16 +221,19 @@ impl FittedModel {
 }
 
 /// The problem Newton's method solves, on the scaled design.
-struct Problem<'a> {
-    x: &'a DMatrix<f64>,
-    y: &'a [f64],
-    w: &'a [f64],
-    offset: &'a [f64],
+pub(crate) struct Problem<'a> {
+    pub(crate) x: &'a DMatrix<f64>,
+    pub(crate) y: &'a [f64],
+    pub(crate) w: &'a [f64],
+    pub(crate) offset: &'a [f64],
     /// A Gaussian penalty −½ (β − center)ᵀ precision (β − center), on the scaled
     /// coefficients: the L2 penalty (center 0) or a prior centred on earlier weights.
-    penalty: Option<(DMatrix<f64>, DVector<f64>)>,
-    firth: bool,
+    pub(crate) penalty: Penalty,
+    pub(crate) firth: bool,
 }
+
+/// A Gaussian penalty on the scaled coefficients: its precision and its centre.
+pub(crate) type Penalty = Option<(DMatrix<f64>, DVector<f64>)>;
 
 /// A Gaussian prior on the coefficients (original scale), for shrinking a refit
 /// toward earlier weights: the fit maximises ℓ(β) − ½ (β − mean)ᵀ precision (β − mean).
@@ -243,13 +246,14 @@ pub struct GaussianPrior {
 }
 
 /// The quantities at one coefficient vector.
-struct State {
-    beta: DVector<f64>,
-    eta: DVector<f64>,
-    log_likelihood: f64,
-    objective: f64,
-    gradient: DVector<f64>,
-    information: DMatrix<f64>,
+pub(crate) struct State {
+    pub(crate) beta: DVector<f64>,
+    /// The largest |logit| of a row with positive weight: large ones hint at separation.
+    pub(crate) largest_logit: f64,
+    pub(crate) log_likelihood: f64,
+    pub(crate) objective: f64,
+    pub(crate) gradient: DVector<f64>,
+    pub(crate) information: DMatrix<f64>,
 }
 
 /// Rows per unit of parallel work. Partial sums are formed per block and added in block
@@ -319,7 +323,7 @@ fn symmetric(p: usize, upper: &[f64]) -> DMatrix<f64> {
 
 /// Xᵀ diag(w) X, the information matrix's core: blocks of rows in parallel, without
 /// copying the design, only the upper triangle computed.
-fn weighted_cross_product(x: &DMatrix<f64>, weights: &[f64]) -> DMatrix<f64> {
+pub(crate) fn weighted_cross_product(x: &DMatrix<f64>, weights: &[f64]) -> DMatrix<f64> {
     use rayon::prelude::*;
     let (n, p) = x.shape();
     let data = x.as_slice();
@@ -342,10 +346,45 @@ fn weighted_cross_product(x: &DMatrix<f64>, weights: &[f64]) -> DMatrix<f64> {
 }
 
 /// One block's share of the log-likelihood, its gradient and Xᵀ W X.
-struct BlockSums {
+pub(crate) struct BlockSums {
+    largest_logit: f64,
     log_likelihood: f64,
     gradient: Vec<f64>,
     upper: Vec<f64>,
+}
+
+impl BlockSums {
+    /// The sums of blocks, added in their order.
+    pub(crate) fn total(p: usize, partials: &[BlockSums]) -> BlockSums {
+        let mut total = BlockSums {
+            largest_logit: 0.0,
+            log_likelihood: 0.0,
+            gradient: vec![0.0; p],
+            upper: vec![0.0; p * p],
+        };
+        for partial in partials {
+            total.largest_logit = total.largest_logit.max(partial.largest_logit);
+            total.log_likelihood += partial.log_likelihood;
+            for (sum, part) in total.gradient.iter_mut().zip(&partial.gradient) {
+                *sum += part;
+            }
+            for (sum, part) in total.upper.iter_mut().zip(&partial.upper) {
+                *sum += part;
+            }
+        }
+        total
+    }
+
+    /// The largest |logit|, the log-likelihood, the gradient and the information.
+    pub(crate) fn into_parts(self) -> (f64, f64, DVector<f64>, DMatrix<f64>) {
+        let p = self.gradient.len();
+        (
+            self.largest_logit,
+            self.log_likelihood,
+            DVector::from_vec(self.gradient),
+            symmetric(p, &self.upper),
+        )
+    }
 }
 
 impl Problem<'_> {
@@ -353,10 +392,10 @@ impl Problem<'_> {
         if self.firth {
             return self.evaluate_firth(beta);
         }
-        let (eta, log_likelihood, gradient, fisher) = self.likelihood_parts(&beta);
+        let (largest_logit, log_likelihood, gradient, fisher) = self.likelihood_parts(&beta);
         let mut state = State {
             beta,
-            eta,
+            largest_logit,
             log_likelihood,
             objective: log_likelihood,
             gradient,
@@ -366,99 +405,90 @@ impl Problem<'_> {
         Ok(state)
     }
 
-    /// η, the log-likelihood, its gradient and the Fisher information at β, in one pass
-    /// over the design by blocks of rows in parallel.
-    fn likelihood_parts(
+    /// The largest |logit|, the log-likelihood, its gradient and the Fisher information
+    /// at β, in one pass over the design by blocks of rows in parallel.
+    pub(crate) fn likelihood_parts(
         &self,
         beta: &DVector<f64>,
-    ) -> (DVector<f64>, f64, DVector<f64>, DMatrix<f64>) {
+    ) -> (f64, f64, DVector<f64>, DMatrix<f64>) {
         use rayon::prelude::*;
-        let (n, p) = self.x.shape();
-        let data = self.x.as_slice();
-        let mut eta = vec![0.0; n];
-        let partials: Vec<BlockSums> = eta
-            .par_chunks_mut(ROWS_PER_BLOCK)
-            .enumerate()
-            .map(|(block, eta)| {
+        let n = self.x.nrows();
+        let partials: Vec<BlockSums> = (0..n.div_ceil(ROWS_PER_BLOCK))
+            .into_par_iter()
+            .map(|block| {
                 let start = block * ROWS_PER_BLOCK;
-                let rows = start..start + eta.len();
-                eta.copy_from_slice(&self.offset[rows.clone()]);
-                for j in 0..p {
-                    let (column, b) = (&data[j * n + rows.start..j * n + rows.end], beta[j]);
-                    for (e, x) in eta.iter_mut().zip(column) {
-                        *e += x * b;
-                    }
-                }
-                let mut log_likelihood = 0.0;
-                let mut curvature = vec![0.0; eta.len()];
-                let mut residual = vec![0.0; eta.len()];
-                for (i, &e) in eta.iter().enumerate() {
-                    let (y, w) = (self.y[start + i], self.w[start + i]);
-                    // One exponential serves the logistic and (mostly) the softplus,
-                    // each computed exactly as `logistic` and `log1p_exp` do.
-                    let t = libm::exp(-e.abs());
-                    let p = if e >= 0.0 {
-                        1.0 / (1.0 + t)
-                    } else {
-                        t / (1.0 + t)
-                    };
-                    let softplus = if e.is_nan() {
-                        f64::NAN
-                    } else if e <= -37.0 {
-                        t
-                    } else if e < 0.0 {
-                        libm::log1p(t)
-                    } else {
-                        log1p_exp(e)
-                    };
-                    log_likelihood += w * (y * e - softplus);
-                    curvature[i] = w * p * (1.0 - p);
-                    residual[i] = w * (y - p);
-                }
-                let gradient = (0..p)
-                    .map(|j| {
-                        let column = &data[j * n + rows.start..j * n + rows.end];
-                        column.iter().zip(&residual).map(|(x, r)| x * r).sum()
-                    })
-                    .collect();
-                let mut upper = vec![0.0; p * p];
-                add_cross_product(data, n, rows, &curvature, &mut upper);
-                BlockSums {
-                    log_likelihood,
-                    gradient,
-                    upper,
-                }
+                self.block_sums(beta, start..(start + ROWS_PER_BLOCK).min(n))
             })
             .collect();
-        let mut log_likelihood = 0.0;
-        let mut gradient = DVector::zeros(p);
-        let mut upper = vec![0.0; p * p];
-        for partial in &partials {
-            log_likelihood += partial.log_likelihood;
-            for (total, part) in gradient.iter_mut().zip(&partial.gradient) {
-                *total += part;
-            }
-            for (total, part) in upper.iter_mut().zip(&partial.upper) {
-                *total += part;
+        BlockSums::total(self.x.ncols(), &partials).into_parts()
+    }
+
+    /// One block of rows' share of the log-likelihood, its gradient and Xᵀ W X.
+    pub(crate) fn block_sums(
+        &self,
+        beta: &DVector<f64>,
+        rows: std::ops::Range<usize>,
+    ) -> BlockSums {
+        let (n, p) = self.x.shape();
+        let data = self.x.as_slice();
+        let start = rows.start;
+        let mut eta = self.offset[rows.clone()].to_vec();
+        for j in 0..p {
+            let (column, b) = (&data[j * n + rows.start..j * n + rows.end], beta[j]);
+            for (e, x) in eta.iter_mut().zip(column) {
+                *e += x * b;
             }
         }
-        (
-            DVector::from_vec(eta),
+        let largest_logit = eta
+            .iter()
+            .zip(&self.w[rows.clone()])
+            .filter(|(_, &w)| w > 0.0)
+            .fold(0.0f64, |m, (e, _)| m.max(e.abs()));
+        let mut log_likelihood = 0.0;
+        let mut curvature = vec![0.0; eta.len()];
+        let mut residual = vec![0.0; eta.len()];
+        for (i, &e) in eta.iter().enumerate() {
+            let (y, w) = (self.y[start + i], self.w[start + i]);
+            // One exponential serves the logistic and (mostly) the softplus, each
+            // computed exactly as `logistic` and `log1p_exp` do.
+            let t = libm::exp(-e.abs());
+            let p = if e >= 0.0 {
+                1.0 / (1.0 + t)
+            } else {
+                t / (1.0 + t)
+            };
+            let softplus = if e.is_nan() {
+                f64::NAN
+            } else if e <= -37.0 {
+                t
+            } else if e < 0.0 {
+                libm::log1p(t)
+            } else {
+                log1p_exp(e)
+            };
+            log_likelihood += w * (y * e - softplus);
+            curvature[i] = w * p * (1.0 - p);
+            residual[i] = w * (y - p);
+        }
+        let gradient = (0..p)
+            .map(|j| {
+                let column = &data[j * n + rows.start..j * n + rows.end];
+                column.iter().zip(&residual).map(|(x, r)| x * r).sum()
+            })
+            .collect();
+        let mut upper = vec![0.0; p * p];
+        add_cross_product(data, n, rows, &curvature, &mut upper);
+        BlockSums {
+            largest_logit,
             log_likelihood,
             gradient,
-            symmetric(p, &upper),
-        )
+            upper,
+        }
     }
 
     /// Adds the Gaussian penalty, if any, to a state's objective, gradient and information.
     fn add_penalty(&self, state: &mut State) {
-        if let Some((precision, center)) = &self.penalty {
-            let deviation = &state.beta - center;
-            let pulled = precision * &deviation;
-            state.objective -= 0.5 * deviation.dot(&pulled);
-            state.gradient -= pulled;
-            state.information += precision;
-        }
+        add_penalty(&self.penalty, state);
     }
 
     /// The state with Firth's penalty, which needs every row's hat value.
@@ -501,9 +531,14 @@ impl Problem<'_> {
             information += weighted_cross_product(self.x, &augmented);
         }
         let gradient = self.x.tr_mul(&DVector::from_vec(residual));
+        let largest_logit = eta
+            .iter()
+            .zip(self.w)
+            .filter(|(_, &w)| w > 0.0)
+            .fold(0.0f64, |m, (e, _)| m.max(e.abs()));
         let mut state = State {
             beta,
-            eta,
+            largest_logit,
             log_likelihood,
             objective,
             gradient,
@@ -514,24 +549,24 @@ impl Problem<'_> {
     }
 }
 
-struct Solution {
-    state: State,
-    iterations: usize,
-    converged: bool,
-    last_step: DVector<f64>,
-    relative_change: f64,
-    warnings: Vec<String>,
+pub(crate) struct Solution {
+    pub(crate) state: State,
+    pub(crate) iterations: usize,
+    pub(crate) converged: bool,
+    pub(crate) last_step: DVector<f64>,
+    pub(crate) relative_change: f64,
+    pub(crate) warnings: Vec<String>,
 }
 
 /// Maximises the problem's objective over the coefficients listed in `free`, the others
 /// held at their values in `start`.
-fn newton(
-    problem: &Problem,
+pub(crate) fn newton(
+    evaluate: &dyn Fn(DVector<f64>) -> Result<State, FitError>,
     start: DVector<f64>,
     free: &[usize],
     options: &FitOptions,
 ) -> Result<Solution, FitError> {
-    let mut state = problem.evaluate(start)?;
+    let mut state = evaluate(start)?;
     let mut warnings = Vec::new();
     let p = state.beta.len();
     let mut last_step = DVector::zeros(p);
@@ -561,14 +596,14 @@ fn newton(
             step[j] = reduced[a];
         }
         let mut scale = 1.0;
-        let mut next = problem.evaluate(&state.beta + &step)?;
+        let mut next = evaluate(&state.beta + &step)?;
         // Step-halving: never accept a step that lowers the objective (or makes it NaN).
         let slack = 1e-13 * state.objective.abs().max(1.0);
         let worse =
             |next: &State| next.objective.is_nan() || next.objective < state.objective - slack;
         while worse(&next) && scale > 1e-9 {
             scale *= 0.5;
-            next = problem.evaluate(&state.beta + &step * scale)?;
+            next = evaluate(&state.beta + &step * scale)?;
         }
         if worse(&next) {
             // No step improves the objective: the estimate is as good as floating point
@@ -608,8 +643,47 @@ fn newton(
     })
 }
 
+/// One unpenalised Newton–Raphson step of the logistic log-likelihood from `beta`, for
+/// a design `x` (rows × columns, used as given: no scaling) and 0/1 outcomes `y`:
+/// the next coefficients. The building block of [`fit`], public for timing it and for
+/// callers who drive the iterations themselves.
+pub fn newton_step(
+    x: &DMatrix<f64>,
+    y: &[f64],
+    beta: &DVector<f64>,
+) -> Result<DVector<f64>, FitError> {
+    if y.len() != x.nrows() || beta.len() != x.ncols() {
+        return Err(FitError::Encoding(format!(
+            "a Newton step needs one outcome per row and one coefficient per column; got \
+             {} rows, {} outcomes, {} columns, {} coefficients",
+            x.nrows(),
+            y.len(),
+            x.ncols(),
+            beta.len()
+        )));
+    }
+    let ones = vec![1.0; y.len()];
+    let zeros = vec![0.0; y.len()];
+    let problem = Problem {
+        x,
+        y,
+        w: &ones,
+        offset: &zeros,
+        penalty: None,
+        firth: false,
+    };
+    let (_, _, gradient, information) = problem.likelihood_parts(beta);
+    let step = information
+        .cholesky()
+        .map(|c| c.solve(&gradient))
+        .ok_or_else(|| {
+            FitError::Singular("the information matrix is not positive definite".into())
+        })?;
+    Ok(beta + step)
+}
+
 /// Names design columns that are exact linear combinations of earlier ones.
-fn aliases(gram: &DMatrix<f64>, names: &[String]) -> Vec<Alias> {
+pub(crate) fn aliases(gram: &DMatrix<f64>, names: &[String]) -> Vec<Alias> {
     let mut kept: Vec<usize> = Vec::new();
     let mut found = Vec::new();
     for j in 0..gram.ncols() {
@@ -791,23 +865,16 @@ fn fit_design(
     let offset = data.offset.as_deref().unwrap_or(&zeros);
     let total: f64 = w.iter().sum();
     let events: f64 = y.iter().zip(w).map(|(y, w)| y * w).sum();
-    if total <= 0.0 {
-        return Err(FitError::NoRows);
-    }
-    if events == 0.0 || events == total {
-        return Err(FitError::ConstantOutcome(u8::from(events > 0.0)));
-    }
+    check_totals(total, events)?;
 
     // Scale each non-intercept column by its root mean square.
     let p = raw.ncols();
-    let mut scales = vec![1.0; p];
     let mut x = raw;
-    let first = usize::from(encoding.intercept);
-    for (j, scale) in scales.iter_mut().enumerate().skip(first) {
-        let rms = (x.column(j).norm_squared() / n as f64).sqrt();
-        if rms > 0.0 && rms.is_finite() {
-            *scale = rms;
-            x.column_mut(j).scale_mut(1.0 / rms);
+    let squares: Vec<f64> = (0..p).map(|j| x.column(j).norm_squared()).collect();
+    let scales = column_scales(&squares, n, encoding.intercept);
+    for (j, scale) in scales.iter().enumerate() {
+        if *scale != 1.0 {
+            x.column_mut(j).scale_mut(1.0 / scale);
         }
     }
 
@@ -815,24 +882,138 @@ fn fit_design(
     if !aliased.is_empty() {
         return Err(FitError::Collinear(aliased));
     }
+    let problem = Problem {
+        x: &x,
+        y,
+        w,
+        offset,
+        penalty: penalty(prior, &options, &scales, encoding.intercept)?,
+        firth: options.firth,
+    };
+    let start = starting_point(p, encoding.intercept, total, events);
+    let all: Vec<usize> = (0..p).collect();
+    let solution = newton(
+        &|beta| problem.evaluate(beta),
+        start.clone(),
+        &all,
+        &options,
+    )?;
 
-    if let Some(prior) = prior {
-        if prior.mean.len() != p || prior.precision.nrows() != p || prior.precision.ncols() != p {
-            return Err(FitError::Encoding(format!(
-                "the prior has {} values for {p} design columns",
-                prior.mean.len()
-            )));
+    let penalised = options.firth || options.l2 > 0.0 || prior.is_some();
+    if !penalised && (!solution.converged || solution.state.largest_logit > 15.0) {
+        let candidates = [&solution.last_step, &solution.state.beta];
+        if let Some(error) = separation(&x, y, w, &candidates, &names, encoding.intercept) {
+            return Err(error);
         }
     }
-    let penalty = match prior {
-        Some(prior) => Some((
-            DMatrix::from_fn(p, p, |a, b| {
-                prior.precision[(a, b)] / (scales[a] * scales[b])
-            }),
-            DVector::from_fn(p, |j, _| prior.mean[j] * scales[j]),
-        )),
+
+    // The null model: the same design with every coefficient but the intercept held at
+    // zero. For plain and L2 fits this is the intercept-only model; for Firth fits the
+    // penalty keeps the full design's information, as logistf's likelihood-ratio test does.
+    let unpenalised = Problem {
+        penalty: None,
+        ..problem
+    };
+    let null = if !encoding.intercept {
+        unpenalised.evaluate(DVector::zeros(p))?
+    } else if options.firth {
+        newton(&|beta| unpenalised.evaluate(beta), start, &[0], &options)?.state
+    } else {
+        // The other coefficients are zero: the intercept's column alone gives the same
+        // likelihood without the full design's information matrix at every step.
+        let intercept = DMatrix::from_column_slice(n, 1, x.column(0).as_slice());
+        let null_problem = Problem {
+            x: &intercept,
+            ..unpenalised
+        };
+        let start = DVector::from_element(1, start[0]);
+        newton(&|beta| null_problem.evaluate(beta), start, &[0], &options)?.state
+    };
+    conclude(
+        encoding,
+        solution,
+        null,
+        &scales,
+        (options, prior.is_some()),
+        (total, n, events),
+    )
+}
+
+/// Adds a Gaussian penalty, if any, to a state's objective, gradient and information.
+pub(crate) fn add_penalty(penalty: &Penalty, state: &mut State) {
+    if let Some((precision, center)) = penalty {
+        let deviation = &state.beta - center;
+        let pulled = precision * &deviation;
+        state.objective -= 0.5 * deviation.dot(&pulled);
+        state.gradient -= pulled;
+        state.information += precision;
+    }
+}
+
+/// A fit needs weight on both outcomes.
+pub(crate) fn check_totals(total: f64, events: f64) -> Result<(), FitError> {
+    if total <= 0.0 {
+        return Err(FitError::NoRows);
+    }
+    if events == 0.0 || events == total {
+        return Err(FitError::ConstantOutcome(u8::from(events > 0.0)));
+    }
+    Ok(())
+}
+
+/// Each design column's root mean square (from its sum of squares over `n` rows), by
+/// which it is divided while fitting; 1 for the intercept and for degenerate columns.
+pub(crate) fn column_scales(squares: &[f64], n: usize, intercept: bool) -> Vec<f64> {
+    let first = usize::from(intercept);
+    squares
+        .iter()
+        .enumerate()
+        .map(|(j, square)| {
+            let rms = (square / n as f64).sqrt();
+            if j >= first && rms > 0.0 && rms.is_finite() {
+                rms
+            } else {
+                1.0
+            }
+        })
+        .collect()
+}
+
+/// Zero, but the intercept at the logit of the event rate.
+pub(crate) fn starting_point(p: usize, intercept: bool, total: f64, events: f64) -> DVector<f64> {
+    let mut start = DVector::zeros(p);
+    if intercept {
+        start[0] = (events / (total - events)).ln();
+    }
+    start
+}
+
+/// The Gaussian penalty on the scaled coefficients: the prior's, or L2's.
+pub(crate) fn penalty(
+    prior: Option<&GaussianPrior>,
+    options: &FitOptions,
+    scales: &[f64],
+    intercept: bool,
+) -> Result<Penalty, FitError> {
+    let p = scales.len();
+    Ok(match prior {
+        Some(prior) => {
+            if prior.mean.len() != p || prior.precision.nrows() != p || prior.precision.ncols() != p
+            {
+                return Err(FitError::Encoding(format!(
+                    "the prior has {} values for {p} design columns",
+                    prior.mean.len()
+                )));
+            }
+            Some((
+                DMatrix::from_fn(p, p, |a, b| {
+                    prior.precision[(a, b)] / (scales[a] * scales[b])
+                }),
+                DVector::from_fn(p, |j, _| prior.mean[j] * scales[j]),
+            ))
+        }
         None if options.l2 > 0.0 => {
-            let first = usize::from(encoding.intercept);
+            let first = usize::from(intercept);
             let diagonal = DVector::from_fn(p, |j, _| {
                 if j < first {
                     0.0
@@ -843,38 +1024,19 @@ fn fit_design(
             Some((DMatrix::from_diagonal(&diagonal), DVector::zeros(p)))
         }
         None => None,
-    };
-    let problem = Problem {
-        x: &x,
-        y,
-        w,
-        offset,
-        penalty,
-        firth: options.firth,
-    };
-    let mut start = DVector::zeros(p);
-    if encoding.intercept {
-        start[0] = (events / (total - events)).ln();
-    }
-    let all: Vec<usize> = (0..p).collect();
-    let solution = newton(&problem, start.clone(), &all, &options)?;
+    })
+}
 
-    let penalised = options.firth || options.l2 > 0.0 || prior.is_some();
-    if !penalised {
-        let suspicious = !solution.converged
-            || solution
-                .state
-                .eta
-                .iter()
-                .zip(w)
-                .any(|(e, &w)| w > 0.0 && e.abs() > 15.0);
-        if suspicious {
-            let candidates = [&solution.last_step, &solution.state.beta];
-            if let Some(error) = separation(&x, y, w, &candidates, &names, encoding.intercept) {
-                return Err(error);
-            }
-        }
-    }
+/// The fitted model from the solution and the null model's state (both on the scaled
+/// design): estimates and covariance on the original scale, and the statistics.
+pub(crate) fn conclude(
+    encoding: Encoding,
+    solution: Solution,
+    null: State,
+    scales: &[f64],
+    (options, has_prior): (FitOptions, bool),
+    (total, n, events): (f64, usize, f64),
+) -> Result<FittedModel, FitError> {
     if !solution.converged {
         return Err(FitError::NotConverged {
             iterations: solution.iterations,
@@ -882,7 +1044,7 @@ fn fit_design(
             gradient_norm: solution.state.gradient.amax(),
         });
     }
-
+    let p = scales.len();
     let inverse = solution
         .state
         .information
@@ -901,42 +1063,9 @@ fn fit_design(
     };
     let covariance = DMatrix::from_fn(p, p, |a, b| inverse[(a, b)] / (scales[a] * scales[b]));
     let beta: Vec<f64> = (0..p).map(|j| solution.state.beta[j] / scales[j]).collect();
-
-    // The null model: the same design with every coefficient but the intercept held at
-    // zero. For plain and L2 fits this is the intercept-only model; for Firth fits the
-    // penalty keeps the full design's information, as logistf's likelihood-ratio test does.
-    let free: Vec<usize> = if encoding.intercept {
-        vec![0]
-    } else {
-        Vec::new()
-    };
-    let null = if free.is_empty() {
-        Problem {
-            penalty: None,
-            ..problem
-        }
-        .evaluate(DVector::zeros(p))?
-    } else if options.firth {
-        let null_problem = Problem {
-            penalty: None,
-            ..problem
-        };
-        newton(&null_problem, start, &free, &options)?.state
-    } else {
-        // The other coefficients are zero: the intercept's column alone gives the same
-        // likelihood without the full design's information matrix at every step.
-        let intercept = DMatrix::from_column_slice(n, 1, x.column(0).as_slice());
-        let null_problem = Problem {
-            x: &intercept,
-            penalty: None,
-            ..problem
-        };
-        let start = DVector::from_element(1, start[0]);
-        newton(&null_problem, start, &[0], &options)?.state
-    };
     let null_objective = null.objective + log_scale;
-
-    let estimates = estimates(&names, &beta, &covariance, options.level);
+    let estimates = estimates(&encoding.names(), &beta, &covariance, options.level);
+    let penalised = options.firth || options.l2 > 0.0 || has_prior;
     let penalised_objective = solution.state.objective + log_scale;
     let l = solution.state.log_likelihood;
     let l0 = null.log_likelihood;
@@ -945,7 +1074,7 @@ fn fit_design(
     } else {
         2.0 * (l - l0)
     };
-    let method = if prior.is_some() {
+    let method = if has_prior {
         "prior"
     } else if options.firth {
         "firth"

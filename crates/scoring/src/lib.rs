@@ -24,6 +24,7 @@ pub mod model;
 pub mod sample_size;
 pub mod scorecard;
 pub mod spec;
+pub mod streaming;
 pub mod update;
 pub mod validate;
 pub mod values;
@@ -33,7 +34,10 @@ pub use data::{read_dataset, read_dataset_for, Dataset, InvalidRows};
 pub use encoding::{EncodedTerm, Encoding, TermInput};
 pub use error::{DataError, DataProblem, FitError, ModelError, SpecError};
 pub use explain::{explain, predict, reference_inputs, Contribution, Explanation, Prediction};
-pub use fit::{fit, fit_encoded, fit_releasing, FitOptions, FittedModel, GaussianPrior};
+pub use fit::{
+    fit, fit_encoded, fit_releasing, newton_step, FitOptions, FittedModel, GaussianPrior,
+};
 pub use model::{sha256_hex, Model, Scorer};
 pub use scorecard::{scorecard, Scaling, Scorecard, ScorecardRow};
 pub use spec::{Bounds, Spec, SpecConfig, TermConfig, Transform};
+pub use streaming::{fit_streaming, StreamedFit};

@@ -10,6 +10,7 @@ use crate::error::ModelError;
 use crate::fit::{Estimate, FitOptions, FitStatistics, FittedModel};
 use crate::spec::SpecConfig;
 use crate::spec::Transform;
+use crate::streaming::StreamedFit;
 
 /// The newest model-file schema this build reads and the one it writes.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -98,6 +99,37 @@ pub struct Summary<'a> {
 impl Model {
     /// Packs a fit with its spec and data provenance.
     pub fn new(fitted: FittedModel, spec: SpecConfig, data: &Dataset) -> Model {
+        let provenance = Provenance {
+            input_file: data.source_name.clone(),
+            input_sha256: data.sha256.clone(),
+            rows_read: data.rows_read,
+            rows_used: data.len(),
+            rows_dropped: data.dropped.rows,
+            dropped_reasons: data.dropped.reasons.clone(),
+            tool: "recontact".to_string(),
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            parent: None,
+        };
+        Model::with_provenance(fitted, spec, provenance)
+    }
+
+    /// Packs a fit made by passes over `source_name` with its spec and provenance.
+    pub fn from_streamed(streamed: StreamedFit, spec: SpecConfig, source_name: &str) -> Model {
+        let provenance = Provenance {
+            input_file: source_name.to_string(),
+            input_sha256: streamed.sha256,
+            rows_read: streamed.rows_read,
+            rows_used: streamed.rows_used,
+            rows_dropped: streamed.dropped.rows,
+            dropped_reasons: streamed.dropped.reasons,
+            tool: "recontact".to_string(),
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            parent: None,
+        };
+        Model::with_provenance(streamed.fitted, spec, provenance)
+    }
+
+    fn with_provenance(fitted: FittedModel, spec: SpecConfig, provenance: Provenance) -> Model {
         let p = fitted.covariance.nrows();
         let covariance = (0..p)
             .map(|a| (0..p).map(|b| fitted.covariance[(a, b)]).collect())
@@ -111,17 +143,7 @@ impl Model {
             statistics: fitted.statistics,
             options: fitted.options,
             warnings: fitted.warnings,
-            provenance: Provenance {
-                input_file: data.source_name.clone(),
-                input_sha256: data.sha256.clone(),
-                rows_read: data.rows_read,
-                rows_used: data.len(),
-                rows_dropped: data.dropped.rows,
-                dropped_reasons: data.dropped.reasons.clone(),
-                tool: "recontact".to_string(),
-                tool_version: env!("CARGO_PKG_VERSION").to_string(),
-                parent: None,
-            },
+            provenance,
         }
     }
 

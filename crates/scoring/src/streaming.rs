@@ -1,0 +1,617 @@
+//! Fitting by passes over a source, for data larger than memory.
+//!
+//! Memory depends on the design's width (the p × p information matrix), the chunks in
+//! flight and the categorical levels, never on the number of rows. The price is time:
+//! one pass to learn levels and counts, one or two to find the order statistics the
+//! encoding needs exactly (knots and summaries are the same values an in-memory fit
+//! finds), then one pass per Newton evaluation and a few for the null model. Every pass
+//! adds per-chunk sums in input order, so the result does not depend on the threads,
+//! and differs from the in-memory fit only by the grouping of its sums.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io;
+
+use nalgebra::{DMatrix, DVector};
+
+use crate::data::{read_chunks, ColumnValues, Dataset, DroppedRows, InvalidRows, SourceSummary};
+use crate::encoding::Encoding;
+use crate::error::{DataError, DataProblem, FitError};
+use crate::fit::{
+    add_penalty, aliases, check_totals, column_scales, conclude, newton, penalty, starting_point,
+    weighted_cross_product, BlockSums, FitOptions, FittedModel, Penalty, Problem, State,
+};
+use crate::spec::Spec;
+
+/// Bits of a value's sort key a histogram pass resolves.
+const DIGIT_BITS: u32 = 12;
+
+/// A candidate range with at most this many values is collected and sorted instead of
+/// histogrammed again: memory bounded by the targets, not by the rows.
+const COLLECT_LIMIT: u64 = 1 << 14;
+
+/// A fit made by passes over a source, with what the model file records of the source.
+#[derive(Debug, Clone)]
+pub struct StreamedFit {
+    /// The fitted model.
+    pub fitted: FittedModel,
+    /// Data rows in the source (kept and dropped).
+    pub rows_read: u64,
+    /// Rows the fit used.
+    pub rows_used: usize,
+    /// Rows left out, with reasons.
+    pub dropped: DroppedRows,
+    /// SHA-256 of the source's bytes, in hex.
+    pub sha256: String,
+    /// How many times the source was read.
+    pub passes: usize,
+}
+
+/// Fits the model `spec` describes by reading the source afresh for every pass:
+/// `open` must give the same bytes each time (a changed source is an error).
+///
+/// Gives the estimates, standard errors and statistics of [`crate::fit()`] on the same
+/// data (equal to about 1e-12 relative: only the grouping of sums differs). Firth's
+/// method needs every row's leverage at every step and is refused. A separation check
+/// needs the rows in memory: a fit whose logits grow large is reported with a warning.
+pub fn fit_streaming<R: io::Read>(
+    source_name: &str,
+    open: &mut dyn FnMut() -> io::Result<R>,
+    spec: &Spec,
+    options: FitOptions,
+    invalid: InvalidRows,
+) -> Result<StreamedFit, FitError> {
+    if options.firth {
+        return Err(FitError::Encoding(
+            "Firth's method needs every row's leverage at every step; fit in memory \
+             (without streaming)"
+                .into(),
+        ));
+    }
+    let passes = std::cell::Cell::new(0);
+    let mut pass = |work: &(dyn Fn(Dataset) -> Part + Sync),
+                    take: &mut dyn FnMut(Part) -> Result<(), FitError>|
+     -> Result<SourceSummary, FitError> {
+        passes.set(passes.get() + 1);
+        let reader = open().map_err(|e| {
+            FitError::Data(vec![DataError::new(
+                source_name,
+                DataProblem::Io(format!("cannot be opened: {e}")),
+            )])
+        })?;
+        read_chunks(source_name, reader, spec, invalid, None, work, take)
+    };
+
+    // Pass 1: rows, weights and events, the levels, and a first histogram of each
+    // numeric column whose order statistics the encoding reads.
+    let numeric: Vec<String> = Encoding::ranks_needed(spec, 1).into_keys().collect();
+    let mut rows = 0usize;
+    let mut levels: HashMap<String, Vec<String>> = HashMap::new();
+    let mut first_histograms: HashMap<String, Vec<u64>> = HashMap::new();
+    let top = Probe {
+        prefix: 0,
+        bits: 0,
+        collect: false,
+    };
+    let describe = |chunk: Dataset| {
+        let histograms = numeric
+            .iter()
+            .filter_map(|column| match chunk.columns.get(column) {
+                Some(ColumnValues::Numeric(values)) => {
+                    Some((column.clone(), top.histogram(values)))
+                }
+                _ => None,
+            })
+            .collect();
+        Part::Described {
+            rows: chunk.len(),
+            levels: chunk
+                .columns
+                .iter()
+                .filter_map(|(column, values)| match values {
+                    ColumnValues::Levels { levels, .. } => Some((column.clone(), levels.clone())),
+                    ColumnValues::Numeric(_) => None,
+                })
+                .collect(),
+            histograms,
+        }
+    };
+    let source = pass(&describe, &mut |part| {
+        if let Part::Described {
+            rows: chunk_rows,
+            levels: chunk_levels,
+            histograms,
+        } = part
+        {
+            rows += chunk_rows;
+            for (column, seen) in chunk_levels {
+                let all = levels.entry(column).or_default();
+                for level in seen {
+                    if !all.contains(&level) {
+                        all.push(level);
+                    }
+                }
+            }
+            for (column, histogram) in histograms {
+                let all = first_histograms
+                    .entry(column)
+                    .or_insert_with(|| vec![0; histogram.len()]);
+                for (sum, count) in all.iter_mut().zip(histogram) {
+                    *sum += count;
+                }
+            }
+        }
+        Ok(())
+    })?;
+    if rows == 0 {
+        return Err(FitError::NoRows);
+    }
+
+    // Passes 2…: the exact order statistics, by narrowing each one's key range.
+    let mut targets: Vec<Target> = Vec::new();
+    for (column, ranks) in Encoding::ranks_needed(spec, rows) {
+        let Some(histogram) = first_histograms.get(&column) else {
+            continue;
+        };
+        for rank in ranks {
+            targets.push(Target::new(column.clone(), rank as u64, top, histogram));
+        }
+    }
+    while targets.iter().any(|t| t.value.is_none()) {
+        let mut probes: Vec<(String, Probe)> = Vec::new();
+        for target in targets.iter().filter(|t| t.value.is_none()) {
+            let probe = (target.column.clone(), target.next_probe());
+            if !probes.contains(&probe) {
+                probes.push(probe);
+            }
+        }
+        let mut found: Vec<Found> = probes.iter().map(|(_, p)| Found::empty(p)).collect();
+        let narrow = |chunk: Dataset| {
+            Part::Narrowed(
+                probes
+                    .iter()
+                    .map(|(column, probe)| match chunk.columns.get(column) {
+                        Some(ColumnValues::Numeric(values)) => probe.scan(values),
+                        _ => Found::empty(probe),
+                    })
+                    .collect(),
+            )
+        };
+        let summary = pass(&narrow, &mut |part| {
+            if let Part::Narrowed(parts) = part {
+                for (all, part) in found.iter_mut().zip(parts) {
+                    all.add(part);
+                }
+            }
+            Ok(())
+        })?;
+        same_source(source_name, &source, &summary)?;
+        for target in targets.iter_mut().filter(|t| t.value.is_none()) {
+            let probe = target.next_probe();
+            if let Some(k) = probes
+                .iter()
+                .position(|(c, p)| *c == target.column && *p == probe)
+            {
+                target.narrow(probe, &mut found[k]);
+            }
+        }
+    }
+    let mut order: HashMap<String, BTreeMap<usize, f64>> = HashMap::new();
+    for target in &targets {
+        if let Some(value) = target.value {
+            order
+                .entry(target.column.clone())
+                .or_default()
+                .insert(target.rank as usize, value);
+        }
+    }
+    let encoding = Encoding::learn_from(spec, rows, &levels, &order)?;
+    let names = encoding.names();
+    let p = names.len();
+
+    // One pass for the column scales, totals and Xᵀ W X with the data's weights (for
+    // aliasing), and the likelihood at the starting point.
+    let full_design = |chunk: &Dataset| encoding.design(chunk);
+    let describe_design = |chunk: Dataset| match full_design(&chunk) {
+        Ok(x) => {
+            let (w, _) = weights_and_offset(&chunk);
+            let squares = (0..p).map(|j| x.column(j).norm_squared()).collect();
+            let gram = weighted_cross_product(&x, &w);
+            let total = w.iter().sum::<f64>();
+            let events = chunk
+                .outcome
+                .iter()
+                .zip(&w)
+                .map(|(y, w)| y * w)
+                .sum::<f64>();
+            Part::Design {
+                squares,
+                gram,
+                total,
+                events,
+            }
+        }
+        Err(e) => Part::Failed(e),
+    };
+    let mut squares = vec![0.0; p];
+    let mut gram = DMatrix::zeros(p, p);
+    let (mut total, mut events) = (0.0, 0.0);
+    let summary = pass(&describe_design, &mut |part| match part {
+        Part::Design {
+            squares: s,
+            gram: g,
+            total: t,
+            events: e,
+        } => {
+            for (sum, v) in squares.iter_mut().zip(s) {
+                *sum += v;
+            }
+            gram += g;
+            total += t;
+            events += e;
+            Ok(())
+        }
+        Part::Failed(e) => Err(e),
+        _ => Ok(()),
+    })?;
+    same_source(source_name, &source, &summary)?;
+    check_totals(total, events)?;
+    let scales = column_scales(&squares, rows, encoding.intercept);
+    let scaled_gram = DMatrix::from_fn(p, p, |a, b| gram[(a, b)] / (scales[a] * scales[b]));
+    let aliased = aliases(&scaled_gram, &names);
+    if !aliased.is_empty() {
+        return Err(FitError::Collinear(aliased));
+    }
+    let penalty = penalty(None, &options, &scales, encoding.intercept)?;
+
+    // Newton's method on the scaled coefficients; each evaluation is one pass that adds
+    // the chunks' sums on the original scale, rescaled at the end.
+    let evaluate_with = |design: &(dyn Fn(&Dataset) -> Result<DMatrix<f64>, FitError> + Sync),
+                         scales: &[f64],
+                         penalty: &Penalty,
+                         beta_scaled: DVector<f64>,
+                         pass: &mut Pass|
+     -> Result<State, FitError> {
+        let q = scales.len();
+        let beta = DVector::from_fn(q, |j, _| beta_scaled[j] / scales[j]);
+        let work = |chunk: Dataset| match design(&chunk) {
+            Ok(x) => {
+                let (w, offset) = weights_and_offset(&chunk);
+                let problem = Problem {
+                    x: &x,
+                    y: &chunk.outcome,
+                    w: &w,
+                    offset: &offset,
+                    penalty: None,
+                    firth: false,
+                };
+                Part::Sums(problem.block_sums(&beta, 0..x.nrows()))
+            }
+            Err(e) => Part::Failed(e),
+        };
+        let mut partials = Vec::new();
+        let summary = pass(&work, &mut |part| match part {
+            Part::Sums(sums) => {
+                partials.push(sums);
+                Ok(())
+            }
+            Part::Failed(e) => Err(e),
+            _ => Ok(()),
+        })?;
+        same_source(source_name, &source, &summary)?;
+        let (largest_logit, log_likelihood, gradient, information) =
+            BlockSums::total(q, &partials).into_parts();
+        let mut state = State {
+            beta: beta_scaled,
+            largest_logit,
+            log_likelihood,
+            objective: log_likelihood,
+            gradient: DVector::from_fn(q, |j, _| gradient[j] / scales[j]),
+            information: DMatrix::from_fn(q, q, |a, b| {
+                information[(a, b)] / (scales[a] * scales[b])
+            }),
+        };
+        add_penalty(penalty, &mut state);
+        Ok(state)
+    };
+    let pass = std::cell::RefCell::new(pass);
+    let evaluate = |beta: DVector<f64>| {
+        evaluate_with(
+            &full_design,
+            &scales,
+            &penalty,
+            beta,
+            &mut *pass.borrow_mut(),
+        )
+    };
+    let start = starting_point(p, encoding.intercept, total, events);
+    let all: Vec<usize> = (0..p).collect();
+    let mut solution = newton(&evaluate, start.clone(), &all, &options)?;
+    if solution.converged && options.l2 == 0.0 && solution.state.largest_logit > 15.0 {
+        solution.warnings.push(format!(
+            "some rows have a logit beyond ±15 (the largest is {:.1}): the outcome may be \
+             nearly separated; a streaming fit cannot check, an in-memory fit can",
+            solution.state.largest_logit
+        ));
+    }
+
+    // The null model: the intercept alone (or nothing), as the in-memory fit does.
+    let null = if encoding.intercept {
+        let ones = |chunk: &Dataset| Ok(DMatrix::from_element(chunk.len(), 1, 1.0));
+        let evaluate =
+            |beta: DVector<f64>| evaluate_with(&ones, &[1.0], &None, beta, &mut *pass.borrow_mut());
+        let start = DVector::from_element(1, start[0]);
+        newton(&evaluate, start, &[0], &options)?.state
+    } else {
+        evaluate_with(
+            &full_design,
+            &scales,
+            &None,
+            DVector::zeros(p),
+            &mut *pass.borrow_mut(),
+        )?
+    };
+    let fitted = conclude(
+        encoding,
+        solution,
+        null,
+        &scales,
+        (options, false),
+        (total, rows, events),
+    )?;
+    Ok(StreamedFit {
+        fitted,
+        rows_read: source.rows_read,
+        rows_used: rows,
+        dropped: source.dropped,
+        sha256: source.sha256,
+        passes: passes.get(),
+    })
+}
+
+/// One pass over the source: `work` on each chunk's rows (on a worker), `take` on the
+/// results in order.
+type Pass<'a> = dyn FnMut(
+        &(dyn Fn(Dataset) -> Part + Sync),
+        &mut dyn FnMut(Part) -> Result<(), FitError>,
+    ) -> Result<SourceSummary, FitError>
+    + 'a;
+
+/// What a worker makes of a chunk in each kind of pass.
+enum Part {
+    Described {
+        rows: usize,
+        levels: Vec<(String, Vec<String>)>,
+        histograms: Vec<(String, Vec<u64>)>,
+    },
+    Narrowed(Vec<Found>),
+    Design {
+        squares: Vec<f64>,
+        gram: DMatrix<f64>,
+        total: f64,
+        events: f64,
+    },
+    Sums(BlockSums),
+    Failed(FitError),
+}
+
+/// A chunk's weights (ones when the spec has none) and offsets (zeros).
+fn weights_and_offset(chunk: &Dataset) -> (Vec<f64>, Vec<f64>) {
+    (
+        chunk
+            .weights
+            .clone()
+            .unwrap_or_else(|| vec![1.0; chunk.len()]),
+        chunk
+            .offset
+            .clone()
+            .unwrap_or_else(|| vec![0.0; chunk.len()]),
+    )
+}
+
+/// Every pass must read the bytes the first one read.
+fn same_source(
+    source_name: &str,
+    first: &SourceSummary,
+    again: &SourceSummary,
+) -> Result<(), FitError> {
+    if first.sha256 == again.sha256 {
+        return Ok(());
+    }
+    Err(FitError::Data(vec![DataError::new(
+        source_name,
+        DataProblem::Io(
+            "changed between two passes of a streaming fit (its SHA-256 differs); fit a file \
+             that stays as it is"
+                .into(),
+        ),
+    )]))
+}
+
+/// A value's sort key: unsigned integers in the order of `f64::total_cmp`.
+fn key(value: f64) -> u64 {
+    let bits = value.to_bits();
+    if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | 1 << 63
+    }
+}
+
+/// The value of a sort key.
+fn value_of(key: u64) -> f64 {
+    f64::from_bits(if key >> 63 == 1 {
+        key & !(1 << 63)
+    } else {
+        !key
+    })
+}
+
+/// A range of sort keys (those whose first `bits` bits are `prefix`) and what a pass
+/// learns of it: a histogram of the next digit, or the values themselves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Probe {
+    prefix: u64,
+    bits: u32,
+    collect: bool,
+}
+
+impl Probe {
+    fn contains(&self, key: u64) -> bool {
+        self.bits == 0 || key >> (64 - self.bits) == self.prefix
+    }
+
+    fn digit_bits(&self) -> u32 {
+        DIGIT_BITS.min(64 - self.bits)
+    }
+
+    fn digit(&self, key: u64) -> usize {
+        let shift = 64 - self.bits - self.digit_bits();
+        ((key >> shift) & ((1 << self.digit_bits()) - 1)) as usize
+    }
+
+    fn histogram(&self, values: &[f64]) -> Vec<u64> {
+        let mut counts = vec![0; 1 << self.digit_bits()];
+        for &v in values {
+            let k = key(v);
+            if self.contains(k) {
+                counts[self.digit(k)] += 1;
+            }
+        }
+        counts
+    }
+
+    fn scan(&self, values: &[f64]) -> Found {
+        if !self.collect {
+            return Found::Counts(self.histogram(values));
+        }
+        Found::Values(
+            values
+                .iter()
+                .copied()
+                .filter(|&v| self.contains(key(v)))
+                .collect(),
+        )
+    }
+}
+
+/// What a pass found in a probe's range.
+enum Found {
+    Counts(Vec<u64>),
+    Values(Vec<f64>),
+}
+
+impl Found {
+    fn empty(probe: &Probe) -> Found {
+        if probe.collect {
+            Found::Values(Vec::new())
+        } else {
+            Found::Counts(vec![0; 1 << probe.digit_bits()])
+        }
+    }
+
+    fn add(&mut self, other: Found) {
+        match (self, other) {
+            (Found::Counts(all), Found::Counts(part)) => {
+                for (sum, count) in all.iter_mut().zip(part) {
+                    *sum += count;
+                }
+            }
+            (Found::Values(all), Found::Values(mut part)) => all.append(&mut part),
+            _ => {}
+        }
+    }
+}
+
+/// One order statistic being found: it lies in the keys starting with `prefix`, at
+/// `rank` among them (0-based), and there are `count` of them.
+#[derive(Debug, Clone)]
+struct Target {
+    column: String,
+    rank: u64,
+    prefix: u64,
+    bits: u32,
+    rank_within: u64,
+    count: u64,
+    value: Option<f64>,
+}
+
+impl Target {
+    /// The target of `rank` after the histogram `counts` of `probe`'s range.
+    fn new(column: String, rank: u64, probe: Probe, counts: &[u64]) -> Target {
+        let mut target = Target {
+            column,
+            rank,
+            prefix: probe.prefix,
+            bits: probe.bits,
+            rank_within: rank,
+            count: counts.iter().sum(),
+            value: None,
+        };
+        target.descend(probe, counts);
+        target
+    }
+
+    /// Moves into the histogram bucket that holds the target.
+    fn descend(&mut self, probe: Probe, counts: &[u64]) {
+        let mut before = 0;
+        for (digit, &count) in counts.iter().enumerate() {
+            if self.rank_within < before + count {
+                self.prefix = (probe.prefix << probe.digit_bits()) | digit as u64;
+                self.bits = probe.bits + probe.digit_bits();
+                self.rank_within -= before;
+                self.count = count;
+                if self.bits == 64 {
+                    // Every key in the range is this one.
+                    self.value = Some(value_of(self.prefix));
+                }
+                return;
+            }
+            before += count;
+        }
+    }
+
+    fn next_probe(&self) -> Probe {
+        Probe {
+            prefix: self.prefix,
+            bits: self.bits,
+            collect: self.count <= COLLECT_LIMIT,
+        }
+    }
+
+    /// Takes in what a pass found in the target's range.
+    fn narrow(&mut self, probe: Probe, found: &mut Found) {
+        match found {
+            Found::Counts(counts) => self.descend(probe, counts),
+            Found::Values(values) => {
+                values.sort_by(|a, b| a.total_cmp(b));
+                self.value = values.get(self.rank_within as usize).copied();
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sort_keys_follow_total_order() {
+        let values = [
+            f64::NEG_INFINITY,
+            -1e300,
+            -2.5,
+            -0.0,
+            0.0,
+            5e-324,
+            1.0,
+            1e300,
+            f64::INFINITY,
+        ];
+        for pair in values.windows(2) {
+            assert!(key(pair[0]) < key(pair[1]), "{pair:?}");
+        }
+        for v in values {
+            assert_eq!(value_of(key(v)).to_bits(), v.to_bits());
+        }
+    }
+}
