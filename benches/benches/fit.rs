@@ -1,92 +1,173 @@
-//! Fitting: the design matrix from parsed columns, and whole fits.
+//! Fitting and its parts: CSV bytes to columns, columns to the design matrix, one Newton
+//! step on that design, and whole fits from parsed columns and from CSV bytes, at 100k
+//! and 1M rows of 20 numeric columns.
 #![forbid(unsafe_code)]
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use recontact_domain::{default_spec, CaseWriter, Simulator};
-use recontact_scoring::{fit, read_dataset, FitOptions, InvalidRows, SpecConfig};
+use std::sync::OnceLock;
+use std::time::Duration;
 
-fn recontact_csv(rows: u64) -> Vec<u8> {
-    let mut writer = CaseWriter::new(Vec::new(), true).expect("in-memory writer");
-    for (case, success) in Simulator::new(rows, 11) {
-        writer.write(&case, Some(success)).expect("in-memory write");
-    }
-    writer.into_inner().expect("in-memory flush")
+use criterion::measurement::WallTime;
+use criterion::{
+    criterion_group, criterion_main, BenchmarkGroup, BenchmarkId, Criterion, SamplingMode,
+    Throughput,
+};
+use nalgebra::{DMatrix, DVector};
+use recontact_benches::{numeric_csv, simulated_csv};
+use recontact_domain::default_spec;
+use recontact_scoring::{
+    fit, fit_releasing, newton_step, read_dataset, Dataset, Encoding, FitOptions, InvalidRows, Spec,
+};
+
+/// One size of the numeric data set. Each stage is built the first time a benchmark
+/// needs it, outside any timed loop, and kept for the rest of the run, so a filtered run
+/// pays only for the sizes it measures.
+struct Numeric {
+    /// The benchmark id's parameter, e.g. `1M_x20`.
+    id: &'static str,
+    rows: usize,
+    csv: OnceLock<(Vec<u8>, Spec)>,
+    data: OnceLock<Dataset>,
+    design: OnceLock<DMatrix<f64>>,
 }
 
-/// A CSV of `rows` rows, 20 numeric columns and a 0/1 outcome from a known logistic model.
-fn numeric_csv(rows: usize) -> (Vec<u8>, SpecConfig) {
-    let mut text = String::from("y");
-    for j in 0..20 {
-        text += &format!(",x{j}");
-    }
-    text.push('\n');
-    let mut state = 0x9E37_79B9_7F4A_7C15u64;
-    let mut uniform = || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        (state >> 11) as f64 / (1u64 << 53) as f64
-    };
-    for _ in 0..rows {
-        let x: Vec<f64> = (0..20).map(|_| uniform() * 2.0 - 1.0).collect();
-        let eta: f64 = x
-            .iter()
-            .enumerate()
-            .map(|(j, v)| v * (j as f64 - 10.0) / 10.0)
-            .sum();
-        let y = u8::from(uniform() < 1.0 / (1.0 + (-eta).exp()));
-        text += &y.to_string();
-        for v in x {
-            text += &format!(",{v:.6}");
+impl Numeric {
+    const fn new(id: &'static str, rows: usize) -> Self {
+        Numeric {
+            id,
+            rows,
+            csv: OnceLock::new(),
+            data: OnceLock::new(),
+            design: OnceLock::new(),
         }
-        text.push('\n');
     }
-    let mut spec = String::from("outcome = \"y\"\n");
-    for j in 0..20 {
-        spec += &format!("[[term]]\nkind = \"numeric\"\ncolumn = \"x{j}\"\n");
+
+    fn large(&self) -> bool {
+        self.rows >= 1_000_000
     }
-    (
-        text.into_bytes(),
-        SpecConfig::from_toml("bench", &spec).expect("valid spec"),
-    )
+
+    fn csv_and_spec(&self) -> &(Vec<u8>, Spec) {
+        self.csv.get_or_init(|| {
+            let (csv, config) = numeric_csv(self.rows);
+            (csv, config.check().expect("valid spec"))
+        })
+    }
+
+    fn csv(&self) -> &[u8] {
+        &self.csv_and_spec().0
+    }
+
+    fn spec(&self) -> &Spec {
+        &self.csv_and_spec().1
+    }
+
+    fn data(&self) -> &Dataset {
+        self.data.get_or_init(|| read_csv(self.csv(), self.spec()))
+    }
+
+    fn design(&self) -> &DMatrix<f64> {
+        self.design.get_or_init(|| {
+            Encoding::learn(self.spec(), self.data())
+                .expect("encodable data")
+                .design(self.data())
+                .expect("design matrix")
+        })
+    }
+
+    /// Sets `group` up for this size: rows as the throughput, 10 samples, and for the 1M
+    /// rows (up to seconds an iteration) flat sampling over `large_time`, long enough for
+    /// 10 or more iterations. These times win over `--measurement-time`.
+    fn configure(&self, group: &mut BenchmarkGroup<'_, WallTime>, large_time: Duration) {
+        group.throughput(Throughput::Elements(self.rows as u64));
+        if self.large() {
+            group
+                .sample_size(10)
+                .sampling_mode(SamplingMode::Flat)
+                .measurement_time(large_time);
+        } else {
+            group
+                .sample_size(10)
+                .sampling_mode(SamplingMode::Auto)
+                .measurement_time(Duration::from_secs(8));
+        }
+    }
+}
+
+static SIZES: [Numeric; 2] = [
+    Numeric::new("100k_x20", 100_000),
+    Numeric::new("1M_x20", 1_000_000),
+];
+
+fn read_csv(csv: &[u8], spec: &Spec) -> Dataset {
+    read_dataset("bench", csv, spec, InvalidRows::Fail).expect("valid data")
+}
+
+fn design(c: &mut Criterion) {
+    let mut group = c.benchmark_group("design");
+    for size in &SIZES {
+        size.configure(&mut group, Duration::from_secs(8));
+        group.bench_function(BenchmarkId::new("csv_to_columns", size.id), |b| {
+            let (csv, spec) = size.csv_and_spec();
+            b.iter(|| read_csv(csv, spec))
+        });
+    }
+    for size in &SIZES {
+        size.configure(&mut group, Duration::from_secs(3));
+        group.bench_function(BenchmarkId::new("columns_to_design", size.id), |b| {
+            let (spec, data) = (size.spec(), size.data());
+            b.iter(|| {
+                Encoding::learn(spec, data)
+                    .expect("encodable data")
+                    .design(data)
+                    .expect("design matrix")
+            })
+        });
+    }
+    group.finish();
 }
 
 fn fits(c: &mut Criterion) {
     let mut group = c.benchmark_group("fit");
     group.sample_size(10);
 
-    let csv = recontact_csv(5_000);
+    let csv = simulated_csv(5_000, 11);
     let spec = default_spec()
         .expect("default spec")
         .check()
         .expect("valid default spec");
     group.bench_function("recontact_default_spec_5k", |b| {
         b.iter(|| {
-            let data = read_dataset("bench", csv.as_slice(), &spec, InvalidRows::Fail)
-                .expect("valid data");
+            let data = read_csv(&csv, &spec);
             fit(&spec, &data, FitOptions::default()).expect("fit converges")
         })
     });
 
-    let (csv, config) = numeric_csv(100_000);
-    let spec = config.check().expect("valid spec");
-    let data = read_dataset("bench", csv.as_slice(), &spec, InvalidRows::Fail).expect("valid data");
-    group.bench_with_input(
-        BenchmarkId::new("csv_to_columns", "100k_x20"),
-        &csv,
-        |b, csv| {
+    for size in &SIZES {
+        size.configure(&mut group, Duration::from_secs(2));
+        group.bench_function(BenchmarkId::new("newton_step", size.id), |b| {
+            let (x, y) = (size.design(), size.data().outcome.as_slice());
+            let beta = DVector::zeros(x.ncols());
+            b.iter(|| newton_step(x, y, &beta).expect("positive definite information"))
+        });
+    }
+    for size in &SIZES {
+        size.configure(&mut group, Duration::from_secs(10));
+        group.bench_function(BenchmarkId::new("from_columns", size.id), |b| {
+            let (spec, data) = (size.spec(), size.data());
+            b.iter(|| fit(spec, data, FitOptions::default()).expect("fit converges"))
+        });
+    }
+    for size in &SIZES {
+        size.configure(&mut group, Duration::from_secs(14));
+        group.bench_function(BenchmarkId::new("end_to_end", size.id), |b| {
+            let (csv, spec) = size.csv_and_spec();
             b.iter(|| {
-                read_dataset("bench", csv.as_slice(), &spec, InvalidRows::Fail).expect("valid data")
+                let mut data = read_csv(csv, spec);
+                fit_releasing(spec, &mut data, FitOptions::default()).expect("fit converges")
             })
-        },
-    );
-    group.bench_with_input(
-        BenchmarkId::new("fit_from_columns", "100k_x20"),
-        &data,
-        |b, data| b.iter(|| fit(&spec, data, FitOptions::default()).expect("fit converges")),
-    );
+        });
+    }
     group.finish();
 }
 
-criterion_group!(benches, fits);
+criterion_group!(benches, design, fits);
 criterion_main!(benches);

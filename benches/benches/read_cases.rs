@@ -2,18 +2,11 @@
 #![forbid(unsafe_code)]
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use recontact_domain::{CaseReader, CaseWriter, OutcomeColumn, Simulator};
-
-fn simulated_csv(rows: u64) -> Vec<u8> {
-    let mut writer = CaseWriter::new(Vec::new(), true).expect("in-memory writer");
-    for (case, success) in Simulator::new(rows, 1) {
-        writer.write(&case, Some(success)).expect("in-memory write");
-    }
-    writer.into_inner().expect("in-memory flush")
-}
+use recontact_benches::simulated_csv;
+use recontact_domain::{CaseReader, OutcomeColumn, Simulator};
 
 fn read_cases(c: &mut Criterion) {
-    let csv = simulated_csv(100_000);
+    let csv = simulated_csv(100_000, 1);
     let mut group = c.benchmark_group("read_cases");
     group.throughput(Throughput::Bytes(csv.len() as u64));
     group.bench_function("100k_rows", |b| {
