@@ -24,6 +24,8 @@ pub(crate) struct Chunk {
     pub first_line: u64,
     /// Whether any byte is a double quote; when none is, every newline ends a record.
     pub quoted: bool,
+    /// How many newlines the chunk holds: at least its records but the last.
+    pub newlines: u64,
     /// Bytes of the stream up to the end of this chunk.
     pub end_offset: u64,
 }
@@ -51,6 +53,7 @@ pub(crate) fn split_header(chunk: Chunk) -> Option<(u64, Vec<u8>, Chunk)> {
         bytes: chunk.bytes[position..].to_vec(),
         first_line: next_line,
         quoted: chunk.quoted,
+        newlines: chunk.newlines.saturating_sub(next_line - chunk.first_line),
         end_offset: chunk.end_offset,
     };
     Some((line, header, rest))
@@ -139,10 +142,12 @@ impl<R: Read> ChunkReader<R> {
                     self.carry.extend_from_slice(&buffer[cut..]);
                     buffer.truncate(cut);
                     let first_line = self.lines + 1;
-                    self.lines += memchr::memchr_iter(b'\n', &buffer).count() as u64;
+                    let newlines = memchr::memchr_iter(b'\n', &buffer).count() as u64;
+                    self.lines += newlines;
                     self.offset += buffer.len() as u64;
                     return Ok(Some(Chunk {
                         quoted: quotes > 0,
+                        newlines,
                         bytes: buffer,
                         first_line,
                         end_offset: self.offset,

@@ -522,14 +522,14 @@ impl ChunkJob<'_> {
     fn parse(&self, chunk: &Chunk) -> ParsedChunk {
         let source_name = self.source_name;
         let needed = self.needed;
-        let rows_guess = chunk.bytes.len() / 16 + 1;
+        let rows_guess = chunk.newlines as usize + 1;
         let mut parsed = ParsedChunk {
             rows_read: 0,
             numbers: needed
                 .iter()
                 .map(|c| match c.reading {
                     Reading::Level => Vec::new(),
-                    _ => Vec::with_capacity(rows_guess.min(1 << 16)),
+                    _ => Vec::with_capacity(rows_guess),
                 })
                 .collect(),
             codes: vec![Vec::new(); needed.len()],

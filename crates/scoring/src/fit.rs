@@ -286,28 +286,28 @@ fn add_cross_product(
             }
             for k in j..p {
                 let column_k = &data[k * n + start..k * n + end];
-                // Eight running sums let the processor overlap the additions (in
-                // vector registers); their order is fixed, so the result does not vary.
-                let mut sums = [0.0; 8];
-                for (a, b) in weighted[..count]
-                    .chunks_exact(8)
-                    .zip(column_k.chunks_exact(8))
-                {
-                    for lane in 0..8 {
-                        sums[lane] += a[lane] * b[lane];
-                    }
-                }
-                let tail = count - count % 8;
-                let mut sum = ((sums[0] + sums[1]) + (sums[2] + sums[3]))
-                    + ((sums[4] + sums[5]) + (sums[6] + sums[7]));
-                for (a, b) in weighted[tail..count].iter().zip(&column_k[tail..]) {
-                    sum += a * b;
-                }
-                upper[j * p + k] += sum;
+                upper[j * p + k] += dot(&weighted[..count], column_k);
             }
         }
         start = end;
     }
+}
+
+/// Σ aᵢ bᵢ with eight running sums, so that the additions overlap; their order is fixed.
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let mut sums = [0.0; 8];
+    for (a, b) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
+        for lane in 0..8 {
+            sums[lane] += a[lane] * b[lane];
+        }
+    }
+    let tail = a.len().min(b.len()) / 8 * 8;
+    let mut sum =
+        ((sums[0] + sums[1]) + (sums[2] + sums[3])) + ((sums[4] + sums[5]) + (sums[6] + sums[7]));
+    for (a, b) in a[tail..].iter().zip(&b[tail..]) {
+        sum += a * b;
+    }
+    sum
 }
 
 /// The symmetric matrix whose upper triangle `upper` holds.
@@ -471,10 +471,7 @@ impl Problem<'_> {
             residual[i] = w * (y - p);
         }
         let gradient = (0..p)
-            .map(|j| {
-                let column = &data[j * n + rows.start..j * n + rows.end];
-                column.iter().zip(&residual).map(|(x, r)| x * r).sum()
-            })
+            .map(|j| dot(&data[j * n + rows.start..j * n + rows.end], &residual))
             .collect();
         let mut upper = vec![0.0; p * p];
         add_cross_product(data, n, rows, &curvature, &mut upper);
