@@ -552,10 +552,10 @@ impl Job<'_> {
                 done.stop = Some(BatchError::Row(std::mem::take(&mut problems)));
                 return done;
             }
-            let logit = match scorer
-                .linear_logit(&inputs)
-                .filter(|_| !self.options.explain)
-            {
+            let direct = (!self.options.explain)
+                .then(|| scorer.direct_logit(&inputs))
+                .flatten();
+            let logit = match direct {
                 Some(logit) => logit,
                 None => scorer.logit(&inputs),
             } + offset;

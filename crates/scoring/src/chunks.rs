@@ -316,7 +316,8 @@ impl Fields {
                     }
                 }
             }
-            match memchr::memchr(b',', &rest[read..]) {
+            // Fields are short: a plain loop beats a vectorised search started per field.
+            match rest[read..].iter().position(|&b| b == b',') {
                 Some(i) => {
                     self.ranges.push((start, start + read + i));
                     start += read + i + 1;

@@ -60,7 +60,7 @@ pub enum EncodedTerm {
 impl EncodedTerm {
     /// Appends a main term's design components for one input value (NaN components
     /// when the value does not fit the term).
-    fn push_components(&self, value: TermInput, components: &mut Vec<f64>) {
+    pub(crate) fn push_components(&self, value: TermInput, components: &mut Vec<f64>) {
         match (self, value) {
             (EncodedTerm::Numeric { transform, .. }, TermInput::Number(x)) => {
                 components.push(match transform {
@@ -106,7 +106,7 @@ impl EncodedTerm {
         self.column()
     }
 
-    fn column(&self) -> Option<&str> {
+    pub(crate) fn column(&self) -> Option<&str> {
         match self {
             EncodedTerm::Numeric { column, .. }
             | EncodedTerm::Spline { column, .. }
@@ -433,6 +433,20 @@ impl Encoding {
             terms,
             summaries,
         })
+    }
+
+    /// How many design columns a term of this encoding has.
+    pub(crate) fn term_width(&self, term: &EncodedTerm) -> usize {
+        match term {
+            EncodedTerm::Interaction { between: [a, b] } => {
+                match (self.main_term(a), self.main_term(b)) {
+                    (Some((_, a)), Some((_, b))) => self.term_width(a) * self.term_width(b),
+                    _ => 0,
+                }
+            }
+            EncodedTerm::Categorical { levels, .. } => levels.len().saturating_sub(1),
+            other => other.component_names().len(),
+        }
     }
 
     fn main_term(&self, column: &str) -> Option<(usize, &EncodedTerm)> {

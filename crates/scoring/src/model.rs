@@ -96,6 +96,80 @@ pub struct Summary<'a> {
     pub statistics: &'a FitStatistics,
 }
 
+/// The steps of [`Scorer::direct_logit`] for an encoding.
+fn plan(encoding: &Encoding) -> Vec<Step> {
+    let mut steps = Vec::new();
+    let mut at = 0;
+    if encoding.intercept {
+        steps.push(Step::Intercept);
+        at = 1;
+    }
+    let input_of = |column: &str| {
+        encoding
+            .main_terms()
+            .position(|t| t.column() == Some(column))
+    };
+    let term_of = |column: &str| {
+        encoding
+            .terms
+            .iter()
+            .position(|t| t.column() == Some(column))
+    };
+    for term in &encoding.terms {
+        let width = encoding.term_width(term);
+        let step = match term {
+            EncodedTerm::Numeric { column, transform } => {
+                input_of(column).map(|input| Step::Value {
+                    input,
+                    at,
+                    log1p: *transform == Transform::Log1p,
+                })
+            }
+            EncodedTerm::Boolean { column } => input_of(column).map(|input| Step::Value {
+                input,
+                at,
+                log1p: false,
+            }),
+            EncodedTerm::Categorical {
+                column,
+                levels,
+                reference,
+            } => input_of(column).map(|input| {
+                let mut next = at;
+                let at = levels
+                    .iter()
+                    .map(|level| {
+                        (level != reference).then(|| {
+                            next += 1;
+                            next - 1
+                        })
+                    })
+                    .collect();
+                Step::Level { input, at }
+            }),
+            EncodedTerm::Spline { column, .. } | EncodedTerm::Rcs { column, .. } => {
+                match (input_of(column), term_of(column)) {
+                    (Some(input), Some(term)) => Some(Step::Components { input, term, at }),
+                    _ => None,
+                }
+            }
+            EncodedTerm::Interaction { between: [a, b] } => {
+                match (input_of(a), input_of(b), term_of(a), term_of(b)) {
+                    (Some(ia), Some(ib), Some(ta), Some(tb)) => Some(Step::Product {
+                        inputs: [ia, ib],
+                        terms: [ta, tb],
+                        at,
+                    }),
+                    _ => None,
+                }
+            }
+        };
+        steps.extend(step);
+        at += width;
+    }
+    steps
+}
+
 impl Model {
     /// Packs a fit with its spec and data provenance.
     pub fn new(fitted: FittedModel, spec: SpecConfig, data: &Dataset) -> Model {
@@ -229,31 +303,56 @@ impl Model {
 #[derive(Debug, Clone)]
 pub struct Scorer<'a> {
     model: &'a Model,
-    /// Whether the design is the intercept and the inputs themselves.
-    linear: bool,
+    plan: Vec<Step>,
     coefficients: Vec<f64>,
     row: Vec<f64>,
     scratch: Vec<Vec<f64>>,
+    /// Components of the terms a step of the plan multiplies.
+    left: Vec<f64>,
+    right: Vec<f64>,
+}
+
+/// One part of the logit, in design order, for [`Scorer::direct_logit`]. Positions
+/// are coefficient indices; `input` indexes the row's main-term inputs.
+#[derive(Debug, Clone)]
+enum Step {
+    Intercept,
+    /// A numeric or boolean term: its value (or its log1p) times the coefficient.
+    Value {
+        input: usize,
+        at: usize,
+        log1p: bool,
+    },
+    /// A categorical term: the coefficient of the row's level, none for the reference.
+    Level {
+        input: usize,
+        at: Vec<Option<usize>>,
+    },
+    /// Any other main term: its components times the coefficients from `at` on.
+    Components {
+        input: usize,
+        term: usize,
+        at: usize,
+    },
+    /// The products of two main terms' components, from `at` on.
+    Product {
+        inputs: [usize; 2],
+        terms: [usize; 2],
+        at: usize,
+    },
 }
 
 impl<'a> Scorer<'a> {
     /// A scorer for `model`.
     pub fn new(model: &'a Model) -> Self {
-        let linear = model.encoding.terms.iter().all(|term| {
-            matches!(
-                term,
-                EncodedTerm::Numeric {
-                    transform: Transform::None,
-                    ..
-                } | EncodedTerm::Boolean { .. }
-            )
-        });
         Scorer {
             model,
-            linear,
+            plan: plan(&model.encoding),
             coefficients: model.coefficients(),
             row: Vec::new(),
             scratch: Vec::new(),
+            left: Vec::new(),
+            right: Vec::new(),
         }
     }
 
@@ -293,25 +392,63 @@ impl<'a> Scorer<'a> {
         }
     }
 
-    /// The logit of a row when every term enters the design as its input value (plain
-    /// numeric and boolean terms, no interactions), computed straight from the inputs;
-    /// `None` for other models and for NaN, which [`Scorer::logit`] sorts out. Gives
-    /// exactly what [`Scorer::logit`] gives, without filling the row for
-    /// [`Scorer::contributions`].
-    pub(crate) fn linear_logit(&self, inputs: &[TermInput]) -> Option<f64> {
-        if !self.linear {
-            return None;
+    /// The logit of a row as [`Scorer::logit`] gives it, to the bit, without building
+    /// the design row: the non-zero products are added in design order (the zero ones
+    /// that the full dot product adds change nothing), so a categorical term is one
+    /// lookup. `None` when the sum is NaN, which [`Scorer::logit`] resolves; the row is
+    /// not kept for [`Scorer::contributions`].
+    pub(crate) fn direct_logit(&mut self, inputs: &[TermInput]) -> Option<f64> {
+        let terms = &self.model.encoding.terms;
+        let b = &self.coefficients;
+        let number = |input: usize| match inputs.get(input) {
+            Some(TermInput::Number(x)) => Some(*x),
+            _ => None,
+        };
+        let mut sum = -0.0;
+        for step in &self.plan {
+            match step {
+                Step::Intercept => sum += 1.0 * b[0],
+                Step::Value { input, at, log1p } => {
+                    let x = number(*input)?;
+                    let x = if *log1p { libm::log1p(x) } else { x };
+                    sum += x * b[*at];
+                }
+                Step::Level { input, at } => {
+                    let Some(TermInput::Level(level)) = inputs.get(*input) else {
+                        return None;
+                    };
+                    if let Some(at) = at.get(*level)? {
+                        sum += 1.0 * b[*at];
+                    }
+                }
+                Step::Components { input, term, at } => {
+                    let components = &mut self.left;
+                    components.clear();
+                    terms[*term].push_components(*inputs.get(*input)?, components);
+                    for (c, coefficient) in components.iter().zip(&b[*at..]) {
+                        sum += c * coefficient;
+                    }
+                }
+                Step::Product {
+                    inputs: which,
+                    terms: pair,
+                    at,
+                } => {
+                    let (left, right) = (&mut self.left, &mut self.right);
+                    left.clear();
+                    right.clear();
+                    terms[pair[0]].push_components(*inputs.get(which[0])?, left);
+                    terms[pair[1]].push_components(*inputs.get(which[1])?, right);
+                    let mut k = *at;
+                    for l in left.iter() {
+                        for r in right.iter() {
+                            sum += (l * r) * b[k];
+                            k += 1;
+                        }
+                    }
+                }
+            }
         }
-        let intercept = usize::from(self.model.encoding.intercept);
-        let intercept_term = self.coefficients[..intercept].iter().map(|b| 1.0 * b);
-        let sum: f64 = intercept_term
-            .chain(inputs.iter().zip(&self.coefficients[intercept..]).map(
-                |(input, b)| match input {
-                    TermInput::Number(x) => x * b,
-                    TermInput::Level(_) => f64::NAN,
-                },
-            ))
-            .sum();
         (!sum.is_nan()).then_some(sum)
     }
 
@@ -325,5 +462,116 @@ impl<'a> Scorer<'a> {
     /// The probability of the outcome for one row, in [0, 1] for any finite inputs.
     pub fn probability(&mut self, inputs: &[TermInput]) -> f64 {
         crate::distributions::logistic(self.logit(inputs))
+    }
+}
+
+#[cfg(test)]
+mod direct_logit_tests {
+    use super::*;
+    use crate::{fit, read_dataset, FitOptions, InvalidRows, SpecConfig};
+
+    /// A model with every kind of term: numeric (plain and log1p), boolean, categorical,
+    /// spline, restricted cubic spline, and interactions of levels with levels, with a
+    /// number and with a spline.
+    fn model() -> Model {
+        let mut text = String::from("y,a,d,flag,g,h,s,r\n");
+        let mut state = 0x853C_49E6_748F_EA9Bu64;
+        let mut uniform = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for _ in 0..3_000 {
+            let (a, d, s, r) = (
+                uniform() * 4.0 - 2.0,
+                uniform() * 90.0,
+                uniform() * 10.0,
+                uniform() * 20.0,
+            );
+            let flag = uniform() < 0.5;
+            let g = ["x", "y", "z"][(uniform() * 3.0) as usize];
+            let h = ["p", "q"][(uniform() * 2.0) as usize];
+            let eta = 0.4 * a - 0.01 * d + 0.1 * s - 0.05 * r + if flag { 0.3 } else { 0.0 };
+            let y = u8::from(uniform() < 1.0 / (1.0 + (-eta).exp()));
+            text += &format!("{y},{a:.4},{d:.1},{flag},{g},{h},{s:.3},{r:.3}\n");
+        }
+        let spec = r#"
+            outcome = "y"
+            [[term]]
+            kind = "numeric"
+            column = "a"
+            [[term]]
+            kind = "numeric"
+            column = "d"
+            transform = "log1p"
+            [[term]]
+            kind = "boolean"
+            column = "flag"
+            [[term]]
+            kind = "interaction"
+            between = ["g", "h"]
+            [[term]]
+            kind = "categorical"
+            column = "g"
+            [[term]]
+            kind = "categorical"
+            column = "h"
+            reference = "q"
+            [[term]]
+            kind = "spline"
+            column = "s"
+            knots = [3.0, 6.0]
+            [[term]]
+            kind = "rcs"
+            column = "r"
+            k = 4
+            [[term]]
+            kind = "interaction"
+            between = ["g", "a"]
+            [[term]]
+            kind = "interaction"
+            between = ["h", "s"]
+        "#;
+        let config = SpecConfig::from_toml("spec.toml", spec).expect("valid spec");
+        let spec = config.clone().check().expect("valid spec");
+        let data = read_dataset("data.csv", text.as_bytes(), &spec, InvalidRows::Fail)
+            .expect("valid data");
+        let fitted = fit(&spec, &data, FitOptions::default()).expect("fit converges");
+        Model::new(fitted, config, &data)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_direct_logit_is_the_dot_product_to_the_bit(
+            a in -1e3f64..1e3,
+            d in 0f64..1e4,
+            flag in proptest::bool::ANY,
+            g in 0usize..3,
+            h in 0usize..2,
+            s in -5f64..20.0,
+            r in -10f64..40.0,
+        ) {
+            let model = model_once();
+            let mut scorer = Scorer::new(model);
+            let inputs = [
+                TermInput::Number(a),
+                TermInput::Number(d),
+                TermInput::Number(f64::from(u8::from(flag))),
+                TermInput::Level(g),
+                TermInput::Level(h),
+                TermInput::Number(s),
+                TermInput::Number(r),
+            ];
+            let direct = scorer.direct_logit(&inputs).expect("finite");
+            let full = scorer.logit(&inputs);
+            // Equal as numbers (a zero's sign is the only freedom left).
+            proptest::prop_assert!(direct == full, "{} {}", direct, full);
+        }
+    }
+
+    fn model_once() -> &'static Model {
+        static MODEL: std::sync::OnceLock<Model> = std::sync::OnceLock::new();
+        MODEL.get_or_init(model)
     }
 }
