@@ -235,6 +235,16 @@ fn type7(n: usize, p: f64, order: &BTreeMap<usize, f64>) -> Option<f64> {
 /// The values at the given 0-based ranks of `values` in ascending order, by selection
 /// rather than a full sort: the same values, in linear time.
 pub(crate) fn order_statistics(values: &[f64], ranks: &[usize]) -> BTreeMap<usize, f64> {
+    order_statistics_in(values, ranks, &mut Vec::new())
+}
+
+/// [`order_statistics`], selecting in `work` (a buffer kept between calls, so that a
+/// million-row column is not allocated afresh for every column).
+fn order_statistics_in(
+    values: &[f64],
+    ranks: &[usize],
+    work: &mut Vec<f64>,
+) -> BTreeMap<usize, f64> {
     let mut ranks: Vec<usize> = ranks
         .iter()
         .copied()
@@ -242,7 +252,8 @@ pub(crate) fn order_statistics(values: &[f64], ranks: &[usize]) -> BTreeMap<usiz
         .collect();
     ranks.sort_unstable();
     ranks.dedup();
-    let mut work = values.to_vec();
+    work.clear();
+    work.extend_from_slice(values);
     let mut order = BTreeMap::new();
     let mut from = 0;
     for rank in ranks {
@@ -299,12 +310,15 @@ impl Encoding {
         // Columns are independent: their order statistics are found in parallel.
         let order: HashMap<String, BTreeMap<usize, f64>> = wanted
             .into_par_iter()
-            .filter_map(|(column, ranks)| match data.columns.get(&column) {
-                Some(ColumnValues::Numeric(values)) => {
-                    Some((column, order_statistics(values, &ranks)))
+            .map_init(Vec::new, |work, (column, ranks)| {
+                match data.columns.get(&column) {
+                    Some(ColumnValues::Numeric(values)) => {
+                        Some((column, order_statistics_in(values, &ranks, work)))
+                    }
+                    _ => None,
                 }
-                _ => None,
             })
+            .flatten()
             .collect();
         let levels = data
             .columns

@@ -224,12 +224,34 @@ impl FittedModel {
 pub(crate) struct Problem<'a> {
     pub(crate) x: &'a DMatrix<f64>,
     pub(crate) y: &'a [f64],
-    pub(crate) w: &'a [f64],
-    pub(crate) offset: &'a [f64],
+    pub(crate) w: PerRow<'a>,
+    pub(crate) offset: PerRow<'a>,
     /// A Gaussian penalty −½ (β − center)ᵀ precision (β − center), on the scaled
     /// coefficients: the L2 penalty (center 0) or a prior centred on earlier weights.
     pub(crate) penalty: Penalty,
     pub(crate) firth: bool,
+}
+
+/// A value per row: given, or the same for every row (so that unit weights and a zero
+/// offset take no memory).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum PerRow<'a> {
+    Each(&'a [f64]),
+    All(f64),
+}
+
+impl<'a> PerRow<'a> {
+    /// The given values, or `value` for every row.
+    pub(crate) fn or(given: Option<&'a [f64]>, value: f64) -> PerRow<'a> {
+        given.map_or(PerRow::All(value), PerRow::Each)
+    }
+
+    pub(crate) fn at(&self, i: usize) -> f64 {
+        match self {
+            PerRow::Each(values) => values[i],
+            PerRow::All(value) => *value,
+        }
+    }
 }
 
 /// A Gaussian penalty on the scaled coefficients: its precision and its centre.
@@ -432,7 +454,7 @@ impl Problem<'_> {
         let (n, p) = self.x.shape();
         let data = self.x.as_slice();
         let start = rows.start;
-        let mut eta = self.offset[rows.clone()].to_vec();
+        let mut eta: Vec<f64> = rows.clone().map(|i| self.offset.at(i)).collect();
         for j in 0..p {
             let (column, b) = (&data[j * n + rows.start..j * n + rows.end], beta[j]);
             for (e, x) in eta.iter_mut().zip(column) {
@@ -441,14 +463,14 @@ impl Problem<'_> {
         }
         let largest_logit = eta
             .iter()
-            .zip(&self.w[rows.clone()])
-            .filter(|(_, &w)| w > 0.0)
+            .zip(rows.clone())
+            .filter(|&(_, i)| self.w.at(i) > 0.0)
             .fold(0.0f64, |m, (e, _)| m.max(e.abs()));
         let mut log_likelihood = 0.0;
         let mut curvature = vec![0.0; eta.len()];
         let mut residual = vec![0.0; eta.len()];
         for (i, &e) in eta.iter().enumerate() {
-            let (y, w) = (self.y[start + i], self.w[start + i]);
+            let (y, w) = (self.y[start + i], self.w.at(start + i));
             // One exponential serves the logistic and (mostly) the softplus, each
             // computed exactly as `logistic` and `log1p_exp` do.
             let t = libm::exp(-e.abs());
@@ -492,8 +514,8 @@ impl Problem<'_> {
     fn evaluate_firth(&self, beta: DVector<f64>) -> Result<State, FitError> {
         let n = self.y.len();
         let mut eta = self.x * &beta;
-        for (e, o) in eta.iter_mut().zip(self.offset) {
-            *e += o;
+        for (i, e) in eta.iter_mut().enumerate() {
+            *e += self.offset.at(i);
         }
         let mut log_likelihood = 0.0;
         let mut p = vec![0.0; n];
@@ -501,10 +523,11 @@ impl Problem<'_> {
         let mut residual = vec![0.0; n];
         for i in 0..n {
             let e = eta[i];
-            log_likelihood += self.w[i] * (self.y[i] * e - log1p_exp(e));
+            let w = self.w.at(i);
+            log_likelihood += w * (self.y[i] * e - log1p_exp(e));
             p[i] = logistic(e);
-            curvature[i] = self.w[i] * p[i] * (1.0 - p[i]);
-            residual[i] = self.w[i] * (self.y[i] - p[i]);
+            curvature[i] = w * p[i] * (1.0 - p[i]);
+            residual[i] = w * (self.y[i] - p[i]);
         }
         let fisher = weighted_cross_product(self.x, &curvature);
         let mut objective = log_likelihood;
@@ -530,9 +553,9 @@ impl Problem<'_> {
         let gradient = self.x.tr_mul(&DVector::from_vec(residual));
         let largest_logit = eta
             .iter()
-            .zip(self.w)
-            .filter(|(_, &w)| w > 0.0)
-            .fold(0.0f64, |m, (e, _)| m.max(e.abs()));
+            .enumerate()
+            .filter(|&(i, _)| self.w.at(i) > 0.0)
+            .fold(0.0f64, |m, (_, e)| m.max(e.abs()));
         let mut state = State {
             beta,
             largest_logit,
@@ -659,13 +682,11 @@ pub fn newton_step(
             beta.len()
         )));
     }
-    let ones = vec![1.0; y.len()];
-    let zeros = vec![0.0; y.len()];
     let problem = Problem {
         x,
         y,
-        w: &ones,
-        offset: &zeros,
+        w: PerRow::All(1.0),
+        offset: PerRow::All(0.0),
         penalty: None,
         firth: false,
     };
@@ -856,12 +877,12 @@ fn fit_design(
     let names = encoding.names();
     let n = data.len();
     let y = &data.outcome;
-    let ones = vec![1.0; n];
-    let zeros = vec![0.0; n];
-    let w = data.weights.as_deref().unwrap_or(&ones);
-    let offset = data.offset.as_deref().unwrap_or(&zeros);
-    let total: f64 = w.iter().sum();
-    let events: f64 = y.iter().zip(w).map(|(y, w)| y * w).sum();
+    let w = PerRow::or(data.weights.as_deref(), 1.0);
+    let offset = PerRow::or(data.offset.as_deref(), 0.0);
+    let total: f64 = (0..n).map(|i| w.at(i)).sum();
+    let events: f64 = y.iter().enumerate().map(|(i, y)| y * w.at(i)).sum();
+    // Unit weights as a vector only while they are needed.
+    let weights_vector = || data.weights.clone().unwrap_or_else(|| vec![1.0; n]);
     check_totals(total, events)?;
 
     // Scale each non-intercept column by its root mean square.
@@ -875,7 +896,7 @@ fn fit_design(
         }
     }
 
-    let aliased = aliases(&weighted_cross_product(&x, w), &names);
+    let aliased = aliases(&weighted_cross_product(&x, &weights_vector()), &names);
     if !aliased.is_empty() {
         return Err(FitError::Collinear(aliased));
     }
@@ -899,7 +920,8 @@ fn fit_design(
     let penalised = options.firth || options.l2 > 0.0 || prior.is_some();
     if !penalised && (!solution.converged || solution.state.largest_logit > 15.0) {
         let candidates = [&solution.last_step, &solution.state.beta];
-        if let Some(error) = separation(&x, y, w, &candidates, &names, encoding.intercept) {
+        let w = weights_vector();
+        if let Some(error) = separation(&x, y, &w, &candidates, &names, encoding.intercept) {
             return Err(error);
         }
     }

@@ -18,7 +18,7 @@ use crate::encoding::Encoding;
 use crate::error::{DataError, DataProblem, FitError};
 use crate::fit::{
     add_penalty, aliases, check_totals, column_scales, conclude, newton, penalty, starting_point,
-    weighted_cross_product, BlockSums, FitOptions, FittedModel, Penalty, Problem, State,
+    weighted_cross_product, BlockSums, FitOptions, FittedModel, Penalty, PerRow, Problem, State,
 };
 use crate::spec::Spec;
 
@@ -213,7 +213,10 @@ pub fn fit_streaming<R: io::Read>(
     let full_design = |chunk: &Dataset| encoding.design(chunk);
     let describe_design = |chunk: Dataset| match full_design(&chunk) {
         Ok(x) => {
-            let (w, _) = weights_and_offset(&chunk);
+            let w = chunk
+                .weights
+                .clone()
+                .unwrap_or_else(|| vec![1.0; chunk.len()]);
             let squares = (0..p).map(|j| x.column(j).norm_squared()).collect();
             let gram = weighted_cross_product(&x, &w);
             let total = w.iter().sum::<f64>();
@@ -275,12 +278,11 @@ pub fn fit_streaming<R: io::Read>(
         let beta = DVector::from_fn(q, |j, _| beta_scaled[j] / scales[j]);
         let work = |chunk: Dataset| match design(&chunk) {
             Ok(x) => {
-                let (w, offset) = weights_and_offset(&chunk);
                 let problem = Problem {
                     x: &x,
                     y: &chunk.outcome,
-                    w: &w,
-                    offset: &offset,
+                    w: PerRow::or(chunk.weights.as_deref(), 1.0),
+                    offset: PerRow::or(chunk.offset.as_deref(), 0.0),
                     penalty: None,
                     firth: false,
                 };
@@ -392,20 +394,6 @@ enum Part {
     },
     Sums(BlockSums),
     Failed(FitError),
-}
-
-/// A chunk's weights (ones when the spec has none) and offsets (zeros).
-fn weights_and_offset(chunk: &Dataset) -> (Vec<f64>, Vec<f64>) {
-    (
-        chunk
-            .weights
-            .clone()
-            .unwrap_or_else(|| vec![1.0; chunk.len()]),
-        chunk
-            .offset
-            .clone()
-            .unwrap_or_else(|| vec![0.0; chunk.len()]),
-    )
 }
 
 /// Every pass must read the bytes the first one read.
