@@ -329,3 +329,33 @@ fn a_streaming_fit_writes_the_in_memory_model() {
         );
     }
 }
+
+#[test]
+fn model_files_do_not_depend_on_the_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = dir.path().join("cases.csv");
+    let cases = cases.to_str().unwrap();
+    common::with_threads(
+        "1",
+        &["simulate", "--n", "40000", "--seed", "4", "--out", cases],
+    );
+    for streaming in [false, true] {
+        let models: Vec<Vec<u8>> = ["1", "2", "3"]
+            .iter()
+            .map(|threads| {
+                let out = dir.path().join(format!("model_{threads}_{streaming}.json"));
+                let out = out.to_str().unwrap();
+                let mut args = vec!["fit", "--data", cases, "--out", out, "--quiet"];
+                if streaming {
+                    args.push("--streaming");
+                }
+                common::with_threads(threads, &args);
+                std::fs::read(out).unwrap()
+            })
+            .collect();
+        assert!(
+            models[0] == models[1] && models[1] == models[2],
+            "streaming {streaming}"
+        );
+    }
+}

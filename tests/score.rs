@@ -321,3 +321,21 @@ fn completions_and_help_work() {
     }
     assert!(text(&recontact(&["--version"], None).stdout).starts_with("recontact "));
 }
+
+#[test]
+fn scores_do_not_depend_on_the_thread_count() {
+    // About four chunks of a mebibyte, so that several workers share the file.
+    let dir = tempfile::tempdir().unwrap();
+    let cases = dir.path().join("cases.csv");
+    let cases = cases.to_str().unwrap();
+    common::with_threads(
+        "1",
+        &["simulate", "--n", "40000", "--seed", "3", "--out", cases],
+    );
+    let outputs: Vec<Vec<u8>> = ["1", "2", "3"]
+        .iter()
+        .map(|threads| common::with_threads(threads, &["score", cases, "--quiet"]).stdout)
+        .collect();
+    assert_eq!(outputs[0].iter().filter(|&&b| b == b'\n').count(), 40_001);
+    assert!(outputs[0] == outputs[1] && outputs[1] == outputs[2]);
+}

@@ -3,23 +3,9 @@
 
 mod common;
 
-use std::process::{Command, Output};
-
-use common::{recontact, root, text};
+use common::{recontact, text, with_threads};
 
 const BIRTHWT: &str = "crates/scoring/tests/fixtures/birthwt.csv";
-
-/// Runs the binary with rayon limited to `threads` threads.
-fn with_threads(threads: &str, args: &[&str]) -> Output {
-    let output = Command::new(env!("CARGO_BIN_EXE_recontact"))
-        .args(args)
-        .current_dir(root())
-        .env("RAYON_NUM_THREADS", threads)
-        .output()
-        .expect("the binary runs");
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
-    output
-}
 
 #[test]
 fn validation_of_the_committed_data_has_the_documented_shape() {

@@ -45,3 +45,16 @@ pub fn recontact(args: &[&str]) -> Output {
 pub fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
+
+/// Runs `recontact` in the workspace root with rayon limited to `threads` threads;
+/// asserts it succeeded.
+pub fn with_threads(threads: &str, args: &[&str]) -> Output {
+    let output = Command::new(env!("CARGO_BIN_EXE_recontact"))
+        .args(args)
+        .current_dir(root())
+        .env("RAYON_NUM_THREADS", threads)
+        .output()
+        .expect("the binary runs");
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    output
+}

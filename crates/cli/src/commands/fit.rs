@@ -117,6 +117,9 @@ fn fit_by_passes(
     let mut open = || std::fs::File::open(&args.data);
     let streamed =
         fit_streaming(&name, &mut open, spec, options, invalid).map_err(super::fit_failure)?;
+    if !args.quiet {
+        eprintln!("fitted by {} passes over {name}", streamed.passes);
+    }
     if !args.quiet && streamed.dropped.rows > 0 {
         eprintln!(
             "dropped {} of {} rows with missing or invalid values:",
