@@ -1,10 +1,11 @@
-//! The generic reader, the fit behind it and the streaming scorer must return values or
-//! typed errors for any bytes, and the scorer must account for every row.
+//! The generic reader, the fit behind it (in memory and by passes) and the streaming
+//! scorer must return values or typed errors for any bytes, the scorer must account for
+//! every row, and a fit by passes must learn the in-memory fit's encoding.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use recontact_scoring::{
-    fit, read_dataset, score_csv, BatchOptions, FitOptions, InvalidRows, Model, OnInvalid, SpecConfig,
+    fit, fit_streaming, read_dataset, score_csv, BatchOptions, FitOptions, InvalidRows, Model, OnInvalid, SpecConfig,
 };
 
 const SPEC: &str = "outcome = \"y\"\n[[term]]\nkind = \"numeric\"\ncolumn = \"x\"\ntransform = \"log1p\"\n\
@@ -23,7 +24,13 @@ fuzz_target!(|data: &[u8]| {
         if let Ok(dataset) = read_dataset("fuzz", data, &spec, invalid) {
             let options = FitOptions { max_iterations: 20, ..FitOptions::default() };
             if let Ok(fitted) = fit(&spec, &dataset, options) {
-                let _ = Model::new(fitted, config.clone(), &dataset).to_json();
+                let memory = Model::new(fitted, config.clone(), &dataset);
+                let _ = memory.to_json();
+                // The fit by passes learns the same encoding: exact order statistics.
+                let mut open = || Ok::<_, std::io::Error>(data);
+                if let Ok(streamed) = fit_streaming("fuzz", &mut open, &spec, options, invalid) {
+                    assert_eq!(streamed.fitted.encoding, memory.encoding);
+                }
             }
         }
     }
