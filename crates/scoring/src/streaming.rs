@@ -8,7 +8,7 @@
 //! adds per-chunk sums in input order, so the result does not depend on the threads,
 //! and differs from the in-memory fit only by the grouping of its sums.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io;
 
 use nalgebra::{DMatrix, DVector};
@@ -81,11 +81,12 @@ pub fn fit_streaming<R: io::Read>(
         read_chunks(source_name, reader, spec, invalid, None, work, take)
     };
 
-    // Pass 1: rows, weights and events, the levels, and a first histogram of each
-    // numeric column whose order statistics the encoding reads.
+    // Pass 1: the rows kept, the levels, and a first histogram of each numeric column
+    // whose order statistics the encoding reads.
     let numeric: Vec<String> = Encoding::ranks_needed(spec, 1).into_keys().collect();
     let mut rows = 0usize;
     let mut levels: HashMap<String, Vec<String>> = HashMap::new();
+    let mut seen_levels: HashMap<String, HashSet<String>> = HashMap::new();
     let mut first_histograms: HashMap<String, Vec<u64>> = HashMap::new();
     let top = Probe {
         prefix: 0,
@@ -123,10 +124,11 @@ pub fn fit_streaming<R: io::Read>(
         } = part
         {
             rows += chunk_rows;
-            for (column, seen) in chunk_levels {
+            for (column, chunk_levels) in chunk_levels {
+                let seen = seen_levels.entry(column.clone()).or_default();
                 let all = levels.entry(column).or_default();
-                for level in seen {
-                    if !all.contains(&level) {
+                for level in chunk_levels {
+                    if seen.insert(level.clone()) {
                         all.push(level);
                     }
                 }
@@ -146,7 +148,10 @@ pub fn fit_streaming<R: io::Read>(
         return Err(FitError::NoRows);
     }
 
-    // Passes 2…: the exact order statistics, by narrowing each one's key range.
+    // Passes 2…: the exact order statistics, by narrowing each one's key range. Each
+    // pass resolves 12 more bits of a key or the value itself, so a handful suffice;
+    // a pass that changes nothing would mean the source changed, which is refused.
+    const MAX_NARROWING_PASSES: usize = 64 / DIGIT_BITS as usize + 2;
     let mut targets: Vec<Target> = Vec::new();
     for (column, ranks) in Encoding::ranks_needed(spec, rows) {
         let Some(histogram) = first_histograms.get(&column) else {
@@ -156,7 +161,16 @@ pub fn fit_streaming<R: io::Read>(
             targets.push(Target::new(column.clone(), rank as u64, top, histogram));
         }
     }
-    while targets.iter().any(|t| t.value.is_none()) {
+    for narrowing in 0.. {
+        if !targets.iter().any(|t| t.value.is_none()) {
+            break;
+        }
+        if narrowing == MAX_NARROWING_PASSES {
+            return Err(FitError::Encoding(format!(
+                "{source_name}: the order statistics for knots and summaries were not \
+                 found in {MAX_NARROWING_PASSES} passes; fit in memory"
+            )));
+        }
         let mut probes: Vec<(String, Probe)> = Vec::new();
         for target in targets.iter().filter(|t| t.value.is_none()) {
             let probe = (target.column.clone(), target.next_probe());
@@ -208,8 +222,8 @@ pub fn fit_streaming<R: io::Read>(
     let names = encoding.names();
     let p = names.len();
 
-    // One pass for the column scales, totals and Xᵀ W X with the data's weights (for
-    // aliasing), and the likelihood at the starting point.
+    // One pass for the column scales, the weighted totals and Xᵀ W X with the data's
+    // weights (for the aliasing check).
     let full_design = |chunk: &Dataset| encoding.design(chunk);
     let describe_design = |chunk: Dataset| match full_design(&chunk) {
         Ok(x) => {
