@@ -360,11 +360,25 @@ pub(crate) fn weighted_cross_product(x: &DMatrix<f64>, weights: &[f64]) -> DMatr
         .collect();
     let mut upper = vec![0.0; p * p];
     for partial in &partials {
-        for (total, part) in upper.iter_mut().zip(partial) {
-            *total += part;
-        }
+        add_to(&mut upper, partial);
     }
     symmetric(p, &upper)
+}
+
+/// The upper triangle (row-major p × p) of Xᵀ diag(w) X on this thread alone, for a
+/// caller that is itself one of several workers.
+pub(crate) fn cross_product_upper(x: &DMatrix<f64>, weights: &[f64]) -> Vec<f64> {
+    let (n, p) = x.shape();
+    let mut upper = vec![0.0; p * p];
+    add_cross_product(x.as_slice(), n, 0..n, weights, &mut upper);
+    upper
+}
+
+/// Adds `part` to `total`, element by element.
+pub(crate) fn add_to(total: &mut [f64], part: &[f64]) {
+    for (sum, value) in total.iter_mut().zip(part) {
+        *sum += value;
+    }
 }
 
 /// One block's share of the log-likelihood, its gradient and Xᵀ W X.
@@ -387,12 +401,8 @@ impl BlockSums {
         for partial in partials {
             total.largest_logit = total.largest_logit.max(partial.largest_logit);
             total.log_likelihood += partial.log_likelihood;
-            for (sum, part) in total.gradient.iter_mut().zip(&partial.gradient) {
-                *sum += part;
-            }
-            for (sum, part) in total.upper.iter_mut().zip(&partial.upper) {
-                *sum += part;
-            }
+            add_to(&mut total.gradient, &partial.gradient);
+            add_to(&mut total.upper, &partial.upper);
         }
         total
     }

@@ -17,8 +17,9 @@ use crate::data::{read_chunks, ColumnValues, Dataset, DroppedRows, InvalidRows, 
 use crate::encoding::Encoding;
 use crate::error::{DataError, DataProblem, FitError};
 use crate::fit::{
-    add_penalty, aliases, check_totals, column_scales, conclude, newton, penalty, starting_point,
-    weighted_cross_product, BlockSums, FitOptions, FittedModel, Penalty, PerRow, Problem, State,
+    add_penalty, add_to, aliases, check_totals, column_scales, conclude, cross_product_upper,
+    newton, penalty, starting_point, BlockSums, FitOptions, FittedModel, Penalty, PerRow, Problem,
+    State,
 };
 use crate::spec::Spec;
 
@@ -232,7 +233,8 @@ pub fn fit_streaming<R: io::Read>(
                 .clone()
                 .unwrap_or_else(|| vec![1.0; chunk.len()]);
             let squares = (0..p).map(|j| x.column(j).norm_squared()).collect();
-            let gram = weighted_cross_product(&x, &w);
+            // This worker is one of several already: no further threads per chunk.
+            let gram = cross_product_upper(&x, &w);
             let total = w.iter().sum::<f64>();
             let events = chunk
                 .outcome
@@ -250,7 +252,7 @@ pub fn fit_streaming<R: io::Read>(
         Err(e) => Part::Failed(e),
     };
     let mut squares = vec![0.0; p];
-    let mut gram = DMatrix::zeros(p, p);
+    let mut gram = vec![0.0; p * p];
     let (mut total, mut events) = (0.0, 0.0);
     let summary = pass(&describe_design, &mut |part| match part {
         Part::Design {
@@ -259,10 +261,8 @@ pub fn fit_streaming<R: io::Read>(
             total: t,
             events: e,
         } => {
-            for (sum, v) in squares.iter_mut().zip(s) {
-                *sum += v;
-            }
-            gram += g;
+            add_to(&mut squares, &s);
+            add_to(&mut gram, &g);
             total += t;
             events += e;
             Ok(())
@@ -273,7 +273,9 @@ pub fn fit_streaming<R: io::Read>(
     same_source(source_name, &source, &summary)?;
     check_totals(total, events)?;
     let scales = column_scales(&squares, rows, encoding.intercept);
-    let scaled_gram = DMatrix::from_fn(p, p, |a, b| gram[(a, b)] / (scales[a] * scales[b]));
+    let scaled_gram = DMatrix::from_fn(p, p, |a, b| {
+        gram[a.min(b) * p + a.max(b)] / (scales[a] * scales[b])
+    });
     let aliased = aliases(&scaled_gram, &names);
     if !aliased.is_empty() {
         return Err(FitError::Collinear(aliased));
@@ -402,7 +404,7 @@ enum Part {
     Narrowed(Vec<Found>),
     Design {
         squares: Vec<f64>,
-        gram: DMatrix<f64>,
+        gram: Vec<f64>,
         total: f64,
         events: f64,
     },
