@@ -4,6 +4,7 @@ use std::io;
 
 use recontact_scoring::lines::LineTracker;
 pub use recontact_scoring::values::parse_bool;
+use recontact_scoring::values::{parse_finite, parse_outcome};
 
 use crate::case::{Case, Observation, MAX_DAYS_SINCE_DECLINE, MAX_YEARS_EXPERIENCE};
 use crate::column::Column;
@@ -236,16 +237,36 @@ impl<R: io::Read> CaseReader<R> {
         parsed
     }
 
+    /// The outcome as every reader takes it (`parse_outcome`): a boolean spelling, or a
+    /// number equal to 0 or 1 (`1.0`).
+    fn outcome(&self, line: u64, problems: &mut Vec<ReadError>) -> Option<bool> {
+        let column = Column::Success;
+        let text = self.field(column, line, problems)?;
+        let parsed = parse_outcome(text).map(|v| v == 1.0);
+        if parsed.is_none() {
+            let problem = if text.is_empty() {
+                Problem::Empty
+            } else {
+                Problem::NotABoolean
+            };
+            self.reject(column, line, text, problem, problems);
+        }
+        parsed
+    }
+
     fn days(&self, line: u64, problems: &mut Vec<ReadError>) -> Option<u32> {
         let column = Column::DaysSinceDecline;
         let text = self.field(column, line, problems)?;
-        let problem = match text.parse::<i64>() {
-            Ok(days) if (0..=i64::from(MAX_DAYS_SINCE_DECLINE)).contains(&days) => {
-                return u32::try_from(days).ok();
+        // The numbers every reader accepts (`parse_finite`), here whole ones: `3`, `3.0`
+        // and `1e1` are days, as they are when fitting and scoring.
+        let problem = match parse_finite(text) {
+            Some(days) if days.fract() != 0.0 => Problem::NotAnInteger,
+            Some(days) if (0.0..=f64::from(MAX_DAYS_SINCE_DECLINE)).contains(&days) => {
+                return Some(days as u32);
             }
-            Ok(_) => Problem::OutOfRange,
-            Err(_) if text.is_empty() => Problem::Empty,
-            Err(_) => Problem::NotAnInteger,
+            Some(_) => Problem::OutOfRange,
+            None if text.is_empty() => Problem::Empty,
+            None => Problem::NotAnInteger,
         };
         self.reject(column, line, text, problem, problems);
         None
@@ -254,14 +275,11 @@ impl<R: io::Read> CaseReader<R> {
     fn years(&self, line: u64, problems: &mut Vec<ReadError>) -> Option<f64> {
         let column = Column::YearsExperience;
         let text = self.field(column, line, problems)?;
-        let problem = match text.parse::<f64>() {
-            Ok(years) if years.is_finite() && (0.0..=MAX_YEARS_EXPERIENCE).contains(&years) => {
-                return Some(years);
-            }
-            Ok(years) if years.is_finite() => Problem::OutOfRange,
-            Ok(_) => Problem::NotANumber,
-            Err(_) if text.is_empty() => Problem::Empty,
-            Err(_) => Problem::NotANumber,
+        let problem = match parse_finite(text) {
+            Some(years) if (0.0..=MAX_YEARS_EXPERIENCE).contains(&years) => return Some(years),
+            Some(_) => Problem::OutOfRange,
+            None if text.is_empty() => Problem::Empty,
+            None => Problem::NotANumber,
         };
         self.reject(column, line, text, problem, problems);
         None
@@ -299,7 +317,7 @@ impl<R: io::Read> CaseReader<R> {
         let open_to_reinterview = self.boolean(Column::OpenToReinterview, line, &mut problems);
         let years_experience = self.years(line, &mut problems);
         let success = match self.index.get(Column::Success) {
-            Some(_) => self.boolean(Column::Success, line, &mut problems).map(Some),
+            Some(_) => self.outcome(line, &mut problems).map(Some),
             None => Some(None),
         };
 
@@ -412,6 +430,41 @@ position_status,same_contact,misrepresentation,transparent,open_to_reinterview,y
         let mut fields: Vec<&str> = GOOD.split(',').collect();
         fields[index] = value;
         fields.join(",")
+    }
+
+    /// `check` takes the numbers `fit` and `score` take: Rust's grammar for a finite
+    /// double, whole where the contract wants whole numbers, and 0/1 outcomes as numbers.
+    #[test]
+    fn numbers_follow_the_rule_every_reader_shares() {
+        for (index, value) in [
+            (4, "3.0"),
+            (4, "1e1"),
+            (4, "+7"),
+            (10, "6.50"),
+            (11, "1.0"),
+            (11, "0e0"),
+        ] {
+            let rows = read(&format!("{HEADER}\n{}\n", with_field(index, value))).unwrap();
+            assert!(rows[0].is_ok(), "{value}: {:?}", rows[0]);
+        }
+        let rows = read(&format!("{HEADER}\n{}\n", with_field(4, "1e1"))).unwrap();
+        assert_eq!(rows[0].as_ref().unwrap().case.days_since_decline, 10);
+        assert_eq!(
+            row_problem(&with_field(4, "3.5")).problem,
+            Problem::NotAnInteger
+        );
+        assert_eq!(
+            row_problem(&with_field(4, "1e400")).problem,
+            Problem::NotAnInteger
+        );
+        assert_eq!(
+            row_problem(&with_field(11, "2")).problem,
+            Problem::NotABoolean
+        );
+        assert_eq!(
+            row_problem(&with_field(10, "NaN")).problem,
+            Problem::NotANumber
+        );
     }
 
     #[test]

@@ -54,6 +54,32 @@ fn the_default_spec_is_valid_and_names_only_contract_columns() {
     }
 }
 
+/// The default spec carries the CSV contract: each categorical pins exactly the
+/// contract's levels, and each number the contract's range, so every command that reads
+/// data through it refuses what `check` refuses.
+#[test]
+fn the_default_spec_pins_the_contract_levels_and_ranges() {
+    use recontact_domain::{ContactType, DeclineReason, Level, PositionStatus, StageReached};
+    let spec = recontact_domain::default_spec().unwrap().check().unwrap();
+    let expected: [(&str, Vec<&str>); 4] = [
+        ("contact_type", ContactType::allowed()),
+        ("stage_reached", StageReached::allowed()),
+        ("decline_reason", DeclineReason::allowed()),
+        ("position_status", PositionStatus::allowed()),
+    ];
+    for (column, levels) in expected {
+        let pinned = spec.pinned_levels(column).expect(column);
+        assert_eq!(pinned, levels.as_slice(), "{column}");
+    }
+    let days = spec.bounds("days_since_decline").unwrap();
+    assert_eq!(
+        (days.min, days.max, days.integer),
+        (Some(0.0), Some(3650.0), true)
+    );
+    let years = spec.bounds("years_experience").unwrap();
+    assert_eq!((years.min, years.max), (Some(0.0), Some(60.0)));
+}
+
 /// `data/README.md` documents the command that regenerates the default model.
 #[test]
 fn the_committed_default_model_is_a_fresh_fit_of_the_committed_data() {

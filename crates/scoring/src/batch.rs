@@ -346,6 +346,7 @@ pub fn score_csv<R: BufRead, W: Write, J: Write>(
         }
     }
     if !problems.is_empty() {
+        let problems = crate::data::bounded_list(source_name, problems);
         return Err(BatchError::Header(problems));
     }
 

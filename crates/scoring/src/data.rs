@@ -44,7 +44,13 @@ pub struct DroppedRows {
     pub rows: u64,
     /// How many problems of each kind, by `column: problem`.
     pub reasons: BTreeMap<String, u64>,
+    /// The first problems (at most [`MAX_LISTED`]), each with its line and column.
+    pub first_problems: Vec<DataError>,
 }
+
+/// Problems listed before a failing read stops, and problems kept as examples of
+/// dropped rows.
+pub const MAX_LISTED: usize = 20;
 
 /// The columns a spec needs, read from one source.
 #[derive(Debug, Clone)]
@@ -65,9 +71,67 @@ pub struct Dataset {
     pub dropped: DroppedRows,
     /// SHA-256 of the source's bytes, in hex.
     pub sha256: String,
+    /// For each categorical column, the line on which each of its levels first appears
+    /// (in the order of `levels`); empty when not tracked.
+    pub level_first_lines: HashMap<String, Vec<u64>>,
+}
+
+/// A category level seen in only a few rows: a typing mistake, or a level too rare to
+/// estimate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RareLevel {
+    /// The column.
+    pub column: String,
+    /// The level as written.
+    pub level: String,
+    /// Rows (kept) with this level.
+    pub rows: u64,
+    /// The line of its first appearance, when known.
+    pub first_line: Option<u64>,
 }
 
 impl Dataset {
+    /// The levels of categorical columns seen in fewer than `fewer_than` kept rows, by
+    /// column and then by order of first appearance.
+    ///
+    /// ```
+    /// use recontact_scoring::{read_dataset, InvalidRows, SpecConfig};
+    ///
+    /// let spec = SpecConfig::from_toml("s", "outcome = \"y\"\n[[term]]\nkind = \"categorical\"\ncolumn = \"c\"\n")?
+    ///     .check()?;
+    /// let csv = "y,c\n1,a\n0,a\n1,b\n0,a\n";
+    /// let data = read_dataset("d.csv", csv.as_bytes(), &spec, InvalidRows::Fail)?;
+    /// let rare = data.rare_levels(2);
+    /// assert_eq!((rare[0].level.as_str(), rare[0].rows, rare[0].first_line), ("b", 1, Some(4)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn rare_levels(&self, fewer_than: u64) -> Vec<RareLevel> {
+        let mut names: Vec<&String> = self.columns.keys().collect();
+        names.sort();
+        let mut rare = Vec::new();
+        for name in names {
+            let Some(ColumnValues::Levels { codes, levels }) = self.columns.get(name) else {
+                continue;
+            };
+            let mut counts = vec![0u64; levels.len()];
+            for &code in codes {
+                counts[code as usize] += 1;
+            }
+            let lines = self.level_first_lines.get(name);
+            for (k, (level, &rows)) in levels.iter().zip(&counts).enumerate() {
+                if rows < fewer_than {
+                    rare.push(RareLevel {
+                        column: name.clone(),
+                        level: level.clone(),
+                        rows,
+                        first_line: lines.and_then(|l| l.get(k).copied()),
+                    });
+                }
+            }
+        }
+        rare
+    }
+
     /// Number of kept rows.
     pub fn len(&self) -> usize {
         self.outcome.len()
@@ -126,9 +190,6 @@ impl<R: io::Read> io::Read for Hashing<R> {
     }
 }
 
-/// Errors listed before a failing read stops.
-const MAX_LISTED: usize = 20;
-
 /// Reads every column `spec` needs from `reader`.
 ///
 /// Columns the spec does not name are ignored, whatever their header. A needed column
@@ -161,9 +222,11 @@ pub fn read_dataset_for<R: io::Read>(
         columns: HashMap::new(),
         dropped: DroppedRows::default(),
         sha256: String::new(),
+        level_first_lines: HashMap::new(),
     };
     let mut dictionaries: HashMap<String, HashMap<String, u32>> = HashMap::new();
     let mut remap = Vec::new();
+    let max_levels = spec.max_levels();
     let summary = read_chunks(
         source_name,
         reader,
@@ -172,6 +235,7 @@ pub fn read_dataset_for<R: io::Read>(
         encoding,
         |chunk| chunk,
         |mut chunk: Dataset| {
+            let mut chunk_lines = std::mem::take(&mut chunk.level_first_lines);
             whole.outcome.append(&mut chunk.outcome);
             for (all, part) in [
                 (&mut whole.weights, &mut chunk.weights),
@@ -204,15 +268,23 @@ pub fn read_dataset_for<R: io::Read>(
                         };
                         // Codes of this chunk's levels (first appearance here) → codes of
                         // the source's levels (first appearance there, as read in one go).
-                        let dictionary = dictionaries.entry(name).or_default();
+                        let lines = chunk_lines.remove(&name).unwrap_or_default();
+                        let all_lines = whole.level_first_lines.entry(name.clone()).or_default();
+                        let dictionary = dictionaries.entry(name.clone()).or_default();
                         remap.clear();
-                        for level in levels {
+                        for (k, level) in levels.into_iter().enumerate() {
                             let next = all_levels.len() as u32;
                             let code = *dictionary.entry(level.clone()).or_insert_with(|| {
                                 all_levels.push(level);
+                                all_lines.extend(lines.get(k).copied());
                                 next
                             });
                             remap.push(code);
+                        }
+                        if all_levels.len() > max_levels {
+                            let first_line = all_lines.get(max_levels).copied();
+                            let error = too_many_levels(source_name, &name, max_levels, first_line);
+                            return Err(FitError::Data(vec![error]));
                         }
                         all_codes.extend(codes.iter().map(|&c| remap[c as usize]));
                     }
@@ -221,6 +293,9 @@ pub fn read_dataset_for<R: io::Read>(
             Ok(())
         },
     )?;
+    if whole.level_first_lines.values().any(Vec::is_empty) {
+        whole.level_first_lines.retain(|_, lines| !lines.is_empty());
+    }
     whole.rows_read = summary.rows_read;
     whole.dropped = summary.dropped;
     whole.sha256 = summary.sha256;
@@ -235,6 +310,58 @@ pub(crate) struct SourceSummary {
     pub dropped: DroppedRows,
     /// SHA-256 of the source's bytes, in hex.
     pub sha256: String,
+    /// Whether the header has the outcome column.
+    pub has_outcome: bool,
+}
+
+/// What checking a source against a spec (or a fitted model) found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceCheck {
+    /// Data rows in the source (blank lines are not rows).
+    pub rows: u64,
+    /// The invalid rows: how many, by reason, and the first problems with their lines.
+    pub invalid: DroppedRows,
+    /// Whether the header has the outcome column (a file of cases to score need not).
+    pub has_outcome: bool,
+}
+
+/// Checks every row of `reader` against what `spec` (and, with `encoding`, a fitted
+/// model) allows — columns, numbers, bounds, booleans, pinned or known levels — without
+/// keeping the data. The outcome column is checked when the header has it.
+///
+/// A header problem (a missing or repeated column) is an error; invalid rows are counted.
+///
+/// ```
+/// use recontact_scoring::{data::check_source, SpecConfig};
+///
+/// let spec = SpecConfig::from_toml("s", "outcome = \"y\"\n[[term]]\nkind = \"numeric\"\ncolumn = \"x\"\n")?
+///     .check()?;
+/// let found = check_source("d.csv", "x\n1.5\nabc\n".as_bytes(), &spec, None)?;
+/// assert_eq!((found.rows, found.invalid.rows, found.has_outcome), (2, 1, false));
+/// assert_eq!(found.invalid.first_problems[0].line, Some(3));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn check_source<R: io::Read>(
+    source_name: &str,
+    reader: R,
+    spec: &Spec,
+    encoding: Option<&crate::encoding::Encoding>,
+) -> Result<SourceCheck, FitError> {
+    let settings = (InvalidRows::Drop, Outcome::Optional);
+    let summary = read_chunks_with(
+        source_name,
+        reader,
+        spec,
+        settings,
+        encoding,
+        |_| (),
+        |()| Ok(()),
+    )?;
+    Ok(SourceCheck {
+        rows: summary.rows_read,
+        invalid: summary.dropped,
+        has_outcome: summary.has_outcome,
+    })
 }
 
 /// Reads every column `spec` needs from `reader` in chunks of whole records, parsed in
@@ -246,6 +373,36 @@ pub(crate) fn read_chunks<R: io::Read, T: Send>(
     reader: R,
     spec: &Spec,
     invalid: InvalidRows,
+    encoding: Option<&crate::encoding::Encoding>,
+    work: impl Fn(Dataset) -> T + Sync,
+    take: impl FnMut(T) -> Result<(), FitError>,
+) -> Result<SourceSummary, FitError> {
+    let outcome = Outcome::Required;
+    read_chunks_with(
+        source_name,
+        reader,
+        spec,
+        (invalid, outcome),
+        encoding,
+        work,
+        take,
+    )
+}
+
+/// Whether the outcome column must be in the header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Required,
+    /// Read when present (checking a file of cases to score).
+    Optional,
+}
+
+/// [`read_chunks`], with the outcome column optional or required.
+fn read_chunks_with<R: io::Read, T: Send>(
+    source_name: &str,
+    reader: R,
+    spec: &Spec,
+    (invalid, outcome): (InvalidRows, Outcome),
     encoding: Option<&crate::encoding::Encoding>,
     work: impl Fn(Dataset) -> T + Sync,
     mut take: impl FnMut(T) -> Result<(), FitError>,
@@ -304,7 +461,11 @@ pub(crate) fn read_chunks<R: io::Read, T: Send>(
     }
 
     let config = spec.config();
-    let mut wanted: Vec<(&str, Reading)> = vec![(config.outcome.as_str(), Reading::Outcome)];
+    let outcome_present = header.iter().any(|h| *h == config.outcome.as_bytes());
+    let mut wanted: Vec<(&str, Reading)> = Vec::new();
+    if outcome == Outcome::Required || outcome_present {
+        wanted.push((config.outcome.as_str(), Reading::Outcome));
+    }
     for term in &config.terms {
         let reading = match term {
             TermConfig::Numeric { transform, .. } => Reading::Number(*transform),
@@ -336,7 +497,9 @@ pub(crate) fn read_chunks<R: io::Read, T: Send>(
         match positions.as_slice() {
             [position] => {
                 let bounds = spec.bounds(name);
-                let known_levels = encoding.and_then(|e| {
+                // A fitted model knows only the levels it was fitted on; a spec may pin
+                // the levels it allows.
+                let fitted_levels = encoding.and_then(|e| {
                     e.main_terms().find_map(|t| match t {
                         crate::encoding::EncodedTerm::Categorical { column, levels, .. }
                             if column == name && reading == Reading::Level =>
@@ -346,8 +509,13 @@ pub(crate) fn read_chunks<R: io::Read, T: Send>(
                         _ => None,
                     })
                 });
+                let known_levels = fitted_levels.or_else(|| {
+                    (reading == Reading::Level)
+                        .then(|| spec.pinned_levels(name).map(<[String]>::to_vec))
+                        .flatten()
+                });
                 let allowed = match (&known_levels, bounds) {
-                    (Some(levels), _) => format!("one of {}", levels.join(", ")),
+                    (Some(levels), _) => describe_levels(levels),
                     (None, Some(b)) if reading == Reading::Number(Transform::Log1p) => {
                         format!("{}, greater than -1 (for log1p)", b.describe())
                     }
@@ -382,7 +550,7 @@ pub(crate) fn read_chunks<R: io::Read, T: Send>(
         }
     }
     if !header_errors.is_empty() {
-        return Err(FitError::Data(header_errors));
+        return Err(FitError::Data(bounded_list(source_name, header_errors)));
     }
 
     let job = ChunkJob {
@@ -399,6 +567,7 @@ pub(crate) fn read_chunks<R: io::Read, T: Send>(
             .collect(),
         invalid,
         limit,
+        max_levels: spec.max_levels(),
     };
     let mut dropped = DroppedRows::default();
     let mut failures: Vec<DataError> = Vec::new();
@@ -418,6 +587,9 @@ pub(crate) fn read_chunks<R: io::Read, T: Send>(
             for (reason, count) in parsed.dropped.reasons {
                 *dropped.reasons.entry(reason).or_default() += count;
             }
+            let room = MAX_LISTED.saturating_sub(dropped.first_problems.len());
+            let examples = parsed.dropped.first_problems.into_iter().take(room);
+            dropped.first_problems.extend(examples);
             failures.extend(parsed.failures);
             if failures.len() >= MAX_LISTED || parsed.stop.is_some() {
                 failures.truncate(MAX_LISTED);
@@ -448,6 +620,7 @@ pub(crate) fn read_chunks<R: io::Read, T: Send>(
         rows_read,
         dropped,
         sha256,
+        has_outcome: outcome_present,
     })
 }
 
@@ -460,6 +633,7 @@ struct ChunkJob<'a> {
     numeric: Vec<bool>,
     invalid: InvalidRows,
     limit: usize,
+    max_levels: usize,
 }
 
 /// The kept rows of one chunk, column by column, with what was dropped or failed.
@@ -471,6 +645,8 @@ struct ParsedChunk {
     codes: Vec<Vec<u32>>,
     /// Per categorical column: this chunk's levels in order of first appearance.
     levels: Vec<Vec<String>>,
+    /// Per categorical column: the line of each level's first appearance in this chunk.
+    level_lines: Vec<Vec<u64>>,
     dropped: DroppedRows,
     failures: Vec<DataError>,
     /// An error after which nothing can be read.
@@ -484,6 +660,7 @@ impl ChunkJob<'_> {
         let mut weights = None;
         let mut offset = None;
         let mut columns = HashMap::new();
+        let mut level_first_lines = HashMap::new();
         for (k, column) in self.needed.iter().enumerate() {
             let values = std::mem::take(&mut parsed.numbers[k]);
             let values = match column.reading {
@@ -500,10 +677,14 @@ impl ChunkJob<'_> {
                     continue;
                 }
                 Reading::Number(_) | Reading::Boolean => ColumnValues::Numeric(values),
-                Reading::Level => ColumnValues::Levels {
-                    codes: std::mem::take(&mut parsed.codes[k]),
-                    levels: std::mem::take(&mut parsed.levels[k]),
-                },
+                Reading::Level => {
+                    let lines = std::mem::take(&mut parsed.level_lines[k]);
+                    level_first_lines.insert(column.name.clone(), lines);
+                    ColumnValues::Levels {
+                        codes: std::mem::take(&mut parsed.codes[k]),
+                        levels: std::mem::take(&mut parsed.levels[k]),
+                    }
+                }
             };
             columns.insert(column.name.clone(), values);
         }
@@ -516,6 +697,7 @@ impl ChunkJob<'_> {
             columns,
             dropped: DroppedRows::default(),
             sha256: String::new(),
+            level_first_lines,
         }
     }
 
@@ -534,6 +716,7 @@ impl ChunkJob<'_> {
                 .collect(),
             codes: vec![Vec::new(); needed.len()],
             levels: vec![Vec::new(); needed.len()],
+            level_lines: vec![Vec::new(); needed.len()],
             dropped: DroppedRows::default(),
             failures: Vec::new(),
             stop: None,
@@ -602,10 +785,18 @@ impl ChunkJob<'_> {
                     let next = parsed.levels[k].len() as u32;
                     let code = match dictionaries[k].get(text) {
                         Some(&code) => code,
+                        None if parsed.levels[k].len() >= self.max_levels => {
+                            let name = &column.name;
+                            let error =
+                                too_many_levels(source_name, name, self.max_levels, Some(line));
+                            parsed.stop = Some(error);
+                            return parsed;
+                        }
                         None => {
                             dictionaries[k].insert(text.to_vec(), next);
                             // Checked above: UTF-8 and not empty.
                             parsed.levels[k].push(String::from_utf8_lossy(text).into_owned());
+                            parsed.level_lines[k].push(line);
                             next
                         }
                     };
@@ -616,6 +807,9 @@ impl ChunkJob<'_> {
             match self.invalid {
                 InvalidRows::Drop => {
                     parsed.dropped.rows += 1;
+                    let room = MAX_LISTED.saturating_sub(parsed.dropped.first_problems.len());
+                    let examples = problems.iter().take(room).cloned();
+                    parsed.dropped.first_problems.extend(examples);
                     for problem in &problems {
                         let key = match &problem.column {
                             Some(column) => format!("{column}: {}", problem.problem.describe()),
@@ -634,6 +828,44 @@ impl ChunkJob<'_> {
         }
         parsed
     }
+}
+
+/// The error for a categorical column beyond `limit` levels, at the line of the first
+/// level past it.
+pub(crate) fn too_many_levels(
+    source_name: &str,
+    column: &str,
+    limit: usize,
+    line: Option<u64>,
+) -> DataError {
+    let mut error = DataError::new(source_name, DataProblem::TooManyLevels { limit });
+    error.line = line;
+    error.column = Some(column.to_string());
+    error
+}
+
+/// The first [`MAX_LISTED`] of `errors`, and a last line counting the rest.
+pub(crate) fn bounded_list(source_name: &str, mut errors: Vec<DataError>) -> Vec<DataError> {
+    if errors.len() > MAX_LISTED {
+        let more = errors.len() - MAX_LISTED;
+        errors.truncate(MAX_LISTED);
+        let message = format!("... and {more} more problems of the header");
+        errors.push(DataError::new(source_name, DataProblem::Limit(message)));
+    }
+    errors
+}
+
+/// Allowed levels in words, for errors: every one of a short list, the first of a long one.
+pub(crate) fn describe_levels(levels: &[String]) -> String {
+    const SHOWN: usize = 30;
+    if levels.len() <= SHOWN {
+        return format!("one of {}", levels.join(", "));
+    }
+    format!(
+        "one of {}, ... ({} levels in all)",
+        levels[..SHOWN].join(", "),
+        levels.len()
+    )
 }
 
 impl Needed {

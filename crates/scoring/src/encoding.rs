@@ -264,6 +264,24 @@ fn order_statistics_in(
     order
 }
 
+/// `n × p` zeros for a design, or an error when they cannot be allocated.
+///
+/// An allocation that fails aborts the process, and a design's size is in the user's
+/// hands (rows × levels). So the space is first reserved fallibly and released, then
+/// allocated zeroed: zeroed memory comes straight from the allocator and is not touched
+/// (not resident) until written, which a reserve-then-fill would lose.
+fn zeroed(n: usize, p: usize) -> Result<Vec<f64>, FitError> {
+    let too_large = || FitError::DesignTooLarge {
+        rows: n,
+        columns: p,
+    };
+    let len = n.checked_mul(p).ok_or_else(too_large)?;
+    let mut probe: Vec<f64> = Vec::new();
+    probe.try_reserve_exact(len).map_err(|_| too_large())?;
+    drop(probe);
+    Ok(vec![0.0; len])
+}
+
 /// Evaluates Harrell's restricted cubic spline basis (norm = 2) at `x`, writing
 /// `knots.len() - 1` values: x, then the k - 2 non-linear components.
 ///
@@ -402,7 +420,9 @@ impl Encoding {
                 TermConfig::Boolean { column } => EncodedTerm::Boolean {
                     column: column.clone(),
                 },
-                TermConfig::Categorical { column, reference } => {
+                TermConfig::Categorical {
+                    column, reference, ..
+                } => {
                     let mut levels = levels_seen.get(column).cloned().unwrap_or_default();
                     sort_levels(&mut levels);
                     let reference = match reference {
@@ -582,7 +602,8 @@ impl Encoding {
 
     /// The design matrix of a data set (rows × design columns).
     pub fn design(&self, data: &Dataset) -> Result<DMatrix<f64>, FitError> {
-        let mut matrix = DMatrix::<f64>::zeros(data.len(), self.names().len());
+        let (n, p) = (data.len(), self.names().len());
+        let mut matrix = DMatrix::from_vec(n, p, zeroed(n, p)?);
         let mut first = usize::from(self.intercept);
         for term in &self.terms {
             first += self.fill_term(term, &data.columns, &mut matrix, first)?;
@@ -599,7 +620,7 @@ impl Encoding {
         // Zeroed memory straight from the allocator is not touched (so not resident)
         // until a column is written, while a column of the data is freed.
         let (n, p) = (data.len(), self.names().len());
-        let mut matrix = DMatrix::from_vec(n, p, vec![0.0; n * p]);
+        let mut matrix = DMatrix::from_vec(n, p, zeroed(n, p)?);
         let mut first = usize::from(self.intercept);
         let reads = |term: &EncodedTerm| -> Vec<String> {
             match term {

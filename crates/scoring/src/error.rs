@@ -71,6 +71,11 @@ pub enum DataProblem {
     },
     /// A category level outside the allowed set (the contract's, or those seen when fitting).
     UnknownLevel,
+    /// A categorical column with more distinct levels than the spec allows.
+    TooManyLevels {
+        /// The limit (the spec's `max_levels`).
+        limit: usize,
+    },
 }
 
 impl DataProblem {
@@ -96,6 +101,10 @@ impl DataProblem {
             DataProblem::NegativeWeight => "negative weight".into(),
             DataProblem::OutsideTransform => "outside the transformation's domain".into(),
             DataProblem::UnknownLevel => "unknown level".into(),
+            DataProblem::TooManyLevels { limit } => format!(
+                "more than {limit} distinct levels: a column with this many is most likely an \
+                 identifier, not a category (raise the limit with max_levels in the spec, or --max-levels)"
+            ),
             DataProblem::Limit(message) => message.clone(),
             DataProblem::TooManyColumns { limit, found } => {
                 format!("the header has {found} columns, more than the limit of {limit}")
@@ -230,6 +239,18 @@ pub enum FitError {
     /// No rows to fit.
     #[error("no rows to fit")]
     NoRows,
+    /// The design matrix does not fit in the memory that can be allocated.
+    #[error(
+        "the design matrix of {rows} rows × {columns} columns needs {:.0} MiB, which cannot be \
+         allocated here; use fewer terms or levels, or fit --streaming",
+        (*rows as f64) * (*columns as f64) * 8.0 / 1048576.0
+    )]
+    DesignTooLarge {
+        /// Rows of the design.
+        rows: usize,
+        /// Columns of the design.
+        columns: usize,
+    },
     /// The outcome has one value only, so there is nothing to discriminate.
     #[error("every outcome is {0}: a model needs both successes and failures")]
     ConstantOutcome(u8),

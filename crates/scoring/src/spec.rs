@@ -4,7 +4,7 @@
 //! unchecked; [`Spec`] is a config that passed [`SpecConfig::check`]. Encoding details
 //! learned from data (levels, quantile knots) live in [`crate::encoding::Encoding`].
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -67,6 +67,10 @@ pub enum TermConfig {
         /// when every level is a number).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reference: Option<String>,
+        /// The allowed levels, when pinned: any other value is invalid data (with its
+        /// line), when fitting as when scoring. Unpinned, every non-empty value is a level.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        levels: Option<Vec<String>>,
     },
     /// The product of two other terms of the spec, named by their columns: every
     /// component of the first times every component of the second, named `a:b`.
@@ -124,7 +128,25 @@ pub struct SpecConfig {
     /// (when fitting and when scoring), not something to extrapolate to.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub bounds: BTreeMap<String, Bounds>,
+    /// Most distinct levels a categorical column may have in the data (default
+    /// [`DEFAULT_MAX_LEVELS`]): a column with more is most likely an identifier, and its
+    /// design would need a column per level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_levels: Option<usize>,
 }
+
+/// Most distinct levels of a categorical column, unless the spec sets `max_levels`.
+pub const DEFAULT_MAX_LEVELS: usize = 1_000;
+
+/// Most terms a spec may have: far beyond any model a data set can support, and small
+/// enough that every check and every design stays cheap.
+pub const MAX_TERMS: usize = 2_000;
+
+/// Most knots a spline term may have.
+pub const MAX_KNOTS: usize = 100;
+
+/// Most levels a spec may pin for one categorical column (and most `max_levels`).
+pub const MAX_PINNED_LEVELS: usize = 100_000;
 
 /// The values a numeric column may take.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
@@ -206,7 +228,21 @@ impl SpecConfig {
                 "the outcome column name is empty".into(),
             ));
         }
-        let mut columns: Vec<&str> = Vec::new();
+        if self.terms.len() > MAX_TERMS {
+            return Err(SpecError::Invalid(format!(
+                "the spec has {} terms; at most {MAX_TERMS} are allowed",
+                self.terms.len()
+            )));
+        }
+        if let Some(max) = self.max_levels {
+            if max < 2 || max > MAX_PINNED_LEVELS {
+                return Err(SpecError::Invalid(format!(
+                    "max_levels = {max}: allowed from 2 to {MAX_PINNED_LEVELS}"
+                )));
+            }
+        }
+        // Sets, not lists: a spec's checks stay linear in its number of terms.
+        let mut columns: HashSet<&str> = HashSet::new();
         for term in &self.terms {
             let Some(column) = term.column() else {
                 continue;
@@ -214,13 +250,12 @@ impl SpecConfig {
             if column.is_empty() {
                 return Err(SpecError::Invalid("a term has an empty column name".into()));
             }
-            if columns.contains(&column) {
+            if !columns.insert(column) {
                 return Err(SpecError::Invalid(format!(
                     "column `{column}` is named by more than one term; give each column one term \
                      (use an interaction to combine terms)"
                 )));
             }
-            columns.push(column);
             if column == self.outcome {
                 return Err(SpecError::Invalid(format!(
                     "column `{column}` is the outcome and cannot also be a term"
@@ -251,12 +286,17 @@ impl SpecConfig {
                         )));
                     }
                 }
+                TermConfig::Categorical {
+                    reference,
+                    levels: Some(levels),
+                    ..
+                } => check_levels(column, reference.as_deref(), levels)?,
                 _ => {}
             }
         }
         for (role, name) in [("weights", &self.weights), ("offset", &self.offset)] {
             if let Some(name) = name {
-                if name == &self.outcome || columns.contains(&name.as_str()) {
+                if name == &self.outcome || columns.contains(name.as_str()) {
                     return Err(SpecError::Invalid(format!(
                         "the {role} column `{name}` is also the outcome or a term"
                     )));
@@ -269,7 +309,7 @@ impl SpecConfig {
                 continue;
             };
             for side in [a, b] {
-                if !columns.contains(&side.as_str()) {
+                if !columns.contains(side.as_str()) {
                     return Err(SpecError::Invalid(format!(
                         "interaction {a}:{b} refers to `{side}`, which has no term of its own; \
                          add a term for it first"
@@ -318,6 +358,12 @@ impl SpecConfig {
 }
 
 fn check_knots(column: &str, knots: &[f64], at_least: usize) -> Result<(), SpecError> {
+    if knots.len() > MAX_KNOTS {
+        return Err(SpecError::Invalid(format!(
+            "term `{column}` has {} knots; at most {MAX_KNOTS} are allowed",
+            knots.len()
+        )));
+    }
     if knots.len() < at_least {
         return Err(SpecError::Invalid(format!(
             "term `{column}` needs at least {at_least} knot(s), got {}",
@@ -327,6 +373,35 @@ fn check_knots(column: &str, knots: &[f64], at_least: usize) -> Result<(), SpecE
     if knots.iter().any(|k| !k.is_finite()) || knots.windows(2).any(|w| w[0] >= w[1]) {
         return Err(SpecError::Invalid(format!(
             "term `{column}`: knots must be finite and strictly increasing, got {knots:?}"
+        )));
+    }
+    Ok(())
+}
+
+fn check_levels(column: &str, reference: Option<&str>, levels: &[String]) -> Result<(), SpecError> {
+    if levels.is_empty() || levels.len() > MAX_PINNED_LEVELS {
+        return Err(SpecError::Invalid(format!(
+            "term `{column}` pins {} levels; give from 1 to {MAX_PINNED_LEVELS}",
+            levels.len()
+        )));
+    }
+    let mut seen = HashSet::with_capacity(levels.len());
+    for level in levels {
+        if level.is_empty() {
+            return Err(SpecError::Invalid(format!(
+                "term `{column}` pins an empty level; levels are non-empty text"
+            )));
+        }
+        if !seen.insert(level.as_str()) {
+            return Err(SpecError::Invalid(format!(
+                "term `{column}` pins the level {level:?} more than once"
+            )));
+        }
+    }
+    if let Some(reference) = reference.filter(|r| !seen.contains(r)) {
+        return Err(SpecError::Invalid(format!(
+            "term `{column}`: the reference level {reference:?} is not among its levels ({})",
+            levels.join(", ")
         )));
     }
     Ok(())
@@ -347,6 +422,23 @@ impl Spec {
     /// The bounds of a numeric column, if the spec gives any.
     pub fn bounds(&self, column: &str) -> Option<Bounds> {
         self.config.bounds.get(column).copied()
+    }
+
+    /// The pinned levels of a categorical column, if the spec pins them.
+    pub fn pinned_levels(&self, column: &str) -> Option<&[String]> {
+        self.config.terms.iter().find_map(|t| match t {
+            TermConfig::Categorical {
+                column: c,
+                levels: Some(levels),
+                ..
+            } if c == column => Some(levels.as_slice()),
+            _ => None,
+        })
+    }
+
+    /// Most distinct levels a categorical column may have.
+    pub fn max_levels(&self) -> usize {
+        self.config.max_levels.unwrap_or(DEFAULT_MAX_LEVELS)
     }
 
     /// Every CSV column the model reads (outcome first, then terms, weights, offset).
@@ -405,6 +497,37 @@ a = { min = 0, max = 10, integer = true }
     }
 
     #[test]
+    fn large_specs_are_bounded_and_checked_in_linear_time() {
+        let mut text = String::from("outcome = \"y\"\n");
+        for i in 0..=MAX_TERMS {
+            text += &format!("[[term]]\nkind = \"numeric\"\ncolumn = \"x{i}\"\n");
+        }
+        let message = parse(&text).unwrap_err().to_string();
+        assert!(message.contains("at most 2000 are allowed"), "{message}");
+        let knots: Vec<String> = (0..=MAX_KNOTS).map(|k| k.to_string()).collect();
+        let text = format!(
+            "outcome = \"y\"\n[[term]]\nkind = \"spline\"\ncolumn = \"a\"\nknots = [{}]\n",
+            knots.join(", ")
+        );
+        let message = parse(&text).unwrap_err().to_string();
+        assert!(message.contains("101 knots; at most 100"), "{message}");
+    }
+
+    #[test]
+    fn pinned_levels_are_kept_and_looked_up() {
+        let spec = parse(
+            "outcome = \"y\"\n[[term]]\nkind = \"categorical\"\ncolumn = \"a\"\nlevels = [\"q\", \"p\"]\nreference = \"p\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            spec.pinned_levels("a"),
+            Some(&["q".to_string(), "p".to_string()][..])
+        );
+        assert_eq!(spec.pinned_levels("b"), None);
+        assert_eq!(spec.max_levels(), DEFAULT_MAX_LEVELS);
+    }
+
+    #[test]
     fn mistakes_are_named() {
         let cases = [
             ("outcome = \"y\"\n[[term]]\nkind = \"numeric\"\ncolumn = \"a\"\n[[term]]\nkind = \"boolean\"\ncolumn = \"a\"\n", "more than one term"),
@@ -415,6 +538,10 @@ a = { min = 0, max = 10, integer = true }
             ("outcome = \"y\"\nintercept = false\n", "neither an intercept"),
             ("outcome = \"y\"\n[[term]]\nkind = \"boolean\"\ncolumn = \"a\"\n[bounds]\na = { min = 0 }\n", "not a numeric term"),
             ("outcome = \"y\"\n[[term]]\nkind = \"numeric\"\ncolumn = \"a\"\n[bounds]\na = { min = 2, max = 1 }\n", "min <= max"),
+            ("outcome = \"y\"\n[[term]]\nkind = \"categorical\"\ncolumn = \"a\"\nlevels = [\"p\", \"q\"]\nreference = \"r\"\n", "reference level \"r\" is not among its levels (p, q)"),
+            ("outcome = \"y\"\n[[term]]\nkind = \"categorical\"\ncolumn = \"a\"\nlevels = [\"p\", \"p\"]\n", "pins the level \"p\" more than once"),
+            ("outcome = \"y\"\n[[term]]\nkind = \"categorical\"\ncolumn = \"a\"\nlevels = []\n", "pins 0 levels"),
+            ("outcome = \"y\"\nmax_levels = 1\n[[term]]\nkind = \"categorical\"\ncolumn = \"a\"\n", "max_levels = 1: allowed from 2"),
         ];
         for (text, expected) in cases {
             let message = parse(text).unwrap_err().to_string();

@@ -127,11 +127,16 @@ pub fn fit_streaming<R: io::Read>(
             rows += chunk_rows;
             for (column, chunk_levels) in chunk_levels {
                 let seen = seen_levels.entry(column.clone()).or_default();
-                let all = levels.entry(column).or_default();
+                let all = levels.entry(column.clone()).or_default();
                 for level in chunk_levels {
                     if seen.insert(level.clone()) {
                         all.push(level);
                     }
+                }
+                if all.len() > spec.max_levels() {
+                    let limit = spec.max_levels();
+                    let error = crate::data::too_many_levels(source_name, &column, limit, None);
+                    return Err(FitError::Data(vec![error]));
                 }
             }
             for (column, histogram) in histograms {

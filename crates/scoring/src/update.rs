@@ -228,6 +228,7 @@ fn recalibrate(
         columns,
         dropped: data.dropped.clone(),
         sha256: data.sha256.clone(),
+        level_first_lines: Default::default(),
     };
     let encoding = Encoding {
         intercept: true,

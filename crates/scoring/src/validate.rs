@@ -293,6 +293,7 @@ pub fn subset(data: &Dataset, rows: &[usize]) -> Result<Dataset, ValidateError> 
         offset: data.offset.as_deref().map(pick),
         columns,
         dropped: DroppedRows::default(),
+        level_first_lines: HashMap::new(),
         sha256: data.sha256.clone(),
     })
 }

@@ -3,14 +3,21 @@
 use std::path::PathBuf;
 
 use recontact_domain::{CaseReader, OutcomeColumn, Summary};
+use recontact_scoring::data::{check_source, SourceCheck};
 
+use super::spec_args::SpecArgs;
 use crate::{input, Failure};
 
-/// Validate a re-contact CSV and summarise it.
+/// Validate a re-contact CSV and summarise it, or validate any CSV against a spec or a
+/// model.
 ///
 /// A valid file prints rows, successes and the success rate, counts per category level
 /// and the min/median/max of the numbers, and exits 0. An invalid file lists its problems
 /// (each with line, column, value and what is allowed) on standard error and exits 1.
+///
+/// With --spec (or term flags) or --model, the file is checked against what that spec or
+/// model reads instead of the re-contact contract: its columns, numbers and bounds,
+/// booleans, and pinned (spec) or known (model) levels; the outcome when present.
 #[derive(clap::Args)]
 #[command(
     after_help = "Examples:\n  recontact check data/recontact_outcomes.csv\n  \
@@ -21,12 +28,20 @@ pub struct Args {
     #[arg(value_name = "CSV|-")]
     csv: PathBuf,
     /// List at most this many problems (the total is always counted).
-    #[arg(long, default_value_t = 50, value_name = "N")]
+    #[arg(long, default_value_t = 50, value_name = "N", value_parser = super::bounded(0, 1_000_000))]
     max_problems: usize,
+    /// Check against a model file's columns, levels and bounds.
+    #[arg(long, value_name = "MODEL.json", conflicts_with = "spec")]
+    model: Option<PathBuf>,
+    #[command(flatten)]
+    model_spec: Box<SpecArgs>,
 }
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<(), Failure> {
+    if args.model.is_some() || args.model_spec.given() {
+        return check_generic(&args);
+    }
     let input = input::open(&args.csv).map_err(Failure::Io)?;
     let reader = CaseReader::new(input.name.clone(), input.reader, OutcomeColumn::Optional)
         .map_err(|errors| Failure::Data(errors.to_string()))?;
@@ -77,6 +92,68 @@ pub fn run(args: Args) -> Result<(), Failure> {
 
     let text = render(&input.name, &summary, has_outcome);
     super::print(text.as_bytes())
+}
+
+/// Checks the file against a spec or a model, listing the first problems.
+fn check_generic(args: &Args) -> Result<(), Failure> {
+    let (against, spec, model) = match &args.model {
+        Some(path) => {
+            let model = super::summary::load(path)?;
+            let spec = model
+                .spec
+                .clone()
+                .check()
+                .map_err(|e| Failure::Data(format!("{}: {e}", path.display())))?;
+            (format!("model {}", path.display()), spec, Some(model))
+        }
+        None => {
+            let (_, spec) = args.model_spec.load()?;
+            (args.model_spec.describe(), spec, None)
+        }
+    };
+    let input = input::open(&args.csv).map_err(Failure::Io)?;
+    let encoding = model.as_ref().map(|m| &m.encoding);
+    let found =
+        check_source(&input.name, input.reader, &spec, encoding).map_err(super::fit_failure)?;
+    let SourceCheck {
+        rows,
+        invalid,
+        has_outcome,
+    } = found;
+    if invalid.rows == 0 {
+        let outcome = if has_outcome {
+            format!("outcome `{}` present", spec.config().outcome)
+        } else {
+            format!(
+                "no outcome column `{}` (cases to score)",
+                spec.config().outcome
+            )
+        };
+        let text = format!(
+            "{}: valid against {against}, {rows} row{}; {outcome}\n",
+            input.name,
+            plural(rows)
+        );
+        return super::print(text.as_bytes());
+    }
+    let problems: u64 = invalid.reasons.values().sum();
+    let shown = invalid.first_problems.len().min(args.max_problems);
+    for problem in invalid.first_problems.iter().take(shown) {
+        eprintln!("error: {problem}");
+    }
+    eprintln!(
+        "{}: invalid against {against}: {problems} problem{} in {} row{} (showing {shown}); {} valid row{}",
+        input.name,
+        plural(problems),
+        invalid.rows,
+        plural(invalid.rows),
+        rows - invalid.rows,
+        plural(rows - invalid.rows),
+    );
+    for (reason, count) in &invalid.reasons {
+        eprintln!("  {count:>8}  {reason}");
+    }
+    Err(Failure::Data(String::new()))
 }
 
 fn plural(n: u64) -> &'static str {

@@ -35,7 +35,7 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
     /// Number of bins of the binned calibration tables (equal-mass and equal-width).
-    #[arg(long, value_name = "B", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, value_name = "B", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1_000))]
     bins: u32,
     /// Write the calibration plot and ROC curve, side by side, to this SVG file.
     #[arg(long, value_name = "FILE.svg")]

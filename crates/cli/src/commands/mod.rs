@@ -19,6 +19,16 @@ use recontact_scoring::FitError;
 
 use crate::Failure;
 
+/// A parser of whole-number flags from `low` to `high`: every size a user can reach has
+/// a bound, and a value beyond it is a usage error naming the range, not an allocation
+/// that aborts.
+pub fn bounded(low: u64, high: u64) -> impl clap::builder::TypedValueParser<Value = usize> {
+    use clap::builder::TypedValueParser;
+    clap::value_parser!(u64)
+        .range(low..=high)
+        .map(|v| usize::try_from(v).unwrap_or(usize::MAX))
+}
+
 /// Maps a fitting error to an exit: unreadable input is an I/O failure, the rest is data.
 pub fn fit_failure(error: FitError) -> Failure {
     match &error {
@@ -28,6 +38,16 @@ pub fn fit_failure(error: FitError) -> Failure {
                 .any(|e| matches!(e.problem, recontact_scoring::DataProblem::Io(_))) =>
         {
             Failure::Io(error.to_string())
+        }
+        FitError::Data(errors)
+            if errors.len() >= recontact_scoring::data::MAX_LISTED
+                && errors.iter().all(|e| e.line.is_some_and(|line| line > 1)) =>
+        {
+            Failure::Data(format!(
+                "{error}\nstopped at the first {} problems; `recontact check` with the same \
+                 spec or model lists them all with a count",
+                errors.len()
+            ))
         }
         _ => Failure::Data(error.to_string()),
     }

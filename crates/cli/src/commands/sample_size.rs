@@ -16,7 +16,7 @@ recontact sample-size --parameters 24 --prevalence 0.174 --r2cs 0.288\n  \
 recontact sample-size --parameters 24 --prevalence 0.174 --r2cs 0.288 --rounding pmsampsize --format json")]
 pub struct Args {
     /// Candidate predictor parameters (coefficients besides the intercept, not predictors).
-    #[arg(long, value_name = "P")]
+    #[arg(long, value_name = "P", value_parser = super::bounded(1, 1_000_000))]
     parameters: usize,
     /// Anticipated outcome proportion, in (0, 1).
     #[arg(long, value_name = "F")]

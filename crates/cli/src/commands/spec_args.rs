@@ -50,7 +50,18 @@ pub struct SpecArgs {
     /// An offset column (overrides the spec's).
     #[arg(long, value_name = "COL")]
     offset: Option<String>,
+    /// Pin the allowed levels of a categorical column (repeatable): any other value is
+    /// invalid data, reported with its line.
+    #[arg(long = "levels", value_name = "COL=L1,L2")]
+    pinned_levels: Vec<String>,
+    /// Most distinct levels a categorical column may have (overrides the spec's
+    /// `max_levels`; default 1000).
+    #[arg(long, value_name = "N", value_parser = super::bounded(2, recontact_scoring::spec::MAX_PINNED_LEVELS as u64))]
+    max_levels: Option<usize>,
 }
+
+/// Levels seen in fewer rows than this are named in a warning when they are not pinned.
+const RARE_LEVEL_ROWS: u64 = 5;
 
 /// How the weights are estimated.
 #[derive(clap::Args)]
@@ -62,7 +73,7 @@ pub struct FitOptionArgs {
     #[arg(long, conflicts_with = "l2")]
     firth: bool,
     /// Newton iterations at most.
-    #[arg(long, value_name = "N", default_value_t = 100)]
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = super::bounded(1, 10_000))]
     max_iterations: usize,
 }
 
@@ -135,7 +146,11 @@ impl SpecArgs {
                 Some((c, r)) => (c.to_string(), Some(r.to_string())),
                 None => (entry.clone(), None),
             };
-            terms.push(TermConfig::Categorical { column, reference });
+            terms.push(TermConfig::Categorical {
+                column,
+                reference,
+                levels: None,
+            });
         }
         for entry in &self.rcs {
             let (column, rest) = split_pair(entry, ':', "--rcs")?;
@@ -177,7 +192,22 @@ impl SpecArgs {
             offset: None,
             terms,
             bounds: Default::default(),
+            max_levels: None,
         }))
+    }
+
+    /// Whether a spec file or term flags were given (not the default spec).
+    pub fn given(&self) -> bool {
+        self.spec.is_some() || self.outcome.is_some()
+    }
+
+    /// The spec in words: its file, or the term flags.
+    pub fn describe(&self) -> String {
+        match &self.spec {
+            Some(path) => format!("spec {}", path.display()),
+            None if self.outcome.is_some() => "the spec given by the term flags".to_string(),
+            None => "the default re-contact spec".to_string(),
+        }
     }
 
     /// The spec as given (file, flags or the default), with the flag overrides applied,
@@ -205,11 +235,61 @@ impl SpecArgs {
         if self.offset.is_some() {
             config.offset = self.offset.clone();
         }
+        if self.max_levels.is_some() {
+            config.max_levels = self.max_levels;
+        }
+        for entry in &self.pinned_levels {
+            pin_levels(&mut config, entry)?;
+        }
         let spec = config
             .clone()
             .check()
             .map_err(|e| Failure::Usage(e.to_string()))?;
         Ok((config, spec))
+    }
+}
+
+/// Applies `--levels COL=L1,L2` to the categorical term of `COL`.
+fn pin_levels(config: &mut SpecConfig, entry: &str) -> Result<(), Failure> {
+    let (column, list) = split_pair(entry, '=', "--levels")?;
+    let term = config.terms.iter_mut().find_map(|t| match t {
+        TermConfig::Categorical {
+            column: c, levels, ..
+        } if c == column => Some(levels),
+        _ => None,
+    });
+    let Some(levels) = term else {
+        return Err(Failure::Usage(format!(
+            "--levels {entry}: the spec has no categorical term for `{column}`"
+        )));
+    };
+    *levels = Some(list.split(',').map(str::to_string).collect());
+    Ok(())
+}
+
+/// Warns of levels of unpinned categorical columns seen in only a few rows: a typing
+/// mistake (`Hiring Manager` for `hiring_manager`) becomes a level of its own otherwise.
+fn warn_of_rare_levels(data: &Dataset, spec: &Spec) {
+    const LISTED: usize = 20;
+    let rare: Vec<_> = data
+        .rare_levels(RARE_LEVEL_ROWS)
+        .into_iter()
+        .filter(|r| spec.pinned_levels(&r.column).is_none())
+        .collect();
+    for level in rare.iter().take(LISTED) {
+        let rows = if level.rows == 1 { "row" } else { "rows" };
+        let first = level
+            .first_line
+            .map_or(String::new(), |line| format!(", first on line {line}"));
+        eprintln!(
+            "warning: {}: column {}: level {:?} is in only {} {rows}{first}; a typing mistake, \
+             or too rare to estimate? (pin the allowed levels with `levels = [...]` in the spec \
+             or --levels {}=...)",
+            data.source_name, level.column, level.level, level.rows, level.column
+        );
+    }
+    if rare.len() > LISTED {
+        eprintln!("warning: ... and {} more rare levels", rare.len() - LISTED);
     }
 }
 
@@ -238,6 +318,9 @@ pub fn read_data(
         for (reason, count) in &data.dropped.reasons {
             eprintln!("  {count:>8}  {reason}");
         }
+    }
+    if !quiet {
+        warn_of_rare_levels(&data, spec);
     }
     Ok(data)
 }

@@ -8,6 +8,7 @@ use recontact_scoring::validate::{
     DEFAULT_BOOTSTRAP, DEFAULT_FOLDS, DEFAULT_SEED,
 };
 
+use super::bounded;
 use crate::Failure;
 
 use super::spec_args::{read_data, FitOptionArgs, SpecArgs};
@@ -34,10 +35,10 @@ pub struct Args {
     #[command(flatten)]
     fitting: FitOptionArgs,
     /// Folds of stratified cross-validation (0 skips it).
-    #[arg(long, value_name = "K", default_value_t = DEFAULT_FOLDS)]
+    #[arg(long, value_name = "K", default_value_t = DEFAULT_FOLDS, value_parser = bounded(0, 1_000))]
     folds: usize,
     /// Bootstrap resamples for the optimism correction (0 skips it).
-    #[arg(long, value_name = "B", default_value_t = DEFAULT_BOOTSTRAP)]
+    #[arg(long, value_name = "B", default_value_t = DEFAULT_BOOTSTRAP, value_parser = bounded(0, 100_000))]
     bootstrap: usize,
     /// Seed of the fold assignment and the resamples.
     #[arg(long, value_name = "S", default_value_t = DEFAULT_SEED)]
