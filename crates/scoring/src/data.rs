@@ -461,7 +461,7 @@ fn read_chunks_with<R: io::Read, T: Send>(
     }
 
     let config = spec.config();
-    let outcome_present = header.iter().any(|h| *h == config.outcome.as_bytes());
+    let outcome_present = header.contains(&config.outcome.as_bytes());
     let mut wanted: Vec<(&str, Reading)> = Vec::new();
     if outcome == Outcome::Required || outcome_present {
         wanted.push((config.outcome.as_str(), Reading::Outcome));

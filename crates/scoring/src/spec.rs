@@ -235,7 +235,7 @@ impl SpecConfig {
             )));
         }
         if let Some(max) = self.max_levels {
-            if max < 2 || max > MAX_PINNED_LEVELS {
+            if !(2..=MAX_PINNED_LEVELS).contains(&max) {
                 return Err(SpecError::Invalid(format!(
                     "max_levels = {max}: allowed from 2 to {MAX_PINNED_LEVELS}"
                 )));
