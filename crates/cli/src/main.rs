@@ -32,15 +32,17 @@ pub enum Failure {
     Io(String),
     /// The arguments or the spec are unusable: exit 2, as for any usage error.
     Usage(String),
+    /// The reader of an output went away (`recontact … | head`): stop quietly, exit 0.
+    Closed,
 }
 
 impl Failure {
     /// Maps a write error, treating a closed pipe (`recontact … | head`) as a quiet stop.
-    pub fn from_write(error: io::Error, what: &str) -> Option<Failure> {
+    pub fn from_write(error: io::Error, what: &str) -> Failure {
         if error.kind() == io::ErrorKind::BrokenPipe {
-            None
+            Failure::Closed
         } else {
-            Some(Failure::Io(format!("{what}: cannot write: {error}")))
+            Failure::Io(format!("{what}: cannot write: {error}"))
         }
     }
 }
@@ -94,7 +96,7 @@ fn main() -> ExitCode {
         Command::Completions(args) => commands::completions::run(args),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) | Err(Failure::Closed) => ExitCode::SUCCESS,
         Err(Failure::Data(message)) => {
             print_error(&message);
             ExitCode::from(EXIT_DATA)

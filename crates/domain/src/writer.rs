@@ -6,6 +6,18 @@ use crate::case::Case;
 use crate::column::Column;
 use crate::levels::Level;
 
+/// The I/O error inside a CSV write error, so that its kind (a closed pipe, a full
+/// disk) reaches the caller; `io::Error::from` would wrap it as `Other`.
+fn into_io(error: csv::Error) -> io::Error {
+    if !error.is_io_error() {
+        return io::Error::other(error);
+    }
+    match error.into_kind() {
+        csv::ErrorKind::Io(error) => error,
+        kind => io::Error::other(format!("{kind:?}")),
+    }
+}
+
 /// Writes [`Case`]s as CSV rows in the contract's column order, header first.
 ///
 /// Numbers are written in their shortest exact form, so reading a written file
@@ -25,7 +37,7 @@ impl<W: io::Write> CaseWriter<W> {
             .iter()
             .filter(|c| with_outcome || **c != Column::Success)
             .map(|c| c.name());
-        csv.write_record(header).map_err(io::Error::from)?;
+        csv.write_record(header).map_err(into_io)?;
         Ok(CaseWriter { csv, with_outcome })
     }
 
@@ -54,7 +66,7 @@ impl<W: io::Write> CaseWriter<W> {
                 None => "",
             });
         }
-        self.csv.write_record(&fields).map_err(io::Error::from)
+        self.csv.write_record(&fields).map_err(into_io)
     }
 
     /// Flushes and returns the underlying writer.

@@ -8,7 +8,7 @@ use recontact_scoring::distributions::logistic;
 use recontact_scoring::metrics::{self, BinnedCalibration, Evaluation, WaldEstimate};
 use recontact_scoring::{read_dataset_for, InvalidRows, Model};
 
-use crate::output::Output;
+use crate::output::{self, Output};
 use crate::report::{self, number, p_value, Context};
 use crate::{input, Failure};
 
@@ -115,18 +115,15 @@ fn predict(model: &Model, data: &recontact_scoring::Dataset) -> Result<Predictio
     Ok(out)
 }
 
-/// Writes `text` to `path` atomically.
-fn write_file(path: &Path, text: &str) -> Result<(), Failure> {
-    let write = || -> std::io::Result<()> {
-        let mut out = Output::open(Some(path))?;
-        out.write_all(text.as_bytes())?;
-        out.commit()
-    };
-    write().map_err(|e| Failure::Io(format!("{}: cannot write: {e}", path.display())))
-}
-
 /// Runs the command.
 pub fn run(args: Args) -> Result<(), Failure> {
+    let mut inputs = vec![("--data", args.data.as_path())];
+    inputs.extend(args.model.as_deref().map(|m| ("--model", m)));
+    // The table or JSON goes to standard output, so neither file may be `-` too.
+    let mut outputs = vec![("", Path::new("-"))];
+    outputs.extend(args.plot.as_deref().map(|p| ("--plot", p)));
+    outputs.extend(args.report.as_deref().map(|r| ("--report", r)));
+    output::check_distinct(&inputs, &outputs)?;
     let model = super::model_or_default(args.model.as_deref())?;
     // A model file that is a copy of the embedded model is still the demonstration model.
     let builtin = args.model.is_none()
@@ -180,12 +177,15 @@ pub fn run(args: Args) -> Result<(), Failure> {
         let figure =
             report::plots::evaluation_svg(&evaluation, &predictions.y, &predictions.p, &title)
                 .map_err(|e| Failure::Io(format!("cannot draw the figure: {e}")))?;
+        let mut files = Vec::new();
         if let Some(path) = &args.plot {
-            write_file(path, &figure)?;
+            files.push(write_file(path, &figure)?);
         }
         if let Some(path) = &args.report {
-            write_file(path, &report::html::render(&context, &evaluation, &figure))?;
+            let html = report::html::render(&context, &evaluation, &figure);
+            files.push(write_file(path, &html)?);
         }
+        output::commit_all(files)?;
     }
 
     let text = match args.format {
@@ -196,6 +196,14 @@ pub fn run(args: Args) -> Result<(), Failure> {
         }
     };
     super::print(text.as_bytes())
+}
+
+/// `text` written to the not yet committed output `path`.
+fn write_file(path: &Path, text: &str) -> Result<Output, Failure> {
+    let mut out = Output::open(Some(path))?;
+    out.write_all(text.as_bytes())
+        .map_err(|e| out.write_failure(e))?;
+    Ok(out)
 }
 
 /// The model as a figure title names it.

@@ -12,7 +12,7 @@ use recontact_scoring::{
 
 use crate::input;
 
-use crate::output::Output;
+use crate::output::{self, Output};
 use crate::Failure;
 
 use super::spec_args::{read_data, FitOptionArgs, SpecArgs};
@@ -57,6 +57,12 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<(), Failure> {
+    let mut inputs = vec![("--data", args.data.as_path())];
+    inputs.extend(args.model_spec.file().map(|s| ("--spec", s)));
+    // Unless --quiet, the table goes to standard output, so the model cannot.
+    let mut outputs = vec![("--out", args.out.as_path())];
+    outputs.extend((!args.quiet).then(|| ("", std::path::Path::new("-"))));
+    output::check_distinct(&inputs, &outputs)?;
     let (config, spec) = args.model_spec.load()?;
     let options = args.fitting.options(args.level);
     let model = if args.streaming {
@@ -69,12 +75,10 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let shortfall = sample_size_warning(&model.statistics);
 
     let target = args.out.display().to_string();
-    let write = || -> std::io::Result<()> {
-        let mut out = Output::open(Some(&args.out))?;
-        out.write_all(model.to_json().as_bytes())?;
-        out.commit()
-    };
-    write().map_err(|e| Failure::Io(format!("{target}: cannot write: {e}")))?;
+    let mut out = Output::open(Some(&args.out))?;
+    out.write_all(model.to_json().as_bytes())
+        .map_err(|e| out.write_failure(e))?;
+    out.commit()?;
 
     if !args.quiet {
         for warning in &model.warnings {

@@ -17,6 +17,7 @@ pub mod validate;
 
 use recontact_scoring::FitError;
 
+use crate::output::Output;
 use crate::Failure;
 
 /// A parser of whole-number flags from `low` to `high`: every size a user can reach has
@@ -54,13 +55,16 @@ pub fn fit_failure(error: FitError) -> Failure {
 }
 
 /// Writes a command's text to standard output; a closed pipe ends the run quietly.
+///
+/// Every command's results go through here or through [`Output`], which share one rule
+/// for standard output: a broken pipe is [`Failure::Closed`], exit 0 and no message.
 pub fn print(text: &[u8]) -> Result<(), Failure> {
     use std::io::Write;
-    let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(text).and_then(|()| stdout.flush()) {
-        Ok(()) => Ok(()),
-        Err(e) => Failure::from_write(e, "standard output").map_or(Ok(()), Err),
-    }
+    let mut stdout = Output::stdout();
+    stdout
+        .write_all(text)
+        .map_err(|e| stdout.write_failure(e))?;
+    stdout.commit()
 }
 
 /// The model in `path`, or the embedded default model.

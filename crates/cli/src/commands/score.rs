@@ -1,12 +1,12 @@
 //! `recontact score`: a probability for every row of a CSV, streaming.
 
 use std::io::{BufReader, IsTerminal};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use recontact_scoring::{score_csv, BatchError, BatchOptions, Model, OnInvalid};
 
-use crate::output::Output;
+use crate::output::{self, Output};
 use crate::{input, Failure};
 
 /// Score a CSV of cases: every input column passes through unchanged, the probability
@@ -76,6 +76,14 @@ fn progress_bar(total: Option<u64>) -> ProgressBar {
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<(), Failure> {
+    let mut inputs = vec![("", args.csv.as_path())];
+    inputs.extend(args.model.as_deref().map(|m| ("--model", m)));
+    let mut outputs = vec![match &args.out {
+        Some(out) => ("-o", out.as_path()),
+        None => ("", Path::new("-")),
+    }];
+    outputs.extend(args.rejects.as_deref().map(|r| ("--rejects", r)));
+    output::check_distinct(&inputs, &outputs)?;
     let model = super::model_or_default(args.model.as_deref())?;
     score(args, &model)
 }
@@ -87,19 +95,12 @@ fn score(args: Args, model: &Model) -> Result<(), Failure> {
         .filter(|m| m.is_file())
         .map(|m| m.len());
     let reader = BufReader::with_capacity(1 << 18, input.reader);
-    let out_name = match &args.out {
-        Some(p) if p.as_os_str() != "-" => p.display().to_string(),
-        _ => "standard output".to_string(),
-    };
-    let mut output = Output::open(args.out.as_deref())
-        .map_err(|e| Failure::Io(format!("{out_name}: cannot create: {e}")))?;
-    let mut rejects = match &args.rejects {
-        Some(path) => Some(
-            Output::open(Some(path))
-                .map_err(|e| Failure::Io(format!("{}: cannot create: {e}", path.display())))?,
-        ),
-        None => None,
-    };
+    let mut output = Output::open(args.out.as_deref())?;
+    let mut rejects = args
+        .rejects
+        .as_deref()
+        .map(|path| Output::open(Some(path)))
+        .transpose()?;
     let options = BatchOptions {
         column: args.column.clone(),
         explain: args.explain,
@@ -138,8 +139,13 @@ fn score(args: Args, model: &Model) -> Result<(), Failure> {
         Err(BatchError::Write {
             target: "output",
             error,
+        }) => return Err(output.write_failure(error)),
+        Err(BatchError::Write {
+            target: "rejects",
+            error,
         }) => {
-            return Failure::from_write(error, &out_name).map_or(Ok(()), Err);
+            let target = args.rejects.as_deref().unwrap_or(Path::new("rejects"));
+            return Err(Failure::from_write(error, &target.display().to_string()));
         }
         Err(BatchError::Read { source_name, error })
             if error.kind() == std::io::ErrorKind::InvalidData =>
@@ -151,19 +157,8 @@ fn score(args: Args, model: &Model) -> Result<(), Failure> {
         }
         Err(error) => return Err(Failure::Data(error.to_string())),
     };
-    if let Some(rejects) = rejects {
-        let name = args
-            .rejects
-            .as_ref()
-            .map(|p| p.display().to_string())
-            .unwrap_or_default();
-        rejects
-            .commit()
-            .map_err(|e| Failure::Io(format!("{name}: cannot write: {e}")))?;
-    }
-    if let Err(error) = output.commit() {
-        return Failure::from_write(error, &out_name).map_or(Ok(()), Err);
-    }
+    // Both files or neither: a failed output must not leave its rejects behind.
+    output::commit_all([Some(output), rejects].into_iter().flatten().collect())?;
     if !args.quiet {
         eprintln!("scored {}, rejected {}", report.scored, report.rejected);
     }

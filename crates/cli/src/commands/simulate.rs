@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use recontact_domain::{CaseWriter, Simulator};
 
-use crate::output::Output;
+use crate::output::{self, Output};
 use crate::Failure;
 
 /// Generate synthetic re-contact outcomes from the documented process in `docs/data.md`.
@@ -30,21 +30,19 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<(), Failure> {
-    let target = args
-        .out
-        .as_ref()
-        .map_or("standard output".to_string(), |p| p.display().to_string());
-    let write_error = |e| Failure::from_write(e, &target);
-    let result = (|| {
-        let output = Output::open(args.out.as_deref())?;
-        let mut writer = CaseWriter::new(output, true)?;
+    if let Some(out) = &args.out {
+        output::check_distinct(&[], &[("--out", out)])?;
+    }
+    let mut output = Output::open(args.out.as_deref())?;
+    let written = (|| {
+        let mut writer = CaseWriter::new(&mut output, true)?;
         for (case, success) in Simulator::new(args.n, args.seed) {
             writer.write(&case, Some(success))?;
         }
-        writer.into_inner()?.commit()
+        writer.into_inner().map(drop)
     })();
-    match result {
-        Ok(()) => Ok(()),
-        Err(error) => write_error(error).map_or(Ok(()), Err),
+    match written {
+        Ok(()) => output.commit(),
+        Err(error) => Err(output.write_failure(error)),
     }
 }

@@ -109,6 +109,11 @@ fn knots(text: &str) -> Result<Vec<f64>, Failure> {
 }
 
 impl SpecArgs {
+    /// The spec file given with --spec, if any.
+    pub fn file(&self) -> Option<&Path> {
+        self.spec.as_deref()
+    }
+
     fn flags_config(&self) -> Result<Option<SpecConfig>, Failure> {
         let any_term = !(self.numeric.is_empty()
             && self.log1p.is_empty()

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use recontact_scoring::update::{update, Method, PriorStrength, UpdateOptions, UpdateReport};
 use recontact_scoring::{read_dataset_for, sha256_hex, FitOptions, InvalidRows, SpecConfig};
 
-use crate::output::Output;
+use crate::output::{self, Output};
 use crate::{input, Failure};
 
 /// Update a model on new outcome data, from recalibrating its intercept to
@@ -157,6 +157,11 @@ fn render(report: &UpdateReport) -> String {
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<(), Failure> {
+    let mut inputs = vec![("--model", args.model.as_path()), ("--data", &args.data)];
+    inputs.extend(args.spec.as_deref().map(|s| ("--spec", s)));
+    // The report goes to standard output, so the model cannot.
+    let outputs = [("", std::path::Path::new("-")), ("--out", &args.out)];
+    output::check_distinct(&inputs, &outputs)?;
     let name = args.model.display().to_string();
     let bytes =
         std::fs::read(&args.model).map_err(|e| Failure::Io(format!("{name}: cannot read: {e}")))?;
@@ -230,13 +235,10 @@ pub fn run(args: Args) -> Result<(), Failure> {
     .map_err(|e| Failure::Data(e.to_string()))?;
 
     let target = args.out.display().to_string();
-    let write = || -> std::io::Result<()> {
-        use std::io::Write;
-        let mut out = Output::open(Some(&args.out))?;
-        out.write_all(updated.model.to_json().as_bytes())?;
-        out.commit()
-    };
-    write().map_err(|e| Failure::Io(format!("{target}: cannot write: {e}")))?;
+    let mut out = Output::open(Some(&args.out))?;
+    std::io::Write::write_all(&mut out, updated.model.to_json().as_bytes())
+        .map_err(|e| out.write_failure(e))?;
+    out.commit()?;
     let text = match args.format {
         Format::Table => {
             render(&updated.report) + &format!("\nupdated model written to {target}\n")
