@@ -458,6 +458,7 @@ impl Job<'_> {
         let mut inputs = Vec::with_capacity(self.needed.len());
         let mut problems = Vec::new();
         let mut contributions = Vec::new();
+        let mut group_sums = Vec::new();
         for (line, record) in chunk.records() {
             if record.len() > self.options.max_record_bytes {
                 done.stop = Some(BatchError::Read {
@@ -528,28 +529,9 @@ impl Job<'_> {
             }
 
             if !problems.is_empty() {
-                if self.options.on_invalid == OnInvalid::Skip && self.rejecting {
-                    done.rejected += 1;
-                    let out = &mut done.rejects;
-                    out.extend_from_slice(line.to_string().as_bytes());
-                    out.push(b',');
-                    let reason = problems
-                        .iter()
-                        .map(|p| {
-                            let mut p = p.clone();
-                            p.source_name.clear();
-                            p.line = None;
-                            p.to_string().trim_start_matches(": ").to_string()
-                        })
-                        .collect::<Vec<_>>()
-                        .join("; ");
-                    write_field(out, &reason);
-                    out.push(b',');
-                    out.extend_from_slice(content);
-                    out.extend_from_slice(if end.is_empty() { b"\n" } else { end });
+                if self.refuse(&mut done, line, &mut problems, content, end) {
                     continue;
                 }
-                done.stop = Some(BatchError::Row(std::mem::take(&mut problems)));
                 return done;
             }
             let direct = (!self.options.explain)
@@ -559,6 +541,33 @@ impl Job<'_> {
                 Some(logit) => logit,
                 None => scorer.logit(&inputs),
             } + offset;
+            group_sums.clear();
+            if self.options.explain {
+                scorer.contributions(&mut contributions);
+                group_sums.extend(
+                    self.groups
+                        .iter()
+                        .map(|(_, range)| contributions[range.clone()].iter().sum::<f64>()),
+                );
+            }
+            // Finite values can still overflow (1e308 times a coefficient of 10): such a
+            // row is invalid, never written with an infinite or NaN number.
+            let overflow = std::iter::once(logit)
+                .chain(group_sums.iter().copied())
+                .find(|v| !v.is_finite());
+            if let Some(value) = overflow {
+                let mut error = DataError::new(source_name, DataProblem::NonFiniteLogit);
+                error.line = Some(line);
+                error.value = Some(value.to_string());
+                error.allowed = Some(
+                    "values for which every term's contribution and the logit are finite".into(),
+                );
+                problems.push(error);
+                if self.refuse(&mut done, line, &mut problems, content, end) {
+                    continue;
+                }
+                return done;
+            }
             let probability = crate::distributions::logistic(logit);
             let out = &mut done.output;
             out.extend_from_slice(content);
@@ -566,17 +575,50 @@ impl Job<'_> {
             write_number(out, probability);
             out.push(b',');
             write_number(out, logit);
-            if self.options.explain {
-                scorer.contributions(&mut contributions);
-                for (_, range) in &self.groups {
-                    out.push(b',');
-                    write_number(out, contributions[range.clone()].iter().sum());
-                }
+            for sum in &group_sums {
+                out.push(b',');
+                write_number(out, *sum);
             }
             out.extend_from_slice(end);
             done.scored += 1;
         }
         done
+    }
+
+    /// Deals with an invalid row: under [`OnInvalid::Skip`] writes it to the rejects with
+    /// its line and reasons and returns true (go on); otherwise makes its problems the
+    /// error that stops the run and returns false.
+    fn refuse(
+        &self,
+        done: &mut ScoredChunk,
+        line: u64,
+        problems: &mut Vec<DataError>,
+        content: &[u8],
+        end: &[u8],
+    ) -> bool {
+        if self.options.on_invalid == OnInvalid::Skip && self.rejecting {
+            done.rejected += 1;
+            let out = &mut done.rejects;
+            out.extend_from_slice(line.to_string().as_bytes());
+            out.push(b',');
+            let reason = problems
+                .iter()
+                .map(|p| {
+                    let mut p = p.clone();
+                    p.source_name.clear();
+                    p.line = None;
+                    p.to_string().trim_start_matches(": ").to_string()
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            write_field(out, &reason);
+            out.push(b',');
+            out.extend_from_slice(content);
+            out.extend_from_slice(if end.is_empty() { b"\n" } else { end });
+            return true;
+        }
+        done.stop = Some(BatchError::Row(std::mem::take(problems)));
+        false
     }
 }
 
