@@ -390,6 +390,15 @@ pub enum ModelProblem {
         /// The knots in the file.
         knots: Vec<f64>,
     },
+    /// Restricted-cubic-spline knots so close that the basis overflows.
+    #[error(
+        "knots {knots:?} are too close together for the spline's arithmetic; allowed: a span \
+         of at least 1e-100 and gaps of at least 1e-12 of the span"
+    )]
+    KnotsTooClose {
+        /// The knots in the file.
+        knots: Vec<f64>,
+    },
     /// A number that is NaN or infinite.
     #[error("{value} is not a finite number")]
     NotFinite {

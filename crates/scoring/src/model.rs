@@ -12,7 +12,7 @@ use crate::spec::SpecConfig;
 use crate::spec::Transform;
 use crate::streaming::StreamedFit;
 
-pub use crate::model_check::{MAX_COVARIANCE, MAX_MAGNITUDE};
+pub use crate::model_check::{MAX_COVARIANCE, MAX_MAGNITUDE, MIN_RCS_RELATIVE_GAP, MIN_RCS_SPAN};
 
 /// The newest model-file schema this build reads and the one it writes.
 pub const SCHEMA_VERSION: u32 = 1;

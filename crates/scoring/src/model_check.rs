@@ -110,7 +110,10 @@ fn check_encoding(encoding: &Encoding) -> Check {
 fn check_term(encoding: &Encoding, term: &EncodedTerm, at: impl Fn(&str) -> String) -> Check {
     match term {
         EncodedTerm::Spline { knots, .. } => check_knots(knots, "spline", 1, || at("knots")),
-        EncodedTerm::Rcs { knots, .. } => check_knots(knots, "rcs", 3, || at("knots")),
+        EncodedTerm::Rcs { knots, .. } => {
+            check_knots(knots, "rcs", 3, || at("knots"))?;
+            check_rcs_spacing(knots, || at("knots"))
+        }
         EncodedTerm::Categorical {
             levels, reference, ..
         } => {
@@ -181,6 +184,26 @@ fn check_knots(
     if knots.windows(2).any(|w| w[0] >= w[1]) {
         let knots = knots.to_vec();
         return fail(path(), ModelProblem::KnotsNotIncreasing { knots });
+    }
+    Ok(())
+}
+
+/// The smallest span of an rcs term's knots: the basis divides by its square.
+pub const MIN_RCS_SPAN: f64 = 1e-100;
+
+/// The smallest gap between consecutive rcs knots, relative to their span: the basis
+/// divides by the last gap, and a vanishing one makes every value overflow.
+pub const MIN_RCS_RELATIVE_GAP: f64 = 1e-12;
+
+/// Knots (already strictly increasing) spread enough for the basis to stay finite.
+fn check_rcs_spacing(knots: &[f64], path: impl Fn() -> String) -> Check {
+    let span = knots[knots.len() - 1] - knots[0];
+    let narrow = knots
+        .windows(2)
+        .any(|w| w[1] - w[0] < MIN_RCS_RELATIVE_GAP * span);
+    if span < MIN_RCS_SPAN || narrow {
+        let knots = knots.to_vec();
+        return fail(path(), ModelProblem::KnotsTooClose { knots });
     }
     Ok(())
 }
@@ -493,6 +516,11 @@ mod tests {
             assert_eq!(path, "encoding.terms[4].knots");
             assert!(matches!(problem, ModelProblem::KnotsNotIncreasing { .. }));
         }
+        let (path, problem) = invalid(|v| with_rcs(v, json!([0.0, 1e-300, 2e-300])));
+        assert_eq!(path, "encoding.terms[4].knots");
+        assert!(matches!(problem, ModelProblem::KnotsTooClose { .. }));
+        let (path, _) = invalid(|v| with_rcs(v, json!([0.0, 10.0, 10.0 + 1e-12])));
+        assert_eq!(path, "encoding.terms[4].knots");
         let (path, problem) = invalid(|v| with_rcs(v, json!([1.0, 2.0, 1e200])));
         assert_eq!(path, "encoding.terms[4].knots[2]");
         assert!(matches!(problem, ModelProblem::TooLarge { .. }));
