@@ -437,7 +437,8 @@ fn evaluate_and_update_refuse_a_row_that_overflows() {
     let output = recontact(&["evaluate", "--model", &model, "--data", data]);
     assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
     assert!(
-        text(&output.stderr).contains("is not finite"),
+        text(&output.stderr)
+            .contains(": data row 2: the model's logit is inf, not a finite number"),
         "{}",
         text(&output.stderr)
     );
