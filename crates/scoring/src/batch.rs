@@ -459,6 +459,7 @@ impl Job<'_> {
         let mut inputs = Vec::with_capacity(self.needed.len());
         let mut problems = Vec::new();
         let mut contributions = Vec::new();
+        let mut group_sums = Vec::new();
         for (line, record) in chunk.records() {
             if record.len() > self.options.max_record_bytes {
                 done.stop = Some(BatchError::Read {
@@ -529,28 +530,9 @@ impl Job<'_> {
             }
 
             if !problems.is_empty() {
-                if self.options.on_invalid == OnInvalid::Skip && self.rejecting {
-                    done.rejected += 1;
-                    let out = &mut done.rejects;
-                    out.extend_from_slice(line.to_string().as_bytes());
-                    out.push(b',');
-                    let reason = problems
-                        .iter()
-                        .map(|p| {
-                            let mut p = p.clone();
-                            p.source_name.clear();
-                            p.line = None;
-                            p.to_string().trim_start_matches(": ").to_string()
-                        })
-                        .collect::<Vec<_>>()
-                        .join("; ");
-                    write_field(out, &reason);
-                    out.push(b',');
-                    out.extend_from_slice(content);
-                    out.extend_from_slice(if end.is_empty() { b"\n" } else { end });
+                if self.refuse(&mut done, line, &mut problems, content, end) {
                     continue;
                 }
-                done.stop = Some(BatchError::Row(std::mem::take(&mut problems)));
                 return done;
             }
             let direct = (!self.options.explain)
@@ -560,6 +542,33 @@ impl Job<'_> {
                 Some(logit) => logit,
                 None => scorer.logit(&inputs),
             } + offset;
+            group_sums.clear();
+            if self.options.explain {
+                scorer.contributions(&mut contributions);
+                group_sums.extend(
+                    self.groups
+                        .iter()
+                        .map(|(_, range)| contributions[range.clone()].iter().sum::<f64>()),
+                );
+            }
+            // Finite values can still overflow (1e308 times a coefficient of 10): such a
+            // row is invalid, never written with an infinite or NaN number.
+            let overflow = std::iter::once(logit)
+                .chain(group_sums.iter().copied())
+                .find(|v| !v.is_finite());
+            if let Some(value) = overflow {
+                let mut error = DataError::new(source_name, DataProblem::NonFiniteLogit);
+                error.line = Some(line);
+                error.value = Some(value.to_string());
+                error.allowed = Some(
+                    "values for which every term's contribution and the logit are finite".into(),
+                );
+                problems.push(error);
+                if self.refuse(&mut done, line, &mut problems, content, end) {
+                    continue;
+                }
+                return done;
+            }
             let probability = crate::distributions::logistic(logit);
             let out = &mut done.output;
             out.extend_from_slice(content);
@@ -567,17 +576,50 @@ impl Job<'_> {
             write_number(out, probability);
             out.push(b',');
             write_number(out, logit);
-            if self.options.explain {
-                scorer.contributions(&mut contributions);
-                for (_, range) in &self.groups {
-                    out.push(b',');
-                    write_number(out, contributions[range.clone()].iter().sum());
-                }
+            for sum in &group_sums {
+                out.push(b',');
+                write_number(out, *sum);
             }
             out.extend_from_slice(end);
             done.scored += 1;
         }
         done
+    }
+
+    /// Deals with an invalid row: under [`OnInvalid::Skip`] writes it to the rejects with
+    /// its line and reasons and returns true (go on); otherwise makes its problems the
+    /// error that stops the run and returns false.
+    fn refuse(
+        &self,
+        done: &mut ScoredChunk,
+        line: u64,
+        problems: &mut Vec<DataError>,
+        content: &[u8],
+        end: &[u8],
+    ) -> bool {
+        if self.options.on_invalid == OnInvalid::Skip && self.rejecting {
+            done.rejected += 1;
+            let out = &mut done.rejects;
+            out.extend_from_slice(line.to_string().as_bytes());
+            out.push(b',');
+            let reason = problems
+                .iter()
+                .map(|p| {
+                    let mut p = p.clone();
+                    p.source_name.clear();
+                    p.line = None;
+                    p.to_string().trim_start_matches(": ").to_string()
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            write_field(out, &reason);
+            out.push(b',');
+            out.extend_from_slice(content);
+            out.extend_from_slice(if end.is_empty() { b"\n" } else { end });
+            return true;
+        }
+        done.stop = Some(BatchError::Row(std::mem::take(problems)));
+        false
     }
 }
 
@@ -589,7 +631,7 @@ impl Job<'_> {
 fn write_number(out: &mut Vec<u8>, value: f64) {
     // Adding zero turns -0 (a negative weight times 0) into 0.
     let value = value + 0.0;
-    if !value.is_finite() {
+    if !value.is_finite() || has_short_expansion(value) {
         use std::io::Write as _;
         let _ = write!(out, "{value}");
         return;
@@ -652,6 +694,48 @@ fn write_number(out: &mut Vec<u8>, value: f64) {
     }
 }
 
+/// Whether `value`'s exact decimal expansion has at most 18 significant digits.
+///
+/// Only such a value can lie exactly halfway between two shortest candidates, and on that
+/// tie Ryū and the standard library choose differently (`18956802472469.5625`: Ryū writes
+/// `…469.562`, `Display` `…469.563`). These values are rare in data (a probability from
+/// the logistic has a full mantissa and a long expansion), so they take the standard
+/// library's own road and every other value Ryū's.
+fn has_short_expansion(value: f64) -> bool {
+    let bits = value.to_bits();
+    let exponent = ((bits >> 52) & 0x7ff) as i32;
+    let fraction = bits & ((1 << 52) - 1);
+    let (mut mantissa, mut power) = match exponent {
+        0 => (fraction, -1074),
+        _ => (fraction | (1 << 52), exponent - 1075),
+    };
+    if mantissa == 0 {
+        return true;
+    }
+    let zeros = mantissa.trailing_zeros();
+    mantissa >>= zeros;
+    power += zeros as i32;
+    // value = mantissa × 2^power exactly; its decimal digits are those of the integer
+    // mantissa × 5^-power (power < 0) or mantissa × 2^power (power ≥ 0), zeros aside.
+    let exact = if power < 0 {
+        5u128
+            .checked_pow(power.unsigned_abs())
+            .and_then(|p| p.checked_mul(u128::from(mantissa)))
+    } else {
+        1u128
+            .checked_shl(power as u32)
+            .and_then(|p| p.checked_mul(u128::from(mantissa)))
+    };
+    let Some(mut exact) = exact else {
+        // More than 38 digits: far from any tie between 17-digit candidates.
+        return false;
+    };
+    while exact % 10 == 0 {
+        exact /= 10;
+    }
+    exact < 10u128.pow(18)
+}
+
 /// The exponent Ryū writes after `e`.
 fn parse_exponent(text: &[u8]) -> i64 {
     let (sign, digits) = match text.split_first() {
@@ -693,6 +777,11 @@ mod tests {
             2.0 / 3.0,
             f64::INFINITY,
             f64::NEG_INFINITY,
+            // A tie between two shortest candidates, where Ryū and Display differ.
+            f64::from_bits(4805690144209900944),
+            18956802472469.5625,
+            2.5,
+            1e23,
         ] {
             assert_eq!(written(value), format!("{}", value + 0.0), "{value:e}");
         }
@@ -704,6 +793,17 @@ mod tests {
             let value = f64::from_bits(bits);
             proptest::prop_assume!(!value.is_nan());
             proptest::prop_assert_eq!(written(value), format!("{}", value + 0.0));
+        }
+
+        /// Doubles with few significant bits, where halfway ties between shortest
+        /// candidates happen.
+        #[test]
+        fn short_binary_values_are_written_as_display_writes_them(
+            mantissa in 0u64..(1 << 53),
+            power in -12i32..80,
+        ) {
+            let value = mantissa as f64 * 2f64.powi(power);
+            proptest::prop_assert_eq!(written(value), format!("{value}"));
         }
 
         #[test]

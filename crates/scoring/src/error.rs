@@ -76,6 +76,8 @@ pub enum DataProblem {
         /// The limit (the spec's `max_levels`).
         limit: usize,
     },
+    /// Values so extreme that the model's logit (or a term's contribution) overflows.
+    NonFiniteLogit,
 }
 
 impl DataProblem {
@@ -105,6 +107,9 @@ impl DataProblem {
                 "more than {limit} distinct levels: a column with this many is most likely an \
                  identifier, not a category (raise the limit with max_levels in the spec, or --max-levels)"
             ),
+            DataProblem::NonFiniteLogit => {
+                "the values are too extreme for the model: its logit is not finite".into()
+            }
             DataProblem::Limit(message) => message.clone(),
             DataProblem::TooManyColumns { limit, found } => {
                 format!("the header has {found} columns, more than the limit of {limit}")
@@ -321,6 +326,7 @@ fn join_lines(errors: &[DataError]) -> String {
 
 /// A model file that cannot be used.
 #[derive(Debug, Clone, PartialEq, Error)]
+#[non_exhaustive]
 pub enum ModelError {
     /// Not valid JSON, or not a model.
     #[error("{source_name}: not a recontact model file: {message}")]
@@ -329,6 +335,20 @@ pub enum ModelError {
         source_name: String,
         /// What the JSON parser said, with line and column.
         message: String,
+    },
+    /// `schema_version` is missing or not an integer.
+    #[error(
+        "{source_name}: {}",
+        match found {
+            None => format!("no schema_version: expected the integer {SUPPORTED_SCHEMA}"),
+            Some(found) => format!("schema_version must be an integer, found {found}"),
+        }
+    )]
+    SchemaVersion {
+        /// The file's name.
+        source_name: String,
+        /// The value found, described (`the string "1"`, `the number 1.0`); `None` when absent.
+        found: Option<String>,
     },
     /// Written by a newer version of the tool.
     #[error(
@@ -339,16 +359,178 @@ pub enum ModelError {
         /// The file's name.
         source_name: String,
         /// The version in the file.
-        found: u32,
+        found: u64,
         /// The newest version this build reads.
         supported: u32,
     },
-    /// The file parses but contradicts itself.
-    #[error("{source_name}: inconsistent model: {message}")]
-    Inconsistent {
+    /// A schema version that never existed (below the first).
+    #[error(
+        "{source_name}: model schema version {found} is not supported; this tool reads version \
+         {supported}"
+    )]
+    UnsupportedSchema {
         /// The file's name.
         source_name: String,
-        /// What does not add up.
-        message: String,
+        /// The version in the file.
+        found: i64,
+        /// The version this build reads.
+        supported: u32,
     },
+    /// The file parses but one of its fields breaks an invariant.
+    #[error("{source_name}: invalid model: {path}: {problem}")]
+    Invalid {
+        /// The file's name.
+        source_name: String,
+        /// Where in the file, as a field path (`encoding.terms[3].knots`).
+        path: String,
+        /// What is wrong, and what is allowed.
+        problem: ModelProblem,
+    },
+}
+
+/// The schema version the messages of [`ModelError::SchemaVersion`] name.
+const SUPPORTED_SCHEMA: u32 = crate::model::SCHEMA_VERSION;
+
+/// What is wrong with one field of a model file (see [`crate::Model::check`]).
+#[derive(Debug, Clone, PartialEq, Error)]
+#[non_exhaustive]
+pub enum ModelProblem {
+    /// A spline term with fewer knots than its kind needs.
+    #[error("{found} knot(s) given; a {kind} term needs at least {needed}")]
+    TooFewKnots {
+        /// `rcs` or `spline`.
+        kind: &'static str,
+        /// Knots in the file.
+        found: usize,
+        /// The fewest the term needs.
+        needed: usize,
+    },
+    /// Knots that are not strictly increasing.
+    #[error("knots {knots:?} are not strictly increasing; each knot must exceed the one before")]
+    KnotsNotIncreasing {
+        /// The knots in the file.
+        knots: Vec<f64>,
+    },
+    /// Restricted-cubic-spline knots so close that the basis overflows.
+    #[error(
+        "knots {knots:?} are too close together for the spline's arithmetic; allowed: a span \
+         of at least 1e-100 and gaps of at least 1e-12 of the span"
+    )]
+    KnotsTooClose {
+        /// The knots in the file.
+        knots: Vec<f64>,
+    },
+    /// A number that is NaN or infinite.
+    #[error("{value} is not a finite number")]
+    NotFinite {
+        /// The value.
+        value: f64,
+    },
+    /// A finite number of absurd magnitude.
+    #[error("{value:e} is too large; allowed: magnitude at most {limit:e}")]
+    TooLarge {
+        /// The value.
+        value: f64,
+        /// The largest magnitude allowed.
+        limit: f64,
+    },
+    /// A number outside its range.
+    #[error("{value} is out of range; allowed: {allowed}")]
+    OutOfRange {
+        /// The value.
+        value: f64,
+        /// The range, in words.
+        allowed: &'static str,
+    },
+    /// Two numbers that must be ordered are not (a lower limit above an upper limit).
+    #[error("{low_name} {low} is above {high_name} {high}; allowed: {low_name} <= {high_name}")]
+    Unordered {
+        /// The lower field's name.
+        low_name: &'static str,
+        /// Its value.
+        low: f64,
+        /// The upper field's name.
+        high_name: &'static str,
+        /// Its value.
+        high: f64,
+    },
+    /// A categorical reference that is not one of the term's levels.
+    #[error("reference level {reference:?} is not among the levels [{}]", levels.join(", "))]
+    UnknownReference {
+        /// The reference in the file.
+        reference: String,
+        /// The term's levels.
+        levels: Vec<String>,
+    },
+    /// A level that appears more than once.
+    #[error("level {level:?} appears more than once; allowed: distinct levels")]
+    DuplicateLevel {
+        /// The repeated level.
+        level: String,
+    },
+    /// An empty level.
+    #[error("a level is empty; allowed: non-empty levels")]
+    EmptyLevel,
+    /// A list or matrix of the wrong size.
+    #[error("{found} {what} stored but the encoding has {expected} design columns")]
+    Length {
+        /// What is counted (`coefficients`, `rows`, `entries`).
+        what: &'static str,
+        /// How many the file has.
+        found: usize,
+        /// How many the encoding needs.
+        expected: usize,
+    },
+    /// A coefficient stored under another design column's name.
+    #[error("coefficient `{found}` stands where the encoding has `{expected}`")]
+    Name {
+        /// The name in the file.
+        found: String,
+        /// The design column's name.
+        expected: String,
+    },
+    /// A covariance matrix that is not symmetric.
+    #[error(
+        "the covariance matrix is not symmetric: entry [{row}][{column}] is {upper} but \
+         [{column}][{row}] is {lower}"
+    )]
+    Asymmetric {
+        /// Row of the entry.
+        row: usize,
+        /// Column of the entry.
+        column: usize,
+        /// The entry.
+        upper: f64,
+        /// Its mirror image.
+        lower: f64,
+    },
+    /// The spec and the encoding describe different models.
+    #[error("the encoding has {encoding} where the spec has {spec}; they must agree term by term")]
+    SpecMismatch {
+        /// What the spec says, in words.
+        spec: String,
+        /// What the encoding says, in words.
+        encoding: String,
+    },
+    /// An interaction whose term is absent.
+    #[error("interaction refers to `{column}`, which has no main term in the encoding")]
+    MissingParent {
+        /// The column without a main term.
+        column: String,
+    },
+    /// A column with more than one main term, or an interaction of a term with itself.
+    #[error("column `{column}` is used twice; allowed: one main term per column, interactions of two different terms")]
+    DuplicateColumn {
+        /// The column.
+        column: String,
+    },
+    /// A numeric summary of a column that has no numeric term.
+    #[error("a summary of `{column}`, which has no numeric, spline or rcs term")]
+    UnknownColumn {
+        /// The column.
+        column: String,
+    },
+    /// The stored spec does not pass its own check.
+    #[error("{0}")]
+    Spec(String),
 }

@@ -122,3 +122,81 @@ pub fn predict(model: &Model, inputs: &[TermInput], level: f64) -> Prediction {
         ci_high: logistic(logit + z * std_error),
     }
 }
+
+/// A row whose logit, interval or contributions overflow: finite values can still be
+/// too extreme for the model's coefficients (1e308 times a coefficient of 10).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error(
+    "the row's {what} is {value}, not a finite number: its values are too extreme for the \
+     model's coefficients"
+)]
+pub struct NotFinite {
+    /// What overflowed: `logit`, `standard error` or `contribution of <term>`.
+    pub what: String,
+    /// The value it took.
+    pub value: f64,
+}
+
+fn finite_or(what: impl FnOnce() -> String, value: f64) -> Result<(), NotFinite> {
+    if value.is_finite() {
+        Ok(())
+    } else {
+        Err(NotFinite {
+            what: what(),
+            value,
+        })
+    }
+}
+
+/// [`explain`], refusing a row whose logit, reference logit or a contribution is not finite.
+pub fn checked_explain(model: &Model, inputs: &[TermInput]) -> Result<Explanation, NotFinite> {
+    let explanation = explain(model, inputs);
+    finite_or(|| "logit".into(), explanation.logit)?;
+    finite_or(|| "reference logit".into(), explanation.reference_logit)?;
+    for c in &explanation.contributions {
+        finite_or(|| format!("contribution of {}", c.term), c.logit)?;
+    }
+    Ok(explanation)
+}
+
+/// [`predict`], refusing a row whose logit or standard error is not finite (the
+/// probability and its limits are then finite too).
+pub fn checked_predict(
+    model: &Model,
+    inputs: &[TermInput],
+    level: f64,
+) -> Result<Prediction, NotFinite> {
+    let prediction = predict(model, inputs, level);
+    finite_or(|| "logit".into(), prediction.logit)?;
+    finite_or(|| "standard error".into(), prediction.std_error)?;
+    Ok(prediction)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model() -> Model {
+        let text = include_str!("../../../data/default_model.json");
+        Model::from_json("default_model.json", text).expect("the default model loads")
+    }
+
+    #[test]
+    fn an_overflowing_row_is_refused_with_its_reason() {
+        let mut model = model();
+        let mut inputs = reference_inputs(&model.encoding);
+        let last = inputs.len() - 1;
+        // years_experience (the last term) times a coefficient of 10 overflows.
+        let coefficient = model.terms.len() - 1;
+        model.terms[coefficient].estimate = 10.0;
+        inputs[last] = TermInput::Number(f64::MAX);
+        let error = checked_predict(&model, &inputs, 0.95).unwrap_err();
+        assert_eq!(error.what, "logit");
+        assert!(error.to_string().contains("too extreme"), "{error}");
+        let error = checked_explain(&model, &inputs).unwrap_err();
+        assert!(!error.value.is_finite());
+        inputs[last] = TermInput::Number(5.0);
+        assert!(checked_predict(&model, &inputs, 0.95).is_ok());
+        assert!(checked_explain(&model, &inputs).is_ok());
+    }
+}

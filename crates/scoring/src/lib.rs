@@ -21,6 +21,7 @@ pub mod fit;
 pub mod lines;
 pub mod metrics;
 pub mod model;
+mod model_check;
 pub mod sample_size;
 pub mod scorecard;
 pub mod spec;
@@ -32,8 +33,11 @@ pub mod values;
 pub use batch::{score_csv, BatchError, BatchOptions, BatchReport, OnInvalid};
 pub use data::{read_dataset, read_dataset_for, Dataset, InvalidRows};
 pub use encoding::{EncodedTerm, Encoding, TermInput};
-pub use error::{DataError, DataProblem, FitError, ModelError, SpecError};
-pub use explain::{explain, predict, reference_inputs, Contribution, Explanation, Prediction};
+pub use error::{DataError, DataProblem, FitError, ModelError, ModelProblem, SpecError};
+pub use explain::{
+    checked_explain, checked_predict, explain, predict, reference_inputs, Contribution,
+    Explanation, NotFinite, Prediction,
+};
 pub use fit::{
     fit, fit_encoded, fit_releasing, newton_step, FitOptions, FittedModel, GaussianPrior,
 };

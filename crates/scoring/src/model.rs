@@ -12,6 +12,8 @@ use crate::spec::SpecConfig;
 use crate::spec::Transform;
 use crate::streaming::StreamedFit;
 
+pub use crate::model_check::{MAX_COVARIANCE, MAX_MAGNITUDE, MIN_RCS_RELATIVE_GAP, MIN_RCS_SPAN};
+
 /// The newest model-file schema this build reads and the one it writes.
 pub const SCHEMA_VERSION: u32 = 1;
 
@@ -170,6 +172,65 @@ fn plan(encoding: &Encoding) -> Vec<Step> {
     steps
 }
 
+/// The schema version must be the JSON integer [`SCHEMA_VERSION`]. A float such as `1.0`
+/// is refused too: this tool never writes one, so it marks a file made or edited by
+/// something else, and accepting it would raise the question of `1.5`.
+fn check_schema_version(
+    source_name: &str,
+    version: Option<&serde_json::Value>,
+) -> Result<(), ModelError> {
+    use serde_json::Value;
+    let source_name = source_name.to_string();
+    let not_an_integer = |found: String| ModelError::SchemaVersion {
+        source_name: source_name.clone(),
+        found: Some(found),
+    };
+    let version = match version {
+        None => {
+            return Err(ModelError::SchemaVersion {
+                source_name,
+                found: None,
+            })
+        }
+        Some(Value::Number(number)) => match (number.as_u64(), number.as_i64()) {
+            (Some(version), _) => version,
+            (None, Some(negative)) => {
+                return Err(ModelError::UnsupportedSchema {
+                    source_name,
+                    found: negative,
+                    supported: SCHEMA_VERSION,
+                })
+            }
+            (None, None) => return Err(not_an_integer(format!("the number {number}"))),
+        },
+        Some(Value::String(text)) => {
+            return Err(not_an_integer(format!(
+                "the string {}",
+                Value::from(text.as_str())
+            )))
+        }
+        Some(Value::Bool(b)) => return Err(not_an_integer(format!("the boolean {b}"))),
+        Some(Value::Null) => return Err(not_an_integer("null".into())),
+        Some(Value::Array(_)) => return Err(not_an_integer("an array".into())),
+        Some(Value::Object(_)) => return Err(not_an_integer("an object".into())),
+    };
+    if version > u64::from(SCHEMA_VERSION) {
+        return Err(ModelError::NewerSchema {
+            source_name,
+            found: version,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    if version < 1 {
+        return Err(ModelError::UnsupportedSchema {
+            source_name,
+            found: version as i64,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    Ok(())
+}
+
 impl Model {
     /// Packs a fit with its spec and data provenance.
     pub fn new(fitted: FittedModel, spec: SpecConfig, data: &Dataset) -> Model {
@@ -228,61 +289,20 @@ impl Model {
         text
     }
 
-    /// Reads a model file, checking its schema version and its internal consistency.
+    /// Reads a model file, checking its schema version and every invariant of
+    /// [`Model::check`]. A leading UTF-8 byte-order mark is ignored.
     pub fn from_json(source_name: &str, text: &str) -> Result<Model, ModelError> {
         let format = |message: String| ModelError::Format {
             source_name: source_name.to_string(),
             message,
         };
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let value: serde_json::Value =
             serde_json::from_str(text).map_err(|e| format(e.to_string()))?;
-        let version = value
-            .get("schema_version")
-            .and_then(serde_json::Value::as_u64)
-            .ok_or_else(|| format("no schema_version".to_string()))?;
-        if version > u64::from(SCHEMA_VERSION) {
-            return Err(ModelError::NewerSchema {
-                source_name: source_name.to_string(),
-                found: u32::try_from(version).unwrap_or(u32::MAX),
-                supported: SCHEMA_VERSION,
-            });
-        }
+        check_schema_version(source_name, value.get("schema_version"))?;
         let model: Model = serde_json::from_value(value).map_err(|e| format(e.to_string()))?;
         model.check(source_name)?;
         Ok(model)
-    }
-
-    fn check(&self, source_name: &str) -> Result<(), ModelError> {
-        let inconsistent = |message: String| ModelError::Inconsistent {
-            source_name: source_name.to_string(),
-            message,
-        };
-        let names = self.encoding.names();
-        if names.len() != self.terms.len() {
-            return Err(inconsistent(format!(
-                "the encoding has {} design columns but {} coefficients are stored",
-                names.len(),
-                self.terms.len()
-            )));
-        }
-        for (name, term) in names.iter().zip(&self.terms) {
-            if name != &term.term {
-                return Err(inconsistent(format!(
-                    "coefficient `{}` stands where the encoding has `{name}`",
-                    term.term
-                )));
-            }
-            if !term.estimate.is_finite() {
-                return Err(inconsistent(format!("coefficient `{name}` is not finite")));
-            }
-        }
-        let p = names.len();
-        if self.covariance.len() != p || self.covariance.iter().any(|row| row.len() != p) {
-            return Err(inconsistent(format!(
-                "the covariance matrix is not {p} × {p}"
-            )));
-        }
-        Ok(())
     }
 
     /// The coefficients, in design-column order.

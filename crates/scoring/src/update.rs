@@ -323,6 +323,13 @@ pub fn update(
         })
         .collect();
     let eta_old: Vec<f64> = lp_old.iter().zip(&base).map(|(a, b)| a + b).collect();
+    if let Some((i, value)) = eta_old.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+        return Err(UpdateError::Invalid(format!(
+            "data row {}: the old model's linear predictor is {value}, not a finite number: \
+             the row's values are too extreme for its coefficients",
+            i + 1
+        )));
+    }
     let l_original = log_likelihood(y, w, &eta_old);
 
     let intercept = recalibrate(data, eta_old.clone(), None, options.fit)

@@ -136,26 +136,27 @@ fn case_from_csv(path: &std::path::Path, row: u64) -> Result<Case, Failure> {
 }
 
 fn case_from_json(path: &std::path::Path) -> Result<Case, Failure> {
-    let mut input = input::open(path).map_err(Failure::Io)?;
-    let mut text = String::new();
-    input
-        .reader
-        .read_to_string(&mut text)
-        .map_err(|e| Failure::Io(format!("{}: cannot read: {e}", input.name)))?;
+    let file = input::read_text_bounded(path, input::MAX_SMALL_FILE_BYTES, "case file").map_err(
+        |failure| match failure {
+            input::ReadFailure::Io(message) => Failure::Io(message),
+            input::ReadFailure::Invalid(message) => Failure::Data(message),
+        },
+    )?;
+    let name = &file.name;
     let case: Case =
-        serde_json::from_str(&text).map_err(|e| Failure::Data(format!("{}: {e}", input.name)))?;
+        serde_json::from_str(file.text()).map_err(|e| Failure::Data(format!("{name}: {e}")))?;
     if case.days_since_decline > MAX_DAYS_SINCE_DECLINE {
         return Err(Failure::Data(format!(
-            "{}: days_since_decline {} is out of range; allowed: 0 to {MAX_DAYS_SINCE_DECLINE}",
-            input.name, case.days_since_decline
+            "{name}: days_since_decline {} is out of range; allowed: 0 to {MAX_DAYS_SINCE_DECLINE}",
+            case.days_since_decline
         )));
     }
     if !(case.years_experience.is_finite()
         && (0.0..=MAX_YEARS_EXPERIENCE).contains(&case.years_experience))
     {
         return Err(Failure::Data(format!(
-            "{}: years_experience {} is out of range; allowed: 0 to {MAX_YEARS_EXPERIENCE}",
-            input.name, case.years_experience
+            "{name}: years_experience {} is out of range; allowed: 0 to {MAX_YEARS_EXPERIENCE}",
+            case.years_experience
         )));
     }
     Ok(case)

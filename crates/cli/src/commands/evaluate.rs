@@ -91,6 +91,14 @@ fn predict(model: &Model, data: &recontact_scoring::Dataset) -> Result<Predictio
         if let Some(offset) = &data.offset {
             lp += offset[i];
         }
+        if !lp.is_finite() {
+            return Err(Failure::Data(format!(
+                "{}: data row {}: the model's logit is {lp}, not a finite number: the row's \
+                 values are too extreme for the model's coefficients",
+                data.source_name,
+                i + 1
+            )));
+        }
         // The metrics take one row per observation, so a frequency weight w is w rows;
         // a fractional weight has no such meaning and is refused rather than rounded.
         let copies = match &data.weights {

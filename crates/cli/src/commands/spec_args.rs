@@ -220,12 +220,7 @@ impl SpecArgs {
     /// not valid is a usage error.
     pub fn load(&self) -> Result<(SpecConfig, Spec), Failure> {
         let mut config = match (&self.spec, self.flags_config()?) {
-            (Some(path), _) => {
-                let text = std::fs::read_to_string(path)
-                    .map_err(|e| Failure::Io(format!("{}: cannot read: {e}", path.display())))?;
-                SpecConfig::from_toml(&path.display().to_string(), &text)
-                    .map_err(|e| Failure::Usage(e.to_string()))?
-            }
+            (Some(path), _) => read_spec_file(path)?,
             (None, Some(config)) => config,
             (None, None) => {
                 recontact_domain::default_spec().map_err(|e| Failure::Usage(e.to_string()))?
@@ -296,6 +291,19 @@ fn warn_of_rare_levels(data: &Dataset, spec: &Spec) {
     if rare.len() > LISTED {
         eprintln!("warning: ... and {} more rare levels", rare.len() - LISTED);
     }
+}
+
+/// Reads a TOML spec file through the bounded reader: one that cannot be read is an I/O
+/// failure; one too large, not UTF-8 or not a spec is a usage error, as any invalid spec.
+pub fn read_spec_file(path: &Path) -> Result<SpecConfig, Failure> {
+    let file = input::read_text_bounded(path, input::MAX_SMALL_FILE_BYTES, "spec file").map_err(
+        |failure| match failure {
+            input::ReadFailure::Io(message) => Failure::Io(message),
+            input::ReadFailure::Invalid(message) => Failure::Usage(message),
+        },
+    )?;
+    SpecConfig::from_toml(&path.display().to_string(), file.text())
+        .map_err(|e| Failure::Usage(e.to_string()))
 }
 
 /// Reads the columns `spec` needs from `path` (or standard input for `-`); with

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use recontact_scoring::Model;
 
+use crate::input::{self, ReadFailure};
 use crate::Failure;
 
 /// Print a model's coefficients, standard errors, tests and fit statistics.
@@ -28,12 +29,23 @@ pub enum Format {
     Json,
 }
 
-/// Reads a model file, naming it in any error.
+/// Reads a model file, naming it in any error: one that cannot be read is an I/O
+/// failure; one too large, not UTF-8 or not a valid model is invalid data.
 pub fn load(path: &std::path::Path) -> Result<Model, Failure> {
+    load_with_bytes(path).map(|(model, _)| model)
+}
+
+/// [`load`], also giving the file's bytes as read (for its hash).
+pub fn load_with_bytes(path: &std::path::Path) -> Result<(Model, Vec<u8>), Failure> {
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Failure::Io(format!("{name}: cannot read: {e}")))?;
-    Model::from_json(&name, &text).map_err(|e| Failure::Data(e.to_string()))
+    let file = input::read_text_bounded(path, input::MAX_MODEL_BYTES, "model file").map_err(
+        |failure| match failure {
+            ReadFailure::Io(message) => Failure::Io(message),
+            ReadFailure::Invalid(message) => Failure::Data(message),
+        },
+    )?;
+    let model = Model::from_json(&name, file.text()).map_err(|e| Failure::Data(e.to_string()))?;
+    Ok((model, file.bytes().to_vec()))
 }
 
 /// Runs the command.

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use recontact_scoring::update::{update, Method, PriorStrength, UpdateOptions, UpdateReport};
-use recontact_scoring::{read_dataset_for, sha256_hex, FitOptions, InvalidRows, SpecConfig};
+use recontact_scoring::{read_dataset_for, sha256_hex, FitOptions, InvalidRows};
 
 use crate::output::{self, Output};
 use crate::{input, Failure};
@@ -163,19 +163,11 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let outputs = [("", std::path::Path::new("-")), ("--out", &args.out)];
     output::check_distinct(&inputs, &outputs)?;
     let name = args.model.display().to_string();
-    let bytes =
-        std::fs::read(&args.model).map_err(|e| Failure::Io(format!("{name}: cannot read: {e}")))?;
-    let text = String::from_utf8(bytes.clone())
-        .map_err(|_| Failure::Data(format!("{name}: not UTF-8 text")))?;
-    let old = recontact_scoring::Model::from_json(&name, &text)
-        .map_err(|e| Failure::Data(e.to_string()))?;
+    let (old, bytes) = super::summary::load_with_bytes(&args.model)?;
 
     let extension = match &args.spec {
         Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| Failure::Io(format!("{}: cannot read: {e}", path.display())))?;
-            let config = SpecConfig::from_toml(&path.display().to_string(), &text)
-                .map_err(|e| Failure::Usage(e.to_string()))?;
+            let config = super::spec_args::read_spec_file(path)?;
             Some(config.check().map_err(|e| Failure::Usage(e.to_string()))?)
         }
         None => None,
