@@ -427,3 +427,33 @@ fn large_specs_and_header_error_lists_are_bounded() {
         "{stderr}"
     );
 }
+
+/// Values so large that their squares overflow cannot be fitted: a clear error naming
+/// the column, in memory and by passes, never a panic inside the linear algebra.
+#[test]
+fn values_too_large_to_fit_are_named_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("huge.csv");
+    let mut rows = String::from("x,y\n");
+    for i in 0..50 {
+        let x = if i == 7 {
+            "1e308".to_string()
+        } else {
+            i.to_string()
+        };
+        rows += &format!("{x},{}\n", i % 2);
+    }
+    std::fs::write(&data, rows).unwrap();
+    let out = dir.path().join("m.json");
+    for extra in [&[][..], &["--streaming"][..], &["--l2", "1"][..]] {
+        let mut args = vec!["fit", "--data", data.to_str().unwrap(), "--outcome", "y"];
+        args.extend(["--numeric", "x", "--out", out.to_str().unwrap()]);
+        args.extend(extra);
+        let (code, _, stderr) = run(&args);
+        assert_eq!(code, Some(1), "{extra:?}: {stderr}");
+        assert!(
+            stderr.contains("the values of `x` are too large to fit"),
+            "{extra:?}: {stderr}"
+        );
+    }
+}

@@ -2,7 +2,7 @@
 
 use std::io;
 
-use recontact_scoring::lines::LineTracker;
+use recontact_scoring::lines::{LineTracker, RecordTooLong};
 pub use recontact_scoring::values::parse_bool;
 use recontact_scoring::values::{parse_finite, parse_outcome};
 
@@ -81,6 +81,13 @@ impl<R: io::Read> CaseReader<R> {
             .byte_headers()
             .map_err(|e| ReadErrors::new(vec![csv_error(&source_name, e)]))?
             .clone();
+        let (start, end) = (
+            header.position().map_or(0, |p| p.byte()),
+            csv.position().byte(),
+        );
+        csv.get_mut()
+            .record(start, end)
+            .map_err(|long| ReadErrors::new(vec![long.to_data_error(&source_name)]))?;
         if header.is_empty() || (header.len() == 1 && header[0].is_empty()) {
             let mut error = ReadError::new(&source_name, Problem::NoHeader);
             error.line = Some(1);
@@ -369,6 +376,11 @@ impl<R: io::Read> CaseReader<R> {
 }
 
 fn csv_error(source_name: &str, error: csv::Error) -> ReadError {
+    if let csv::ErrorKind::Io(io) = error.kind() {
+        if let Some(long) = io.get_ref().and_then(|e| e.downcast_ref::<RecordTooLong>()) {
+            return long.to_data_error(source_name);
+        }
+    }
     ReadError::from_csv(source_name, &error)
 }
 
@@ -381,9 +393,22 @@ impl<R: io::Read> Iterator for CaseReader<R> {
         }
         match self.csv.read_byte_record(&mut self.record) {
             Ok(true) => {
-                let byte = self.record.position().map_or(0, |p| p.byte());
-                let line = self.csv.get_mut().record_line(byte);
-                Some(self.parse_record(line))
+                let start = self.record.position().map_or(0, |p| p.byte());
+                let end = self.csv.position().byte();
+                match self.csv.get_mut().record(start, end) {
+                    // The fast readers refuse such a record; so does this one.
+                    Ok(line) if self.csv.get_ref().last_record_unclosed() => {
+                        let mut error = ReadError::new(&self.source_name, Problem::UnclosedQuote);
+                        error.line = Some(line);
+                        Some(Err(ReadErrors::new(vec![error])))
+                    }
+                    Ok(line) => Some(self.parse_record(line)),
+                    Err(long) => {
+                        self.finished = true;
+                        let error = long.to_data_error(&self.source_name);
+                        Some(Err(ReadErrors::new(vec![error])))
+                    }
+                }
             }
             Ok(false) => {
                 self.finished = true;

@@ -5,10 +5,7 @@ use std::io;
 
 use sha2::{Digest, Sha256};
 
-use crate::chunks::{
-    content_and_terminator, for_each_in_order, record_too_long, split_header, Chunk, ChunkReader,
-    Fields, RecordTooLong,
-};
+use crate::chunks::{for_each_in_order, split_header, Chunk, ChunkReader, Fields, RecordTooLong};
 use crate::error::{DataError, DataProblem, FitError};
 use crate::spec::{Bounds, Spec, TermConfig, Transform};
 use crate::values::{parse_bool, parse_finite, parse_outcome};
@@ -415,16 +412,7 @@ fn read_chunks_with<R: io::Read, T: Send>(
     let mut reader = ChunkReader::new(hashing, limit);
     let read_failure =
         |e: io::Error| match e.get_ref().and_then(|e| e.downcast_ref::<RecordTooLong>()) {
-            Some(long) => {
-                let message = format!(
-                    "a record longer than the limit of {} bytes starts here (an unclosed quote, \
-                 or a field that is not CSV?)",
-                    long.limit
-                );
-                let mut error = DataError::new(source_name, DataProblem::Limit(message));
-                error.line = Some(long.line);
-                FitError::Data(vec![error])
-            }
+            Some(long) => FitError::Data(vec![long.to_data_error(source_name)]),
             None => FitError::Data(vec![DataError::new(
                 source_name,
                 DataProblem::Io(e.to_string()),
@@ -436,14 +424,17 @@ fn read_chunks_with<R: io::Read, T: Send>(
         error.line = Some(1);
         FitError::Data(vec![error])
     };
-    let Some((header_line, header_record, rest)) = first.and_then(split_header) else {
+    let Some((header_record, rest)) = first.and_then(split_header) else {
         return Err(no_header());
     };
-    if header_record.len() > limit {
-        return Err(read_failure(record_too_long(header_line, limit)));
+    if header_record.length() > limit {
+        let long = RecordTooLong {
+            line: header_record.line,
+            limit,
+        };
+        return Err(FitError::Data(vec![long.to_data_error(source_name)]));
     }
-    let (content, _) = content_and_terminator(&header_record);
-    let content = content.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(content);
+    let content = header_record.content.as_slice();
     let mut fields = Fields::default();
     fields.split(content, true);
     let header: Vec<&[u8]> = (0..fields.len()).map(|k| fields.get(content, k)).collect();
@@ -726,23 +717,26 @@ impl ChunkJob<'_> {
         let mut row_numbers = vec![0.0; needed.len()];
         let mut problems = Vec::new();
         for (line, record) in chunk.records() {
-            if record.len() > self.limit {
-                let message = format!(
-                    "a record longer than the limit of {} bytes starts here (an unclosed \
-                     quote, or a field that is not CSV?)",
-                    self.limit
-                );
-                let mut error = DataError::new(source_name, DataProblem::Limit(message));
-                error.line = Some(line);
-                parsed.stop = Some(error);
+            if record.length() > self.limit {
+                let long = RecordTooLong {
+                    line,
+                    limit: self.limit,
+                };
+                parsed.stop = Some(long.to_data_error(source_name));
                 return parsed;
             }
             parsed.rows_read += 1;
-            let (content, _) = content_and_terminator(record);
+            let content = record.content;
             problems.clear();
             let place = (source_name, line);
             let numeric = &self.numeric;
-            if let Some(error) =
+            if record.unclosed {
+                // The csv crate would take the rest of the input as the field; appended
+                // scores would then land inside the open quote. Refused instead.
+                let mut error = DataError::new(source_name, DataProblem::UnclosedQuote);
+                error.line = Some(line);
+                problems.push(error);
+            } else if let Some(error) =
                 fields.split_expecting(content, chunk.quoted, numeric, self.columns, place)
             {
                 problems.push(error);

@@ -78,6 +78,8 @@ pub enum DataProblem {
     },
     /// Values so extreme that the model's logit (or a term's contribution) overflows.
     NonFiniteLogit,
+    /// The input ended inside a quoted field that opened in this record.
+    UnclosedQuote,
 }
 
 impl DataProblem {
@@ -107,6 +109,10 @@ impl DataProblem {
                 "more than {limit} distinct levels: a column with this many is most likely an \
                  identifier, not a category (raise the limit with max_levels in the spec, or --max-levels)"
             ),
+            DataProblem::UnclosedQuote => {
+                "a quoted field opened in this record is not closed before the end of the input"
+                    .into()
+            }
             DataProblem::NonFiniteLogit => {
                 "the values are too extreme for the model: its logit is not finite".into()
             }

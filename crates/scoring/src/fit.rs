@@ -608,6 +608,17 @@ pub(crate) fn newton(
             state.information[(free[a], free[b])]
         });
         let gradient = free_gradient(&state);
+        if information
+            .iter()
+            .chain(gradient.iter())
+            .any(|v| !v.is_finite())
+        {
+            // A decomposition of non-finite numbers has no meaning (nalgebra's SVD panics).
+            return Err(FitError::Singular(format!(
+                "the information matrix or the gradient is not finite at iteration \
+                 {iteration}: the data's values are too extreme for this model"
+            )));
+        }
         let reduced = match information.clone().cholesky() {
             Some(cholesky) => cholesky.solve(&gradient),
             None => {
@@ -899,6 +910,7 @@ fn fit_design(
     let p = raw.ncols();
     let mut x = raw;
     let squares: Vec<f64> = (0..p).map(|j| x.column(j).norm_squared()).collect();
+    check_squares(&squares, &names)?;
     let scales = column_scales(&squares, n, encoding.intercept);
     for (j, scale) in scales.iter().enumerate() {
         if *scale != 1.0 {
@@ -988,6 +1000,19 @@ pub(crate) fn check_totals(total: f64, events: f64) -> Result<(), FitError> {
         return Err(FitError::ConstantOutcome(u8::from(events > 0.0)));
     }
     Ok(())
+}
+
+/// Refuses design columns whose sum of squares is not finite: values so large (1e200)
+/// that their squares overflow cannot be scaled, and every later sum would be infinite.
+pub(crate) fn check_squares(squares: &[f64], names: &[String]) -> Result<(), FitError> {
+    match squares.iter().position(|s| !s.is_finite()) {
+        Some(j) => Err(FitError::Encoding(format!(
+            "the values of `{}` are too large to fit: their sum of squares is not finite; \
+             rescale the column (or give it bounds in the spec)",
+            names.get(j).map_or("?", String::as_str)
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// Each design column's root mean square (from its sum of squares over `n` rows), by

@@ -17,9 +17,9 @@ use crate::data::{read_chunks, ColumnValues, Dataset, DroppedRows, InvalidRows, 
 use crate::encoding::Encoding;
 use crate::error::{DataError, DataProblem, FitError};
 use crate::fit::{
-    add_penalty, add_to, aliases, check_totals, column_scales, conclude, cross_product_upper,
-    newton, penalty, starting_point, BlockSums, FitOptions, FittedModel, Penalty, PerRow, Problem,
-    State,
+    add_penalty, add_to, aliases, check_squares, check_totals, column_scales, conclude,
+    cross_product_upper, newton, penalty, starting_point, BlockSums, FitOptions, FittedModel,
+    Penalty, PerRow, Problem, State,
 };
 use crate::spec::Spec;
 
@@ -277,6 +277,7 @@ pub fn fit_streaming<R: io::Read>(
     })?;
     same_source(source_name, &source, &summary)?;
     check_totals(total, events)?;
+    check_squares(&squares, &names)?;
     let scales = column_scales(&squares, rows, encoding.intercept);
     let scaled_gram = DMatrix::from_fn(p, p, |a, b| {
         gram[a.min(b) * p + a.max(b)] / (scales[a] * scales[b])

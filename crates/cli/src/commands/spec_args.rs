@@ -241,10 +241,10 @@ impl SpecArgs {
         for entry in &self.pinned_levels {
             pin_levels(&mut config, entry)?;
         }
-        let spec = config
-            .clone()
-            .check()
-            .map_err(|e| Failure::Usage(e.to_string()))?;
+        let spec = config.clone().check().map_err(|e| match &self.spec {
+            Some(path) => Failure::Usage(format!("{}: {e}", path.display())),
+            None => Failure::Usage(e.to_string()),
+        })?;
         Ok((config, spec))
     }
 }
