@@ -304,7 +304,14 @@ fn a_quote_left_open_at_the_end_is_refused_by_every_reader() {
     assert!(stderr.contains("scored 2, rejected 1"), "{stderr}");
     assert_eq!(String::from_utf8_lossy(&scored).lines().count(), 3);
     // The rejected record keeps its open quote, so the rejects read back as the input.
-    assert!(rejects.lines().nth(1).unwrap().starts_with("4,a quoted field"), "{rejects}");
+    assert!(
+        rejects
+            .lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("4,a quoted field"),
+        "{rejects}"
+    );
     let (code, _, stderr) = check(&input);
     assert_eq!(code, Some(1), "{stderr}");
     assert!(stderr.contains(&expected), "{stderr}");
