@@ -721,6 +721,12 @@ fn has_short_expansion(value: f64) -> bool {
     power += zeros as i32;
     // value = mantissa × 2^power exactly; its decimal digits are those of the integer
     // mantissa × 5^-power (power < 0) or mantissa × 2^power (power ≥ 0), zeros aside.
+    // Below zero the value is mantissa × 5^k / 10^k (k = -power); an odd mantissa times a
+    // power of five has no trailing zeros, and 5^26 alone exceeds 10^18. So a probability
+    // or a logit (k near 52) is decided here, before any multiplication.
+    if power < -25 {
+        return false;
+    }
     let exact = if power < 0 {
         5u128
             .checked_pow(power.unsigned_abs())
