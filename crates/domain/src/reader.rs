@@ -211,54 +211,47 @@ impl<R: io::Read> CaseReader<R> {
         problems.push(error);
     }
 
+    /// Field `column` read by `parse`; an empty field or one `parse` refuses (as
+    /// `invalid`) is a problem of the row.
+    fn parsed<T>(
+        &self,
+        column: Column,
+        line: u64,
+        problems: &mut Vec<ReadError>,
+        (parse, invalid): (impl Fn(&str) -> Option<T>, Problem),
+    ) -> Option<T> {
+        let text = self.field(column, line, problems)?;
+        let parsed = parse(text);
+        if parsed.is_none() {
+            let problem = if text.is_empty() {
+                Problem::Empty
+            } else {
+                invalid
+            };
+            self.reject(column, line, text, problem, problems);
+        }
+        parsed
+    }
+
     fn level<L: Level>(
         &self,
         column: Column,
         line: u64,
         problems: &mut Vec<ReadError>,
     ) -> Option<L> {
-        let text = self.field(column, line, problems)?;
-        let parsed = L::parse(text);
-        if parsed.is_none() {
-            let problem = if text.is_empty() {
-                Problem::Empty
-            } else {
-                Problem::UnknownLevel
-            };
-            self.reject(column, line, text, problem, problems);
-        }
-        parsed
+        self.parsed(column, line, problems, (L::parse, Problem::UnknownLevel))
     }
 
     fn boolean(&self, column: Column, line: u64, problems: &mut Vec<ReadError>) -> Option<bool> {
-        let text = self.field(column, line, problems)?;
-        let parsed = parse_bool(text);
-        if parsed.is_none() {
-            let problem = if text.is_empty() {
-                Problem::Empty
-            } else {
-                Problem::NotABoolean
-            };
-            self.reject(column, line, text, problem, problems);
-        }
-        parsed
+        self.parsed(column, line, problems, (parse_bool, Problem::NotABoolean))
     }
 
     /// The outcome as every reader takes it (`parse_outcome`): a boolean spelling, or a
     /// number equal to 0 or 1 (`1.0`).
     fn outcome(&self, line: u64, problems: &mut Vec<ReadError>) -> Option<bool> {
+        let parse = |text: &str| parse_outcome(text).map(|v| v == 1.0);
         let column = Column::Success;
-        let text = self.field(column, line, problems)?;
-        let parsed = parse_outcome(text).map(|v| v == 1.0);
-        if parsed.is_none() {
-            let problem = if text.is_empty() {
-                Problem::Empty
-            } else {
-                Problem::NotABoolean
-            };
-            self.reject(column, line, text, problem, problems);
-        }
-        parsed
+        self.parsed(column, line, problems, (parse, Problem::NotABoolean))
     }
 
     fn days(&self, line: u64, problems: &mut Vec<ReadError>) -> Option<u32> {
