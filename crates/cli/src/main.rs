@@ -10,6 +10,7 @@ mod commands;
 mod input;
 mod output;
 mod report;
+mod writeback;
 
 use std::io;
 use std::process::ExitCode;

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use tempfile::NamedTempFile;
 
+use crate::writeback::SyncingFile;
 use crate::Failure;
 
 /// Size of the buffer in front of every output.
@@ -35,7 +36,7 @@ enum Sink {
     /// A temporary file waiting to replace `path`, in `path`'s folder so the rename
     /// stays on one file system.
     Replace {
-        temp: BufWriter<NamedTempFile>,
+        temp: BufWriter<SyncingFile>,
         path: PathBuf,
     },
 }
@@ -86,7 +87,7 @@ impl Output {
             Sink::Direct(mut out) => out.flush().map(|()| None).map_err(failure),
             Sink::Replace { temp, path } => {
                 let temp = temp.into_inner().map_err(|e| failure(e.into_error()))?;
-                temp.as_file().sync_all().map_err(failure)?;
+                let temp = temp.finish().map_err(failure)?;
                 Ok(Some(Prepared { target, temp, path }))
             }
         }
@@ -150,7 +151,7 @@ fn replace(path: &Path, permissions: Option<fs::Permissions>) -> io::Result<Sink
     let _ = permissions;
     let temp = builder.tempfile_in(folder_of(path))?;
     Ok(Sink::Replace {
-        temp: BufWriter::with_capacity(BUFFER_BYTES, temp),
+        temp: BufWriter::with_capacity(BUFFER_BYTES, SyncingFile::new(temp)),
         path: path.to_path_buf(),
     })
 }

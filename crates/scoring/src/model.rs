@@ -102,6 +102,18 @@ pub struct Summary<'a> {
 fn plan(encoding: &Encoding) -> Vec<Step> {
     let mut steps = Vec::new();
     let mut at = 0;
+    // Where each level's indicator sits among its term's components (none for the
+    // reference), for every categorical main term.
+    let positions = |column: &str| {
+        encoding.terms.iter().find_map(|t| match t {
+            EncodedTerm::Categorical {
+                column: c,
+                levels,
+                reference,
+            } if c == column => Some(indicator_positions(levels, reference)),
+            _ => None,
+        })
+    };
     if encoding.intercept {
         steps.push(Step::Intercept);
         at = 1;
@@ -136,18 +148,12 @@ fn plan(encoding: &Encoding) -> Vec<Step> {
                 column,
                 levels,
                 reference,
-            } => input_of(column).map(|input| {
-                let mut next = at;
-                let at = levels
-                    .iter()
-                    .map(|level| {
-                        (level != reference).then(|| {
-                            next += 1;
-                            next - 1
-                        })
-                    })
-                    .collect();
-                Step::Level { input, at }
+            } => input_of(column).map(|input| Step::Level {
+                input,
+                at: indicator_positions(levels, reference)
+                    .into_iter()
+                    .map(|p| p.map(|p| at + p))
+                    .collect(),
             }),
             EncodedTerm::Spline { column, .. } | EncodedTerm::Rcs { column, .. } => {
                 match (input_of(column), term_of(column)) {
@@ -156,20 +162,47 @@ fn plan(encoding: &Encoding) -> Vec<Step> {
                 }
             }
             EncodedTerm::Interaction { between: [a, b] } => {
-                match (input_of(a), input_of(b), term_of(a), term_of(b)) {
-                    (Some(ia), Some(ib), Some(ta), Some(tb)) => Some(Step::Product {
+                match (input_of(a), input_of(b), positions(a), positions(b)) {
+                    (Some(ia), Some(ib), Some(left), Some(right)) => Some(Step::LevelPair {
                         inputs: [ia, ib],
-                        terms: [ta, tb],
+                        width: right.iter().flatten().count(),
+                        left,
+                        right,
                         at,
                     }),
                     _ => None,
                 }
+                .or_else(|| {
+                    match (input_of(a), input_of(b), term_of(a), term_of(b)) {
+                        (Some(ia), Some(ib), Some(ta), Some(tb)) => Some(Step::Product {
+                            inputs: [ia, ib],
+                            terms: [ta, tb],
+                            at,
+                        }),
+                        _ => None,
+                    }
+                })
             }
         };
         steps.extend(step);
         at += width;
     }
     steps
+}
+
+/// For each of `levels`, the position of its indicator among the term's components, or
+/// `None` for the reference.
+fn indicator_positions(levels: &[String], reference: &str) -> Vec<Option<usize>> {
+    let mut next = 0;
+    levels
+        .iter()
+        .map(|level| {
+            (level != reference).then(|| {
+                next += 1;
+                next - 1
+            })
+        })
+        .collect()
 }
 
 /// The schema version must be the JSON integer [`SCHEMA_VERSION`]. A float such as `1.0`
@@ -354,6 +387,17 @@ enum Step {
         term: usize,
         at: usize,
     },
+    /// The interaction of two categorical terms: the coefficient of the row's pair of
+    /// levels, none when either is the reference. `left` and `right` give each level's
+    /// indicator position (as [`Step::Level`] does, from 0); pairs are laid out with the
+    /// left term's level outer, `width` per left level.
+    LevelPair {
+        inputs: [usize; 2],
+        left: Vec<Option<usize>>,
+        right: Vec<Option<usize>>,
+        width: usize,
+        at: usize,
+    },
     /// The products of two main terms' components, from `at` on.
     Product {
         inputs: [usize; 2],
@@ -439,6 +483,24 @@ impl<'a> Scorer<'a> {
                     };
                     if let Some(at) = at.get(*level)? {
                         sum += 1.0 * b[*at];
+                    }
+                }
+                Step::LevelPair {
+                    inputs: [i, j],
+                    left,
+                    right,
+                    width,
+                    at,
+                } => {
+                    let (Some(TermInput::Level(l)), Some(TermInput::Level(r))) =
+                        (inputs.get(*i), inputs.get(*j))
+                    else {
+                        return None;
+                    };
+                    // The products of indicators are 0 but for this pair's, so only its
+                    // coefficient is added, as for a single categorical term.
+                    if let (Some(l), Some(r)) = (*left.get(*l)?, *right.get(*r)?) {
+                        sum += 1.0 * b[at + l * width + r];
                     }
                 }
                 Step::Components { input, term, at } => {

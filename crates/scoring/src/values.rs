@@ -172,6 +172,58 @@ pub fn sort_levels(levels: &mut [String]) {
     }
 }
 
+/// Finds a field's level among a categorical term's levels by its bytes.
+///
+/// Each level is keyed by its length and first eight bytes, compared as one word; the
+/// rest is compared a word at a time. Scoring the re-contact file spent 9 % of its time
+/// in the plain search (a length test and a `memcmp` call per level and field).
+#[derive(Debug, Clone)]
+pub(crate) struct LevelIndex {
+    keys: Vec<(usize, u64)>,
+    levels: Vec<Vec<u8>>,
+}
+
+impl LevelIndex {
+    pub(crate) fn new(levels: &[String]) -> LevelIndex {
+        LevelIndex {
+            keys: levels.iter().map(|l| key(l.as_bytes())).collect(),
+            levels: levels.iter().map(|l| l.as_bytes().to_vec()).collect(),
+        }
+    }
+
+    /// The position of the level spelled `raw`, if any.
+    pub(crate) fn find(&self, raw: &[u8]) -> Option<usize> {
+        let wanted = key(raw);
+        // Two levels may share a key (same length and first eight bytes): look on.
+        (0..self.keys.len()).find(|&k| {
+            self.keys[k] == wanted && (raw.len() <= 8 || same_words(&self.levels[k], raw))
+        })
+    }
+}
+
+/// The length and the first eight bytes (zero-padded) of `bytes`.
+fn key(bytes: &[u8]) -> (usize, u64) {
+    let head = match bytes.first_chunk::<8>() {
+        Some(head) => u64::from_le_bytes(*head),
+        None => bytes
+            .iter()
+            .rev()
+            .fold(0, |word, &b| (word << 8) | u64::from(b)),
+    };
+    (bytes.len(), head)
+}
+
+/// Whether two slices of one length, longer than eight bytes and equal in their first
+/// eight, hold the same bytes: compared a word at a time, the last word overlapping the
+/// one before it.
+fn same_words(a: &[u8], b: &[u8]) -> bool {
+    let word = |bytes: &[u8], at: usize| {
+        u64::from_le_bytes(bytes[at..at + 8].try_into().expect("eight bytes"))
+    };
+    let last = a.len() - 8;
+    (8..last).step_by(8).all(|at| word(a, at) == word(b, at)) && word(a, last) == word(b, last)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -253,6 +305,21 @@ mod tests {
             let ours = parse_finite(&text).map(f64::to_bits);
             let rust = text.parse::<f64>().ok().filter(|v| v.is_finite()).map(f64::to_bits);
             proptest::prop_assert_eq!(ours, rust, "{}", text);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_level_index_finds_what_a_plain_search_finds(
+            levels in proptest::collection::vec("[ab_]{0,20}", 1..8),
+            probe in "[ab_]{0,20}",
+            pick in 0usize..8,
+        ) {
+            let index = super::LevelIndex::new(&levels);
+            let plain = |raw: &[u8]| levels.iter().position(|l| l.as_bytes() == raw);
+            proptest::prop_assert_eq!(index.find(probe.as_bytes()), plain(probe.as_bytes()));
+            let level = levels[pick % levels.len()].as_bytes();
+            proptest::prop_assert_eq!(index.find(level), plain(level));
         }
     }
 }
