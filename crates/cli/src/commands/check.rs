@@ -196,14 +196,65 @@ fn render(name: &str, summary: &Summary, has_outcome: bool) -> String {
         out += &format!("  {column:<24}{n:>9}  {:>6}\n", percent(n, rows));
     }
     out += &format!(
-        "\n{:<26}{:>9}{:>9}{:>9}\n",
+        "\n{:<26}{:>9} {:>9} {:>9}\n",
         "numbers", "min", "median", "max"
     );
     for (column, spread) in summary.spreads() {
         match spread {
-            Some(s) => out += &format!("  {column:<24}{:>9}{:>9}{:>9}\n", s.min, s.median, s.max),
-            None => out += &format!("  {column:<24}{:>9}{:>9}{:>9}\n", "-", "-", "-"),
+            Some(s) => {
+                let [min, median, max] = [s.min, s.median, s.max].map(table_number);
+                out += &format!("  {column:<24}{min:>9} {median:>9} {max:>9}\n");
+            }
+            None => out += &format!("  {column:<24}{:>9} {:>9} {:>9}\n", "-", "-", "-"),
         }
     }
     out
+}
+
+/// A number for the summary table: six significant digits at most (a median of 6.2 and
+/// 6.4 is `6.3`, not `6.300000000000001`), in scientific notation beyond a million.
+fn table_number(value: f64) -> String {
+    if value == 0.0 {
+        return "0".to_string();
+    }
+    if !(1e-4..1e6).contains(&value.abs()) {
+        return format!("{value:.3e}");
+    }
+    let digits = (5 - value.abs().log10().floor() as i64).clamp(0, 9) as usize;
+    let text = format!("{value:.digits$}");
+    let text = if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        &text
+    };
+    if text == "-0" {
+        "0".to_string()
+    } else {
+        text.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::table_number;
+
+    #[test]
+    fn table_numbers_are_short() {
+        let cases = [
+            (6.300000000000001, "6.3"),
+            (0.0, "0"),
+            (-0.0, "0"),
+            (14.0, "14"),
+            (1603.0, "1603"),
+            (0.4, "0.4"),
+            (123456.123456789, "123456"),
+            (-2.5, "-2.5"),
+            (0.000123456789, "0.000123457"),
+            (1e7, "1.000e7"),
+            (-3e-9, "-3.000e-9"),
+        ];
+        for (value, text) in cases {
+            assert_eq!(table_number(value), text, "{value}");
+        }
+    }
 }

@@ -39,7 +39,8 @@ pub struct Args {
     #[arg(long)]
     drop_invalid: bool,
     /// Confidence level of the intervals.
-    #[arg(long, value_name = "LEVEL", default_value_t = 0.95)]
+    #[arg(long, value_name = "LEVEL", default_value_t = 0.95, allow_negative_numbers = true,
+          value_parser = super::open_unit)]
     level: f64,
     /// Fit by passes over the file instead of holding it in memory: memory stays the
     /// same whatever the file's length (for files larger than RAM), at the cost of
@@ -69,7 +70,9 @@ pub fn run(args: Args) -> Result<(), Failure> {
         fit_by_passes(&args, config, &spec, options)?
     } else {
         let mut data = read_data(&args.data, &spec, args.drop_invalid, args.quiet)?;
-        let fitted = fit_releasing(&spec, &mut data, options).map_err(super::fit_failure)?;
+        let name = data.source_name.clone();
+        let fitted =
+            fit_releasing(&spec, &mut data, options).map_err(super::fit_failure_in(&name))?;
         Model::new(fitted, config, &data)
     };
     let shortfall = sample_size_warning(&model.statistics);
@@ -119,8 +122,8 @@ fn fit_by_passes(
     };
     let name = input::open(&args.data).map_err(Failure::Io)?.name;
     let mut open = || std::fs::File::open(&args.data);
-    let streamed =
-        fit_streaming(&name, &mut open, spec, options, invalid).map_err(super::fit_failure)?;
+    let streamed = fit_streaming(&name, &mut open, spec, options, invalid)
+        .map_err(super::fit_failure_in(&name))?;
     if !args.quiet {
         eprintln!("fitted by {} passes over {name}", streamed.passes);
     }

@@ -30,6 +30,41 @@ pub fn bounded(low: u64, high: u64) -> impl clap::builder::TypedValueParser<Valu
         .map(|v| usize::try_from(v).unwrap_or(usize::MAX))
 }
 
+/// Parses a flag's number that must lie strictly between 0 and 1 (a level, a
+/// probability), so that a bad value is a usage error (exit 2) naming the range.
+pub fn open_unit(text: &str) -> Result<f64, String> {
+    number_where(
+        text,
+        |v| v > 0.0 && v < 1.0,
+        "a number strictly between 0 and 1",
+    )
+}
+
+/// Parses a flag's number that must be finite and greater than 0.
+pub fn positive(text: &str) -> Result<f64, String> {
+    number_where(
+        text,
+        |v| v.is_finite() && v > 0.0,
+        "a finite number greater than 0",
+    )
+}
+
+/// Parses a flag's number that must be finite and 0 or more.
+pub fn non_negative(text: &str) -> Result<f64, String> {
+    number_where(
+        text,
+        |v| v.is_finite() && v >= 0.0,
+        "a finite number, 0 or more",
+    )
+}
+
+fn number_where(text: &str, allowed: impl Fn(f64) -> bool, what: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(v) if allowed(v) => Ok(v),
+        _ => Err(format!("expected {what}, got `{text}`")),
+    }
+}
+
 /// Maps a fitting error to an exit: unreadable input is an I/O failure, the rest is data.
 pub fn fit_failure(error: FitError) -> Failure {
     match &error {
@@ -51,6 +86,16 @@ pub fn fit_failure(error: FitError) -> Failure {
             ))
         }
         _ => Failure::Data(error.to_string()),
+    }
+}
+
+/// [`fit_failure`] for fitting the data read from `source_name`: an error about the
+/// model as a whole (collinear terms, separation, no rows left) names the file it was
+/// fitted on, as every error about a row does.
+pub fn fit_failure_in(source_name: &str) -> impl Fn(FitError) -> Failure + '_ {
+    move |error| match error {
+        FitError::Data(_) => fit_failure(error),
+        other => Failure::Data(format!("{source_name}: {other}")),
     }
 }
 

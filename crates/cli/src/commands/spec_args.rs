@@ -67,7 +67,8 @@ const RARE_LEVEL_ROWS: u64 = 5;
 #[derive(clap::Args)]
 pub struct FitOptionArgs {
     /// L2 penalty λ (never on the intercept).
-    #[arg(long, value_name = "L", default_value_t = 0.0)]
+    #[arg(long, value_name = "L", default_value_t = 0.0, allow_negative_numbers = true,
+          value_parser = super::non_negative)]
     l2: f64,
     /// Firth's bias-reduced likelihood (small samples, separation).
     #[arg(long, conflicts_with = "l2")]

@@ -32,18 +32,20 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     spec: Option<PathBuf>,
     /// Level of the closed testing procedure's likelihood-ratio tests.
-    #[arg(long, default_value_t = 0.05)]
+    #[arg(long, default_value_t = 0.05, allow_negative_numbers = true, value_parser = super::open_unit)]
     alpha: f64,
     /// For prior: precision = factor × inverse of the old covariance.
     #[arg(
         long,
         value_name = "F",
         default_value_t = 1.0,
-        conflicts_with = "prior_sd"
+        conflicts_with = "prior_sd",
+        allow_negative_numbers = true,
+        value_parser = super::positive
     )]
     prior_factor: f64,
     /// For prior: the same standard deviation for every coefficient instead.
-    #[arg(long, value_name = "SD")]
+    #[arg(long, value_name = "SD", allow_negative_numbers = true, value_parser = super::positive)]
     prior_sd: Option<f64>,
     /// Leave out rows with missing or invalid values and report them.
     #[arg(long)]
@@ -168,7 +170,10 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let extension = match &args.spec {
         Some(path) => {
             let config = super::spec_args::read_spec_file(path)?;
-            Some(config.check().map_err(|e| Failure::Usage(e.to_string()))?)
+            let named = |e: recontact_scoring::SpecError| {
+                Failure::Usage(format!("{}: {e}", path.display()))
+            };
+            Some(config.check().map_err(named)?)
         }
         None => None,
     };

@@ -63,9 +63,9 @@ pub enum Format {
     Json,
 }
 
-fn failure(error: ValidateError) -> Failure {
+fn failure(source_name: &str, error: ValidateError) -> Failure {
     match error {
-        ValidateError::Fit(e) => super::fit_failure(e),
+        ValidateError::Fit(e) => super::fit_failure_in(source_name)(e),
         ValidateError::Folds { .. } => Failure::Usage(error.to_string()),
         other => Failure::Data(other.to_string()),
     }
@@ -82,7 +82,8 @@ pub fn run(args: Args) -> Result<(), Failure> {
         bootstrap: args.bootstrap,
         seed: args.seed,
     };
-    let result = validate(&spec, &data, options, settings).map_err(failure)?;
+    let result =
+        validate(&spec, &data, options, settings).map_err(|e| failure(&data.source_name, e))?;
     let text = match args.format {
         Format::Table => render_table(&data.source_name, &result),
         Format::Json => {
