@@ -43,6 +43,33 @@ pub struct Args {
     /// Write a self-contained HTML report (tables, figure, provenance) to this file.
     #[arg(long, value_name = "FILE.html")]
     report: Option<PathBuf>,
+    /// How the loess calibration curve is evaluated: exactly at every distinct prediction
+    /// (R's surface = "direct"; time grows with the square of the rows), interpolated
+    /// between exact fits at vertices (time grows with the rows), or auto: exact up to
+    /// 10,000 rows, interpolated above.
+    #[arg(long, value_enum, default_value_t = LoessArg::Auto)]
+    loess: LoessArg,
+}
+
+/// The loess surface, as a flag's value.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum LoessArg {
+    /// Exact up to 10,000 rows, interpolated above.
+    Auto,
+    /// An exact local fit at every distinct prediction.
+    Exact,
+    /// Exact fits at vertices, cubic Hermite interpolation between them.
+    Interpolated,
+}
+
+impl LoessArg {
+    fn surface(self) -> metrics::LoessSurface {
+        match self {
+            LoessArg::Auto => metrics::LoessSurface::Auto,
+            LoessArg::Exact => metrics::LoessSurface::Exact,
+            LoessArg::Interpolated => metrics::LoessSurface::Interpolated,
+        }
+    }
 }
 
 /// How the evaluation is printed.
@@ -75,7 +102,8 @@ fn predict(model: &Model, data: &recontact_scoring::Dataset) -> Result<Predictio
         let total: f64 = weights.iter().sum();
         if total > MAX_EXPANDED_ROWS as f64 {
             return Err(Failure::Data(format!(
-                "{}: the frequency weights add up to {total}, more than the {MAX_EXPANDED_ROWS}                  observations evaluate can hold",
+                "{}: the frequency weights add up to {total}, more than the {MAX_EXPANDED_ROWS} \
+                 observations evaluate can hold",
                 data.source_name
             )));
         }
@@ -156,11 +184,12 @@ pub fn run(args: Args) -> Result<(), Failure> {
     )
     .map_err(super::fit_failure)?;
     let predictions = predict(&model, &data)?;
-    let evaluation = metrics::evaluate(
+    let evaluation = metrics::evaluate_with(
         &predictions.y,
         &predictions.p,
         Some(&predictions.lp),
         args.bins as usize,
+        args.loess.surface(),
     )
     .map_err(|e| Failure::Data(format!("{}: cannot evaluate: {e}", data.source_name)))?;
 
