@@ -1351,10 +1351,37 @@ pub fn evaluate_with(
         }
     };
     check_y_lp(y, lp)?;
-    let interval = delong(y, p, 0.95)?;
-    let equal_mass = self::bins(y, p, bins, Binning::EqualMass)?;
-    let equal_width = self::bins(y, p, bins, Binning::EqualWidth)?;
-    let smooth = loess_calibration_with(y, p, surface)?;
+    // The measures are independent: computed side by side on the rayon pool, each the
+    // same way whatever the thread count, and their errors taken in this fixed order.
+    let ((interval, roc), ((equal_mass, equal_width), (smooth, (intercept, slope)))) = rayon::join(
+        || rayon::join(|| delong(y, p, 0.95), || roc_curve(y, p)),
+        || {
+            rayon::join(
+                || {
+                    rayon::join(
+                        || self::bins(y, p, bins, Binning::EqualMass),
+                        || self::bins(y, p, bins, Binning::EqualWidth),
+                    )
+                },
+                || {
+                    rayon::join(
+                        || loess_calibration_with(y, p, surface),
+                        || {
+                            rayon::join(
+                                || calibration_in_the_large(y, lp),
+                                || calibration_slope(y, lp),
+                            )
+                        },
+                    )
+                },
+            )
+        },
+    );
+    let (interval, equal_mass, equal_width, smooth) =
+        (interval?, equal_mass?, equal_width?, smooth?);
+    let (calibration_intercept, calibration_slope) = (intercept?, slope?);
+    let hosmer_lemeshow = hosmer_lemeshow(y, p, 10)?;
+    let roc = roc?;
     Ok(Evaluation {
         n: y.len(),
         events,
@@ -1364,9 +1391,9 @@ pub fn evaluate_with(
         log_loss: log_loss(y, p)?,
         brier: brier(y, p)?,
         scaled_brier: scaled_brier(y, p)?,
-        calibration_intercept: calibration_in_the_large(y, lp)?,
+        calibration_intercept,
         observed_expected: observed_expected(y, p)?,
-        calibration_slope: calibration_slope(y, lp)?,
+        calibration_slope,
         ece: EceSummary {
             equal_mass: BinnedCalibration {
                 ece: ece_from_bins(&equal_mass),
@@ -1377,7 +1404,7 @@ pub fn evaluate_with(
                 bins: equal_width,
             },
         },
-        hosmer_lemeshow: hosmer_lemeshow(y, p, 10)?,
+        hosmer_lemeshow,
         spiegelhalter: spiegelhalter(y, p)?,
         ici: smooth.ici,
         e50: smooth.e50,
@@ -1385,7 +1412,7 @@ pub fn evaluate_with(
         emax: smooth.emax,
         smoother: smoother(smooth.surface).to_string(),
         loess_surface: smooth.surface,
-        roc: roc_curve(y, p)?,
+        roc,
         calibration_curve: smooth.curve,
     })
 }
