@@ -75,7 +75,7 @@ impl Clusters {
         let Some(ColumnValues::Levels { codes, .. }) = data.columns.get(column) else {
             return Err(FitError::Encoding(format!(
                 "the cluster column `{column}` was not read as labels from the data; \
-                 name it with the spec's cluster column"
+                 read the data with a spec given it by `Spec::with_cluster_column`"
             )));
         };
         let mut renumbered: HashMap<u32, u32> = HashMap::new();

@@ -337,3 +337,30 @@ fn predictions_read_the_stored_robust_covariance() {
     close("se", &[prediction.std_error], &[0.8666311302893096], 1e-8);
     close("logit", &[prediction.logit], &[-0.261168191996187], 1e-6);
 }
+
+#[test]
+fn a_fit_by_passes_refuses_robust_covariance_and_profile_intervals() {
+    use recontact_scoring::fit_streaming;
+    let spec = SpecConfig::from_toml("spec", SPEC)
+        .unwrap()
+        .check()
+        .unwrap();
+    let text = spector_with_schools();
+    let profile = FitOptions {
+        interval: IntervalKind::Profile,
+        ..FitOptions::default()
+    };
+    for options in [with(CovarianceType::Hc0), profile] {
+        let mut open = || Ok(text.as_bytes());
+        let Err(error) = fit_streaming("s.csv", &mut open, &spec, options, InvalidRows::Fail)
+        else {
+            panic!("a fit by passes with {options:?} is refused");
+        };
+        assert!(
+            error
+                .to_string()
+                .contains("fit in memory (without streaming)"),
+            "{error}"
+        );
+    }
+}
