@@ -475,6 +475,12 @@ fn read_chunks_with<R: io::Read, T: Send>(
     if let Some(o) = &config.offset {
         wanted.push((o, Reading::Offset));
     }
+    // A cluster column that is also a categorical term's is read once, as its levels.
+    if let Some(cluster) = spec.cluster_column() {
+        if !wanted.iter().any(|(name, _)| *name == cluster) {
+            wanted.push((cluster, Reading::Level));
+        }
+    }
 
     let mut header_errors = Vec::new();
     let mut needed = Vec::new();

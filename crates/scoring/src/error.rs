@@ -539,4 +539,15 @@ pub enum ModelProblem {
     /// The stored spec does not pass its own check.
     #[error("{0}")]
     Spec(String),
+    /// A name that is not one of the choices of its field.
+    #[error("{found} is not a known value; allowed: {allowed}")]
+    UnknownChoice {
+        /// The value in the file, as JSON.
+        found: String,
+        /// The choices, in words.
+        allowed: &'static str,
+    },
+    /// Fields that contradict each other.
+    #[error("{0}")]
+    Inconsistent(String),
 }

@@ -16,6 +16,8 @@ use crate::distributions::{
 };
 use crate::encoding::Encoding;
 use crate::error::{Alias, FitError};
+use crate::profile::{IntervalKind, ProfileInterval};
+use crate::robust::{ClusterSummary, Clusters, CovarianceType};
 use crate::spec::Spec;
 
 /// Settings of a fit.
@@ -31,8 +33,15 @@ pub struct FitOptions {
     pub max_iterations: usize,
     /// Convergence: relative change of the (penalised) deviance between iterations.
     pub tolerance: f64,
-    /// Confidence level of the Wald intervals.
+    /// Confidence level of the intervals.
     pub level: f64,
+    /// Which covariance the standard errors, Wald intervals and every later use read
+    /// (`model` when a model file predates the field).
+    #[serde(default)]
+    pub covariance_type: CovarianceType,
+    /// Wald or profile-likelihood intervals (`wald` when a model file predates the field).
+    #[serde(default)]
+    pub interval: IntervalKind,
 }
 
 impl Default for FitOptions {
@@ -43,6 +52,8 @@ impl Default for FitOptions {
             max_iterations: 100,
             tolerance: 1e-10,
             level: 0.95,
+            covariance_type: CovarianceType::Model,
+            interval: IntervalKind::Wald,
         }
     }
 }
@@ -58,13 +69,13 @@ pub struct Estimate {
     pub term: String,
     /// The estimate on the logit scale.
     pub estimate: f64,
-    /// Standard error from the inverse information.
+    /// Standard error from the fit's covariance ([`FitOptions::covariance_type`]).
     pub std_error: f64,
     /// Wald z = estimate / standard error.
     pub z: f64,
     /// Two-sided p-value of z.
     pub p_value: f64,
-    /// Lower Wald confidence limit.
+    /// Lower Wald confidence limit (from the same covariance).
     pub ci_low: f64,
     /// Upper Wald confidence limit.
     pub ci_high: f64,
@@ -203,7 +214,8 @@ pub struct FittedModel {
     pub encoding: Encoding,
     /// Coefficients with inference, in design-column order.
     pub estimates: Vec<Estimate>,
-    /// Covariance of the coefficients (inverse information), original scale.
+    /// Covariance of the coefficients, original scale: the inverse information, or the
+    /// robust sandwich that [`FitOptions::covariance_type`] asks for.
     pub covariance: DMatrix<f64>,
     /// Fit statistics.
     pub statistics: FitStatistics,
@@ -211,6 +223,10 @@ pub struct FittedModel {
     pub options: FitOptions,
     /// Things worth knowing that did not stop the fit.
     pub warnings: Vec<String>,
+    /// The cluster column, when the covariance is cluster-robust.
+    pub cluster: Option<ClusterSummary>,
+    /// Profile-likelihood intervals, one per coefficient, when they were asked for.
+    pub profile_intervals: Option<Vec<ProfileInterval>>,
 }
 
 impl FittedModel {
@@ -420,7 +436,7 @@ impl BlockSums {
 }
 
 impl Problem<'_> {
-    fn evaluate(&self, beta: DVector<f64>) -> Result<State, FitError> {
+    pub(crate) fn evaluate(&self, beta: DVector<f64>) -> Result<State, FitError> {
         if self.firth {
             return self.evaluate_firth(beta);
         }
@@ -833,11 +849,23 @@ pub fn fit_releasing(
     data: &mut Dataset,
     options: FitOptions,
 ) -> Result<FittedModel, FitError> {
+    fit_releasing_clustered(spec, data, options, None)
+}
+
+/// Like [`fit_releasing`], with the rows' clusters for a cluster-robust covariance
+/// ([`CovarianceType::Cluster`] needs them; the other covariances ignore them).
+pub fn fit_releasing_clustered(
+    spec: &Spec,
+    data: &mut Dataset,
+    options: FitOptions,
+    clusters: Option<&Clusters>,
+) -> Result<FittedModel, FitError> {
     check_outcome(data)?;
     let encoding = Encoding::learn(spec, data)?;
     check_options(&options)?;
+    crate::inference::check_inference_options(&options, data.weights.is_some(), false)?;
     let design = encoding.design_releasing(data)?;
-    fit_design(encoding, design, data, options, None)
+    fit_design(encoding, design, data, options, (None, clusters))
 }
 
 /// A one-sided outcome is the clearest thing to say about such data, before any
@@ -883,17 +911,19 @@ pub fn fit_encoded(
         return Err(FitError::NoRows);
     }
     check_options(&options)?;
+    crate::inference::check_inference_options(&options, data.weights.is_some(), prior.is_some())?;
     let raw = encoding.design(data)?;
-    fit_design(encoding, raw, data, options, prior)
+    fit_design(encoding, raw, data, options, (prior, None))
 }
 
-/// Fits a design matrix to the outcome (weights, offset) of `data`.
+/// Fits a design matrix to the outcome (weights, offset) of `data`, optionally shrunk
+/// toward a prior, with the rows' clusters for a cluster-robust covariance.
 fn fit_design(
     encoding: Encoding,
     raw: DMatrix<f64>,
     data: &Dataset,
     options: FitOptions,
-    prior: Option<&GaussianPrior>,
+    (prior, clusters): (Option<&GaussianPrior>, Option<&Clusters>),
 ) -> Result<FittedModel, FitError> {
     let names = encoding.names();
     let n = data.len();
@@ -970,14 +1000,15 @@ fn fit_design(
         let start = DVector::from_element(1, start[0]);
         newton(&|beta| null_problem.evaluate(beta), start, &[0], &options)?.state
     };
-    conclude(
+    let fitted = conclude(
         encoding,
         solution,
         null,
         &scales,
         (options, prior.is_some()),
         (total, n, events),
-    )
+    )?;
+    crate::inference::finish(fitted, &problem, &scales, clusters)
 }
 
 /// Adds a Gaussian penalty, if any, to a state's objective, gradient and information.
@@ -1156,5 +1187,7 @@ pub(crate) fn conclude(
         statistics,
         options,
         warnings: solution.warnings,
+        cluster: None,
+        profile_intervals: None,
     })
 }

@@ -18,10 +18,13 @@ pub mod error;
 pub mod explain;
 pub mod export;
 pub mod fit;
+mod inference;
 pub mod lines;
 pub mod metrics;
 pub mod model;
 mod model_check;
+pub mod profile;
+pub mod robust;
 pub mod sample_size;
 pub mod scorecard;
 pub mod spec;
@@ -39,9 +42,12 @@ pub use explain::{
     Explanation, NotFinite, Prediction,
 };
 pub use fit::{
-    fit, fit_encoded, fit_releasing, newton_step, FitOptions, FittedModel, GaussianPrior,
+    fit, fit_encoded, fit_releasing, fit_releasing_clustered, newton_step, FitOptions, FittedModel,
+    GaussianPrior,
 };
 pub use model::{sha256_hex, Model, Scorer};
+pub use profile::{IntervalKind, ProfileInterval};
+pub use robust::{ClusterSummary, Clusters, CovarianceType};
 pub use scorecard::{scorecard, Scaling, Scorecard, ScorecardRow};
 pub use spec::{Bounds, Spec, SpecConfig, TermConfig, Transform};
 pub use streaming::{fit_streaming, StreamedFit};

@@ -8,6 +8,8 @@ use crate::data::Dataset;
 use crate::encoding::{EncodedTerm, Encoding, TermInput};
 use crate::error::ModelError;
 use crate::fit::{Estimate, FitOptions, FitStatistics, FittedModel};
+use crate::profile::ProfileInterval;
+use crate::robust::ClusterSummary;
 use crate::spec::SpecConfig;
 use crate::spec::Transform;
 use crate::streaming::StreamedFit;
@@ -84,6 +86,13 @@ pub struct Model {
     pub options: FitOptions,
     /// Warnings raised while fitting.
     pub warnings: Vec<String>,
+    /// The cluster column and its number of clusters, when `options.covariance_type`
+    /// is `cluster`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<ClusterSummary>,
+    /// The profile-likelihood intervals, when `options.interval` is `profile`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile_intervals: Option<Vec<ProfileInterval>>,
     /// Where the model came from.
     pub provenance: Provenance,
 }
@@ -93,6 +102,16 @@ pub struct Model {
 pub struct Summary<'a> {
     /// Coefficients with inference.
     pub terms: &'a [Estimate],
+    /// Which covariance the standard errors are: `model`, `hc0`, `hc1` or `cluster`.
+    pub covariance_type: &'static str,
+    /// The cluster column, for a cluster-robust covariance.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<&'a ClusterSummary>,
+    /// The kind of the stored intervals: `wald` or `profile`.
+    pub interval: &'static str,
+    /// The profile-likelihood intervals, when they were computed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile_intervals: Option<&'a [ProfileInterval]>,
     /// Fit statistics, flattened beside `terms`.
     #[serde(flatten)]
     pub statistics: &'a FitStatistics,
@@ -311,6 +330,8 @@ impl Model {
             statistics: fitted.statistics,
             options: fitted.options,
             warnings: fitted.warnings,
+            cluster: fitted.cluster,
+            profile_intervals: fitted.profile_intervals,
             provenance,
         }
     }
@@ -333,6 +354,7 @@ impl Model {
         let value: serde_json::Value =
             serde_json::from_str(text).map_err(|e| format(e.to_string()))?;
         check_schema_version(source_name, value.get("schema_version"))?;
+        crate::model_check::check_choices(source_name, &value)?;
         let model: Model = serde_json::from_value(value).map_err(|e| format(e.to_string()))?;
         model.check(source_name)?;
         Ok(model)
@@ -347,6 +369,10 @@ impl Model {
     pub fn summary(&self) -> Summary<'_> {
         Summary {
             terms: &self.terms,
+            covariance_type: self.options.covariance_type.name(),
+            cluster: self.cluster.as_ref(),
+            interval: self.options.interval.name(),
+            profile_intervals: self.profile_intervals.as_deref(),
             statistics: &self.statistics,
         }
     }

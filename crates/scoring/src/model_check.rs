@@ -7,6 +7,8 @@ use crate::encoding::{EncodedTerm, Encoding, NumericSummary};
 use crate::error::{ModelError, ModelProblem};
 use crate::fit::{Estimate, FitOptions, FitStatistics};
 use crate::model::Model;
+use crate::profile::{IntervalKind, ProfileInterval};
+use crate::robust::CovarianceType;
 use crate::spec::{SpecConfig, TermConfig};
 
 /// The largest magnitude of a coefficient, knot or summary value a model file may hold.
@@ -40,8 +42,176 @@ impl Model {
         check_estimates(&self.encoding.names(), &self.terms)?;
         check_covariance(&self.covariance, self.terms.len())?;
         check_statistics(&self.statistics)?;
-        check_options(&self.options)
+        check_options(&self.options)?;
+        check_covariance_type(self)?;
+        check_profile_intervals(self)
     }
+}
+
+/// The choice fields of `options`, checked on the JSON before it is read so that an
+/// unknown name is reported with its path (absent fields read as their defaults).
+pub(crate) fn check_choices(
+    source_name: &str,
+    value: &serde_json::Value,
+) -> Result<(), ModelError> {
+    let choices: [(&str, &[&str], &'static str); 2] = [
+        (
+            "covariance_type",
+            &["model", "hc0", "hc1", "cluster"],
+            "\"model\", \"hc0\", \"hc1\" or \"cluster\"",
+        ),
+        ("interval", &["wald", "profile"], "\"wald\" or \"profile\""),
+    ];
+    for (field, names, allowed) in choices {
+        let Some(found) = value.get("options").and_then(|o| o.get(field)) else {
+            continue;
+        };
+        if found.as_str().is_some_and(|name| names.contains(&name)) {
+            continue;
+        }
+        return Err(ModelError::Invalid {
+            source_name: source_name.to_string(),
+            path: format!("options.{field}"),
+            problem: ModelProblem::UnknownChoice {
+                found: found.to_string(),
+                allowed,
+            },
+        });
+    }
+    Ok(())
+}
+
+/// A cluster-robust covariance names its cluster column and at least two clusters; no
+/// other covariance names one; Firth fits have the model covariance only.
+fn check_covariance_type(model: &Model) -> Check {
+    let kind = model.options.covariance_type;
+    let inconsistent =
+        |path: &str, message: String| fail(path.to_string(), ModelProblem::Inconsistent(message));
+    match (&model.cluster, kind) {
+        (None, CovarianceType::Cluster) => {
+            return inconsistent(
+                "cluster",
+                "a cluster-robust covariance must name its cluster column and count".into(),
+            )
+        }
+        (Some(_), kind) if kind != CovarianceType::Cluster => {
+            return inconsistent(
+                "cluster",
+                format!(
+                    "a cluster column is given but the covariance is {}",
+                    kind.name()
+                ),
+            )
+        }
+        (Some(cluster), _) if cluster.column.is_empty() => {
+            return inconsistent(
+                "cluster.column",
+                "the cluster column's name is empty".into(),
+            )
+        }
+        (Some(cluster), _) if cluster.clusters < 2 => {
+            return fail(
+                "cluster.clusters".into(),
+                ModelProblem::OutOfRange {
+                    value: cluster.clusters as f64,
+                    allowed: "2 or more",
+                },
+            )
+        }
+        _ => {}
+    }
+    if model.options.firth && !kind.is_model() {
+        return inconsistent(
+            "options.covariance_type",
+            format!(
+                "a Firth fit has the model covariance only, not {}",
+                kind.name()
+            ),
+        );
+    }
+    Ok(())
+}
+
+/// Profile intervals are stored exactly when `options.interval` is `profile`: one per
+/// coefficient, named as it is, each limit finite and on its side of the estimate.
+fn check_profile_intervals(model: &Model) -> Check {
+    let profile = model.options.interval == IntervalKind::Profile;
+    let intervals = match (&model.profile_intervals, profile) {
+        (None, false) => return Ok(()),
+        (Some(_), false) => {
+            return fail(
+                "profile_intervals".into(),
+                ModelProblem::Inconsistent(
+                    "profile intervals are stored but options.interval is \"wald\"".into(),
+                ),
+            )
+        }
+        (None, true) => {
+            return fail(
+                "profile_intervals".into(),
+                ModelProblem::Inconsistent(
+                    "options.interval is \"profile\" but no profile intervals are stored".into(),
+                ),
+            )
+        }
+        (Some(intervals), true) => intervals,
+    };
+    if intervals.len() != model.terms.len() {
+        return fail(
+            "profile_intervals".into(),
+            ModelProblem::Length {
+                what: "profile intervals",
+                found: intervals.len(),
+                expected: model.terms.len(),
+            },
+        );
+    }
+    for (j, (interval, term)) in intervals.iter().zip(&model.terms).enumerate() {
+        check_profile_interval(j, interval, term)?;
+    }
+    Ok(())
+}
+
+fn check_profile_interval(j: usize, interval: &ProfileInterval, term: &Estimate) -> Check {
+    let at = |field: &str| format!("profile_intervals[{j}].{field}");
+    if interval.term != term.term {
+        return fail(
+            at("term"),
+            ModelProblem::Name {
+                found: interval.term.clone(),
+                expected: term.term.clone(),
+            },
+        );
+    }
+    if let Some(low) = interval.low {
+        bounded(|| at("low"), low, MAX_MAGNITUDE)?;
+        if low > term.estimate {
+            return fail(
+                format!("profile_intervals[{j}]"),
+                ModelProblem::Unordered {
+                    low_name: "low",
+                    low,
+                    high_name: "estimate",
+                    high: term.estimate,
+                },
+            );
+        }
+    }
+    if let Some(high) = interval.high {
+        bounded(|| at("high"), high, MAX_MAGNITUDE)?;
+        if high < term.estimate {
+            return fail(
+                format!("profile_intervals[{j}]"),
+                ModelProblem::Unordered {
+                    low_name: "estimate",
+                    low: term.estimate,
+                    high_name: "high",
+                    high,
+                },
+            );
+        }
+    }
+    Ok(())
 }
 
 /// `Ok`, or the first problem found with its field path.
@@ -692,6 +862,83 @@ mod tests {
             error.to_string(),
             "m.json: no schema_version: expected the integer 1"
         );
+    }
+
+    #[test]
+    fn the_covariance_type_and_interval_kind_are_named_choices() {
+        let (path, problem) = invalid(|v| v["options"]["covariance_type"] = json!("hc9"));
+        assert_eq!(path, "options.covariance_type");
+        assert!(problem
+            .to_string()
+            .contains("\"hc9\" is not a known value; allowed: \"model\", \"hc0\""));
+        let (path, _) = invalid(|v| v["options"]["interval"] = json!(3));
+        assert_eq!(path, "options.interval");
+        // A file written before the fields existed reads as the model covariance with
+        // Wald intervals.
+        let mut value = default_value();
+        let options = value["options"].as_object_mut().expect("object");
+        options.remove("covariance_type");
+        options.remove("interval");
+        let model = Model::from_json("old.json", &value.to_string()).expect("loads");
+        assert_eq!(model.options.covariance_type, CovarianceType::Model);
+        assert_eq!(model.options.interval, IntervalKind::Wald);
+    }
+
+    #[test]
+    fn a_cluster_covariance_names_its_clusters_and_no_other_does() {
+        let (path, _) = invalid(|v| v["options"]["covariance_type"] = json!("cluster"));
+        assert_eq!(path, "cluster");
+        let (path, _) = invalid(|v| v["cluster"] = json!({"column": "office", "clusters": 4}));
+        assert_eq!(path, "cluster");
+        let (path, problem) = invalid(|v| {
+            v["options"]["covariance_type"] = json!("cluster");
+            v["cluster"] = json!({"column": "office", "clusters": 1});
+        });
+        assert_eq!(path, "cluster.clusters");
+        assert!(matches!(problem, ModelProblem::OutOfRange { .. }));
+        let (path, _) = invalid(|v| {
+            v["options"]["covariance_type"] = json!("hc0");
+            v["options"]["firth"] = json!(true);
+        });
+        assert_eq!(path, "options.covariance_type");
+    }
+
+    #[test]
+    fn profile_intervals_are_stored_exactly_for_profile_fits_one_per_term() {
+        let (path, _) = invalid(|v| v["options"]["interval"] = json!("profile"));
+        assert_eq!(path, "profile_intervals");
+        let intervals = |v: &Value| {
+            let terms = v["terms"].as_array().expect("terms").clone();
+            terms
+                .iter()
+                .map(|t| {
+                    json!({"term": t["term"], "low": t["ci_low"], "high": null,
+                                "notes": ["upper limit unbounded: test"]})
+                })
+                .collect::<Vec<_>>()
+        };
+        let (path, _) = invalid(|v| v["profile_intervals"] = json!(intervals(v)));
+        assert_eq!(path, "profile_intervals");
+        let mut value = default_value();
+        value["options"]["interval"] = json!("profile");
+        value["profile_intervals"] = json!(intervals(&value));
+        let model = Model::from_json("p.json", &value.to_string()).expect("unbounded sides load");
+        assert_eq!(model.profile_intervals.expect("stored")[0].high, None);
+        let (path, problem) = invalid(|v| {
+            v["options"]["interval"] = json!("profile");
+            let mut stored = intervals(v);
+            stored[1]["low"] = json!(1e9);
+            v["profile_intervals"] = json!(stored);
+        });
+        assert_eq!(path, "profile_intervals[1]");
+        assert!(matches!(problem, ModelProblem::Unordered { .. }));
+        let (path, _) = invalid(|v| {
+            v["options"]["interval"] = json!("profile");
+            let mut stored = intervals(v);
+            stored.pop();
+            v["profile_intervals"] = json!(stored);
+        });
+        assert_eq!(path, "profile_intervals");
     }
 
     #[test]

@@ -353,7 +353,10 @@ impl SpecConfig {
                 "the model has neither an intercept nor any term".into(),
             ));
         }
-        Ok(Spec { config: self })
+        Ok(Spec {
+            config: self,
+            cluster: None,
+        })
     }
 }
 
@@ -411,6 +414,9 @@ fn check_levels(column: &str, reference: Option<&str>, levels: &[String]) -> Res
 #[derive(Debug, Clone, PartialEq)]
 pub struct Spec {
     config: SpecConfig,
+    /// A column read beside the model's own, naming each row's cluster (for a
+    /// cluster-robust covariance); not part of the model.
+    cluster: Option<String>,
 }
 
 impl Spec {
@@ -439,6 +445,47 @@ impl Spec {
     /// Most distinct levels a categorical column may have.
     pub fn max_levels(&self) -> usize {
         self.config.max_levels.unwrap_or(DEFAULT_MAX_LEVELS)
+    }
+
+    /// This spec, also reading `column` as each row's cluster label: a non-empty text,
+    /// refused with its line and column when missing, as category levels are. The
+    /// column may be a categorical term's; it may not be the outcome, the weights, the
+    /// offset or a numeric, boolean or spline term's.
+    pub fn with_cluster_column(mut self, column: &str) -> Result<Spec, SpecError> {
+        let config = &self.config;
+        let numeric_term = config
+            .terms
+            .iter()
+            .any(|t| t.column() == Some(column) && !matches!(t, TermConfig::Categorical { .. }));
+        let role = if column == config.outcome {
+            Some("the outcome")
+        } else if config.weights.as_deref() == Some(column) {
+            Some("the weights")
+        } else if config.offset.as_deref() == Some(column) {
+            Some("the offset")
+        } else if numeric_term {
+            Some("a numeric, boolean or spline term")
+        } else {
+            None
+        };
+        if let Some(role) = role {
+            return Err(SpecError::Invalid(format!(
+                "the cluster column `{column}` is {role}; name a column of cluster labels \
+                 (a categorical term's column is allowed)"
+            )));
+        }
+        if column.is_empty() {
+            return Err(SpecError::Invalid(
+                "the cluster column's name is empty".into(),
+            ));
+        }
+        self.cluster = Some(column.to_string());
+        Ok(self)
+    }
+
+    /// The cluster column, when [`Spec::with_cluster_column`] named one.
+    pub fn cluster_column(&self) -> Option<&str> {
+        self.cluster.as_deref()
     }
 
     /// Every CSV column the model reads (outcome first, then terms, weights, offset).

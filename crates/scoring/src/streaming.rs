@@ -21,6 +21,7 @@ use crate::fit::{
     cross_product_upper, newton, penalty, starting_point, BlockSums, FitOptions, FittedModel,
     Penalty, PerRow, Problem, State,
 };
+use crate::profile::IntervalKind;
 use crate::spec::Spec;
 
 /// Bits of a value's sort key a histogram pass resolves.
@@ -67,6 +68,14 @@ pub fn fit_streaming<R: io::Read>(
              (without streaming)"
                 .into(),
         ));
+    }
+    if !options.covariance_type.is_model() || options.interval != IntervalKind::Wald {
+        return Err(FitError::Encoding(format!(
+            "a fit by passes gives the model covariance and Wald intervals only, not the \
+             {} covariance with {} intervals; fit in memory (without streaming)",
+            options.covariance_type.name(),
+            options.interval.name()
+        )));
     }
     let passes = std::cell::Cell::new(0);
     let mut pass = |work: &(dyn Fn(Dataset) -> Part + Sync),

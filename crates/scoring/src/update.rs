@@ -622,6 +622,14 @@ pub fn update(
         }
     }
 
+    // Updates that keep the old covariance (in part: intercept and slope updates add the
+    // recalibration's model covariance to it) keep its type; refits have their own.
+    let carried = match chosen {
+        Chosen::Original | Chosen::Intercept | Chosen::Slope => {
+            (old.options.covariance_type, old.cluster.clone())
+        }
+        _ => (options.fit.covariance_type, None),
+    };
     let p = beta.len();
     let model = Model {
         schema_version: SCHEMA_VERSION,
@@ -632,8 +640,13 @@ pub fn update(
             .map(|a| (0..p).map(|b| covariance[(a, b)]).collect())
             .collect(),
         statistics,
-        options: options.fit,
+        options: FitOptions {
+            covariance_type: carried.0,
+            ..options.fit
+        },
         warnings: Vec::new(),
+        cluster: carried.1,
+        profile_intervals: None,
         provenance: Provenance {
             input_file: data.source_name.clone(),
             input_sha256: data.sha256.clone(),

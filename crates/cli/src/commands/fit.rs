@@ -7,7 +7,8 @@ use recontact_scoring::fit::FitStatistics;
 use recontact_scoring::sample_size::RileyOptions;
 use recontact_scoring::validate::{sample_size_check, R2Source};
 use recontact_scoring::{
-    fit_releasing, fit_streaming, FitOptions, InvalidRows, Model, Spec, SpecConfig,
+    fit_releasing_clustered, fit_streaming, Clusters, CovarianceType, FitOptions, IntervalKind,
+    InvalidRows, Model, Spec, SpecConfig,
 };
 
 use crate::input;
@@ -42,6 +43,18 @@ pub struct Args {
     #[arg(long, value_name = "LEVEL", default_value_t = 0.95, allow_negative_numbers = true,
           value_parser = super::open_unit)]
     level: f64,
+    /// Covariance of the coefficients: `model` (inverse information), `hc0`/`hc1`
+    /// (White's sandwich; hc1 scaled by n/(n-p)) or `cluster` (cluster-robust, needs
+    /// --cluster). Standard errors, intervals and every later use read it.
+    #[arg(long = "cov", value_enum, default_value_t = CovarianceArg::Model)]
+    covariance: CovarianceArg,
+    /// The data column naming each row's cluster, for --cov cluster.
+    #[arg(long, value_name = "COLUMN")]
+    cluster: Option<String>,
+    /// Confidence intervals: `wald` (estimate ± z·SE) or `profile` (profile
+    /// likelihood; penalised for --firth).
+    #[arg(long = "ci", value_enum, default_value_t = IntervalArg::Wald)]
+    interval: IntervalArg,
     /// Fit by passes over the file instead of holding it in memory: memory stays the
     /// same whatever the file's length (for files larger than RAM), at the cost of
     /// reading it about a dozen times. Same estimates as the in-memory fit (to about
@@ -56,6 +69,71 @@ pub struct Args {
     quiet: bool,
 }
 
+/// The choices of `--cov`.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CovarianceArg {
+    /// The inverse of the information.
+    Model,
+    /// White's heteroskedasticity-consistent sandwich.
+    Hc0,
+    /// HC0 scaled by n/(n-p).
+    Hc1,
+    /// Cluster-robust sandwich with statsmodels' small-sample correction.
+    Cluster,
+}
+
+impl From<CovarianceArg> for CovarianceType {
+    fn from(choice: CovarianceArg) -> CovarianceType {
+        match choice {
+            CovarianceArg::Model => CovarianceType::Model,
+            CovarianceArg::Hc0 => CovarianceType::Hc0,
+            CovarianceArg::Hc1 => CovarianceType::Hc1,
+            CovarianceArg::Cluster => CovarianceType::Cluster,
+        }
+    }
+}
+
+/// The choices of `--ci`.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum IntervalArg {
+    /// Estimate ± z · standard error.
+    Wald,
+    /// Profile likelihood.
+    Profile,
+}
+
+/// Refuses combinations of inference flags that have no defined meaning, before any
+/// data are read.
+fn check_inference_flags(args: &Args, spec: &Spec) -> Result<(), Failure> {
+    let usage = |message: &str| Err(Failure::Usage(message.to_string()));
+    let robust = args.covariance != CovarianceArg::Model;
+    match (args.covariance, &args.cluster) {
+        (CovarianceArg::Cluster, None) => {
+            return usage(
+                "--cov cluster needs --cluster COLUMN, the column naming each row's cluster",
+            )
+        }
+        (CovarianceArg::Cluster, Some(_)) => {}
+        (_, Some(_)) => return usage("--cluster is for --cov cluster; give both or neither"),
+        _ => {}
+    }
+    if robust && args.fitting.firth() {
+        return usage("--cov hc0|hc1|cluster cannot be combined with --firth: the sandwich of Firth's penalised score has no agreed definition; use --cov model");
+    }
+    if robust && spec.config().weights.is_some() {
+        return usage("--cov hc0|hc1|cluster cannot be combined with frequency weights: a weighted row stands for several independent rows, which the sandwich cannot tell from one; expand the rows or use --cov model");
+    }
+    if args.interval == IntervalArg::Profile && args.fitting.l2() > 0.0 {
+        return usage(
+            "--ci profile is for maximum-likelihood and --firth fits, not --l2; use --ci wald",
+        );
+    }
+    if args.streaming && (robust || args.interval == IntervalArg::Profile) {
+        return usage("--streaming gives the model covariance and Wald intervals only: --cov hc0|hc1|cluster and --ci profile need the rows in memory; fit without --streaming");
+    }
+    Ok(())
+}
+
 /// Runs the command.
 pub fn run(args: Args) -> Result<(), Failure> {
     let mut inputs = vec![("--data", args.data.as_path())];
@@ -65,15 +143,19 @@ pub fn run(args: Args) -> Result<(), Failure> {
     outputs.extend((!args.quiet).then(|| ("", std::path::Path::new("-"))));
     output::check_distinct(&inputs, &outputs)?;
     let (config, spec) = args.model_spec.load()?;
-    let options = args.fitting.options(args.level);
+    check_inference_flags(&args, &spec)?;
+    let options = FitOptions {
+        covariance_type: args.covariance.into(),
+        interval: match args.interval {
+            IntervalArg::Wald => IntervalKind::Wald,
+            IntervalArg::Profile => IntervalKind::Profile,
+        },
+        ..args.fitting.options(args.level)
+    };
     let model = if args.streaming {
         fit_by_passes(&args, config, &spec, options)?
     } else {
-        let mut data = read_data(&args.data, &spec, args.drop_invalid, args.quiet)?;
-        let name = data.source_name.clone();
-        let fitted =
-            fit_releasing(&spec, &mut data, options).map_err(super::fit_failure_in(&name))?;
-        Model::new(fitted, config, &data)
+        fit_in_memory(&args, config, spec, options)?
     };
     let shortfall = sample_size_warning(&model.statistics);
 
@@ -94,6 +176,30 @@ pub fn run(args: Args) -> Result<(), Failure> {
         super::print(text.as_bytes())?;
     }
     Ok(())
+}
+
+/// The model from the data held in memory, with the rows' clusters when asked for.
+fn fit_in_memory(
+    args: &Args,
+    config: SpecConfig,
+    spec: Spec,
+    options: FitOptions,
+) -> Result<Model, Failure> {
+    let spec = match &args.cluster {
+        Some(column) => spec
+            .with_cluster_column(column)
+            .map_err(|e| Failure::Usage(e.to_string()))?,
+        None => spec,
+    };
+    let mut data = read_data(&args.data, &spec, args.drop_invalid, args.quiet)?;
+    let clusters = match &args.cluster {
+        Some(column) => Some(Clusters::from_dataset(&data, column).map_err(super::fit_failure)?),
+        None => None,
+    };
+    let name = data.source_name.clone();
+    let fitted = fit_releasing_clustered(&spec, &mut data, options, clusters.as_ref())
+        .map_err(super::fit_failure_in(&name))?;
+    Ok(Model::new(fitted, config, &data))
 }
 
 /// `fit --streaming`: the model from passes over the file.

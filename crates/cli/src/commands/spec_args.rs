@@ -79,6 +79,16 @@ pub struct FitOptionArgs {
 }
 
 impl FitOptionArgs {
+    /// Whether --firth was given.
+    pub fn firth(&self) -> bool {
+        self.firth
+    }
+
+    /// The --l2 penalty.
+    pub fn l2(&self) -> f64 {
+        self.l2
+    }
+
     /// The fitting options, with Wald intervals at `level`.
     pub fn options(&self, level: f64) -> FitOptions {
         FitOptions {

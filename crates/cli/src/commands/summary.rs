@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use recontact_scoring::Model;
+use recontact_scoring::{CovarianceType, Model};
 
 use crate::input::{self, ReadFailure};
 use crate::Failure;
@@ -80,6 +80,25 @@ fn p_value(p: f64) -> String {
     }
 }
 
+/// A profile limit, or `unbounded` for a side that does not close.
+fn limit(value: Option<f64>) -> String {
+    value.map_or_else(|| "unbounded".to_string(), number)
+}
+
+/// Which covariance the standard errors are, in words.
+fn covariance_words(model: &Model) -> String {
+    match (model.options.covariance_type, &model.cluster) {
+        (CovarianceType::Model, _) => "model-based (inverse information)".into(),
+        (CovarianceType::Hc0, _) => "robust, HC0 sandwich".into(),
+        (CovarianceType::Hc1, _) => "robust, HC1 sandwich (scaled by n/(n-p))".into(),
+        (CovarianceType::Cluster, Some(cluster)) => format!(
+            "cluster-robust by `{}` ({} clusters)",
+            cluster.column, cluster.clusters
+        ),
+        (CovarianceType::Cluster, None) => "cluster-robust".into(),
+    }
+}
+
 /// The summary as an aligned table.
 pub fn render_table(model: &Model) -> String {
     let s = &model.statistics;
@@ -102,6 +121,8 @@ pub fn render_table(model: &Model) -> String {
         s.n,
         s.events
     );
+    let profile = model.profile_intervals.as_deref();
+    let kind = if profile.is_some() { "profile" } else { "Wald" };
     out += &format!(
         "{:<width$} {:>12} {:>12} {:>9} {:>10} {:>12} {:>12}\n",
         "term",
@@ -112,7 +133,11 @@ pub fn render_table(model: &Model) -> String {
         format!("{level:.0}% low"),
         format!("{level:.0}% high")
     );
-    for t in &model.terms {
+    for (j, t) in model.terms.iter().enumerate() {
+        let (low, high) = match profile.and_then(|p| p.get(j)) {
+            Some(interval) => (limit(interval.low), limit(interval.high)),
+            None => (number(t.ci_low), number(t.ci_high)),
+        };
         out += &format!(
             "{:<width$} {:>12} {:>12} {:>9.3} {:>10} {:>12} {:>12}\n",
             t.term,
@@ -120,12 +145,21 @@ pub fn render_table(model: &Model) -> String {
             number(t.std_error),
             t.z,
             p_value(t.p_value),
-            number(t.ci_low),
-            number(t.ci_high)
+            low,
+            high
         );
     }
     out += &format!(
-        "\nlog-likelihood {:.6}   null {:.6}",
+        "\nstandard errors: {}; intervals: {kind}\n",
+        covariance_words(model)
+    );
+    for interval in profile.unwrap_or_default() {
+        for note in &interval.notes {
+            out += &format!("note: {}: {note}\n", interval.term);
+        }
+    }
+    out += &format!(
+        "log-likelihood {:.6}   null {:.6}",
         s.log_likelihood, s.null_log_likelihood
     );
     if let Some(penalized) = s.penalized_log_likelihood {
