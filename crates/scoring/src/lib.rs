@@ -13,6 +13,7 @@ pub mod batch;
 mod chunks;
 pub mod data;
 pub mod distributions;
+pub mod effects;
 pub mod encoding;
 pub mod error;
 pub mod explain;
