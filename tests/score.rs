@@ -311,6 +311,7 @@ fn completions_and_help_work() {
         "simulate",
         "fit",
         "summary",
+        "anova",
         "completions",
     ] {
         let output = recontact(&[command, "--help"], None);

@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod anova;
 pub mod batch;
 mod chunks;
 pub mod data;

@@ -1,6 +1,7 @@
 //! One module per subcommand: its arguments and how its results are printed.
 
 pub mod advise;
+pub mod anova;
 pub mod check;
 pub mod completions;
 pub mod evaluate;
