@@ -312,6 +312,7 @@ fn completions_and_help_work() {
         "fit",
         "summary",
         "anova",
+        "compare",
         "completions",
     ] {
         let output = recontact(&[command, "--help"], None);

@@ -76,6 +76,7 @@ enum Command {
     Summary(commands::summary::Args),
     Evaluate(commands::evaluate::Args),
     Anova(commands::anova::Args),
+    Compare(commands::compare::Args),
     Update(Box<commands::update::Args>),
     Completions(commands::completions::Args),
 }
@@ -95,6 +96,7 @@ fn main() -> ExitCode {
         Command::Summary(args) => commands::summary::run(args),
         Command::Evaluate(args) => commands::evaluate::run(args),
         Command::Anova(args) => commands::anova::run(args),
+        Command::Compare(args) => commands::compare::run(args),
         Command::Update(args) => commands::update::run(*args),
         Command::Completions(args) => commands::completions::run(args),
     };

@@ -12,6 +12,7 @@
 pub mod anova;
 pub mod batch;
 mod chunks;
+pub mod compare;
 pub mod data;
 pub mod distributions;
 pub mod effects;

@@ -3,6 +3,7 @@
 pub mod advise;
 pub mod anova;
 pub mod check;
+pub mod compare;
 pub mod completions;
 pub mod evaluate;
 pub mod export;
