@@ -217,3 +217,27 @@ fn the_tests_do_not_depend_on_the_thread_count() {
     assert!(!one.is_empty());
     assert!(one == three, "RAYON_NUM_THREADS 1 and 3 differ");
 }
+
+#[test]
+fn a_singular_covariance_block_is_refused_naming_the_test() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.json");
+    let mut model: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(common::root().join(MODEL)).unwrap())
+            .unwrap();
+    // years_experience is design column 1: zero its row and column of the covariance.
+    let p = model["covariance"].as_array().unwrap().len();
+    for k in 0..p {
+        model["covariance"][1][k] = 0.0.into();
+        model["covariance"][k][1] = 0.0.into();
+    }
+    std::fs::write(&path, serde_json::to_string(&model).unwrap()).unwrap();
+    let output = recontact(&["anova", "--model", path.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("years_experience (Factor+Higher Order Factors)")
+            && stderr.contains("singular"),
+        "{stderr}"
+    );
+}

@@ -396,6 +396,28 @@ mod tests {
         );
     }
 
+    /// Tied scores within and across the classes. Reference: `delong_paired` of
+    /// tests/models/reference.py (DeLong's pairwise kernel with ties ½, `np.cov`,
+    /// L = (1, −1), scipy `norm.sf`) on these literals.
+    #[test]
+    fn tied_scores_match_the_pairwise_kernel() {
+        let y = [0., 0., 1., 1., 0., 1., 0., 1., 1., 0., 0., 1.];
+        let a = [0.2, 0.5, 0.5, 0.9, 0.1, 0.5, 0.3, 0.7, 0.2, 0.5, 0.4, 0.8];
+        let b = [1., 2., 2., 3., 1., 3., 2., 2., 1., 1., 3., 3.];
+        let t = paired_delong(&y, &a, &b).unwrap();
+        let want = [
+            (t.auc_a, 0.8194444444444445),
+            (t.auc_b, 0.7222222222222222),
+            (t.difference, 0.09722222222222232),
+            (t.se, 0.12699032722958292),
+            (t.z, 0.7655876187046631),
+            (t.p_value, 0.44392171382424395),
+        ];
+        for (got, want) in want {
+            assert!((got - want).abs() <= 1e-12 * want.abs(), "{got} vs {want}");
+        }
+    }
+
     #[test]
     fn the_test_needs_two_of_each_class() {
         let y = [0.0, 1.0, 0.0];
