@@ -152,6 +152,26 @@ fn profile_intervals_are_stored_and_shown() {
         &[0.31444230067001355, 4.1077271649138005],
         1e-6,
     );
+    // The odds ratios' bounds are exp of the profile bounds, not of the Wald ones.
+    let output = recontact(&[
+        "summary",
+        "--model",
+        &path(dir.path(), "m.json"),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(output.status.code(), Some(0));
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(summary["interval"], "profile");
+    let row = &summary["terms"][3];
+    close(
+        &[
+            row["odds_ratio_ci_low"].as_f64().unwrap(),
+            row["odds_ratio_ci_high"].as_f64().unwrap(),
+        ],
+        &[psi["low"].as_f64().unwrap().exp(), psi["high"].as_f64().unwrap().exp()],
+        1e-12,
+    );
 }
 
 #[test]

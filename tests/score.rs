@@ -311,6 +311,8 @@ fn completions_and_help_work() {
         "simulate",
         "fit",
         "summary",
+        "anova",
+        "compare",
         "completions",
     ] {
         let output = recontact(&[command, "--help"], None);

@@ -75,6 +75,8 @@ enum Command {
     SampleSize(commands::sample_size::Args),
     Summary(commands::summary::Args),
     Evaluate(commands::evaluate::Args),
+    Anova(commands::anova::Args),
+    Compare(commands::compare::Args),
     Update(Box<commands::update::Args>),
     Completions(commands::completions::Args),
 }
@@ -93,6 +95,8 @@ fn main() -> ExitCode {
         Command::SampleSize(args) => commands::sample_size::run(args),
         Command::Summary(args) => commands::summary::run(args),
         Command::Evaluate(args) => commands::evaluate::run(args),
+        Command::Anova(args) => commands::anova::run(args),
+        Command::Compare(args) => commands::compare::run(args),
         Command::Update(args) => commands::update::run(*args),
         Command::Completions(args) => commands::completions::run(args),
     };

@@ -9,10 +9,13 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod anova;
 pub mod batch;
 mod chunks;
+pub mod compare;
 pub mod data;
 pub mod distributions;
+pub mod effects;
 pub mod encoding;
 pub mod error;
 pub mod explain;

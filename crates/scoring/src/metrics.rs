@@ -346,7 +346,7 @@ fn check_probabilities(p: &[f64]) -> Result<(), MetricsError> {
     }
 }
 
-fn need_both_classes(n: usize, events: usize) -> Result<(), MetricsError> {
+pub(crate) fn need_both_classes(n: usize, events: usize) -> Result<(), MetricsError> {
     if events == 0 {
         Err(MetricsError::OneClass { value: 0 })
     } else if events == n {
@@ -365,7 +365,7 @@ fn check_y_p(y: &[f64], p: &[f64]) -> Result<usize, MetricsError> {
 }
 
 /// Outcomes and linear predictors checked together; returns the number of events.
-fn check_y_lp(y: &[f64], lp: &[f64]) -> Result<usize, MetricsError> {
+pub(crate) fn check_y_lp(y: &[f64], lp: &[f64]) -> Result<usize, MetricsError> {
     check_lengths(y, lp)?;
     let events = check_outcomes(y)?;
     check_finite(lp)?;
@@ -377,7 +377,7 @@ fn check_y_lp(y: &[f64], lp: &[f64]) -> Result<usize, MetricsError> {
 // ---------------------------------------------------------------------------------------
 
 /// One-based midranks: tied values share the mean of the ranks they occupy.
-fn midranks(values: &[f64]) -> Vec<f64> {
+pub(crate) fn midranks(values: &[f64]) -> Vec<f64> {
     let mut order: Vec<usize> = (0..values.len()).collect();
     order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
     let mut ranks = vec![0.0; values.len()];
@@ -479,7 +479,7 @@ pub fn delong(y: &[f64], p: &[f64], level: f64) -> Result<AucInterval, MetricsEr
 }
 
 /// Variance with the `n − 1` denominator, by two passes for accuracy.
-fn sample_variance(values: &[f64]) -> f64 {
+pub(crate) fn sample_variance(values: &[f64]) -> f64 {
     let n = values.len() as f64;
     let mean = values.iter().sum::<f64>() / n;
     values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1.0)

@@ -1,7 +1,9 @@
 //! One module per subcommand: its arguments and how its results are printed.
 
 pub mod advise;
+pub mod anova;
 pub mod check;
+pub mod compare;
 pub mod completions;
 pub mod evaluate;
 pub mod export;

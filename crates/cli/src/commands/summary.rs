@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use recontact_scoring::effects::{self, Effect, Effects};
 use recontact_scoring::{CovarianceType, Model};
 
 use crate::input::{self, ReadFailure};
@@ -25,7 +26,7 @@ pub struct Args {
 pub enum Format {
     /// Aligned text.
     Table,
-    /// JSON with `terms` and the fit statistics.
+    /// JSON with `terms` (with odds ratios), the fit statistics and `effects`.
     Json,
 }
 
@@ -52,11 +53,13 @@ pub fn load_with_bytes(path: &std::path::Path) -> Result<(Model, Vec<u8>), Failu
 pub fn run(args: Args) -> Result<(), Failure> {
     let model = load(&args.model)?;
     let text = match args.format {
-        Format::Table => render_table(&model),
+        Format::Table => {
+            let effects = effects::effects(&model).map_err(|e| e.to_string());
+            render_table(&model) + &render_effects(&model, &effects)
+        }
         Format::Json => {
-            serde_json::to_string_pretty(&model.summary())
-                .map_err(|e| Failure::Data(e.to_string()))?
-                + "\n"
+            let json = effects::summary_report(&model);
+            serde_json::to_string_pretty(&json).map_err(|e| Failure::Data(e.to_string()))? + "\n"
         }
     };
     super::print(text.as_bytes())
@@ -99,6 +102,74 @@ fn covariance_words(model: &Model) -> String {
     }
 }
 
+/// An odds ratio, or `overflow` where exp(x) is not finite.
+fn odds(v: Option<f64>) -> String {
+    v.map_or_else(|| "overflow".to_string(), number)
+}
+
+/// A setting of an effect's range.
+fn setting(s: &effects::Setting) -> String {
+    match s {
+        effects::Setting::Number(x) => number(*x),
+        effects::Setting::Level(l) => l.clone(),
+    }
+}
+
+/// The effects table (as `summary.rms` prints it), or why there is none.
+fn render_effects(model: &Model, effects: &Result<Effects, String>) -> String {
+    let effects = match effects {
+        Ok(effects) => effects,
+        Err(why) => return format!("\nEffects: not available: {why}\n"),
+    };
+    let level = model.options.level * 100.0;
+    // Level names can be long: the columns are as wide as their widest entry.
+    let widest = |f: &dyn Fn(&Effect) -> String, least: usize| {
+        effects
+            .effects
+            .iter()
+            .map(|e| f(e).len())
+            .max()
+            .unwrap_or(0)
+            .max(least)
+    };
+    let fw = widest(&|e| e.factor.clone(), 6);
+    let lw = widest(&|e| setting(&e.low), 3);
+    let hw = widest(&|e| setting(&e.high), 4);
+    let mut out = format!(
+        "\nEffects (low to high, the other factors at their median, reference level or false)\n\
+         {:<fw$} {:>lw$} {:>hw$} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}\n",
+        "factor",
+        "low",
+        "high",
+        "effect",
+        "se",
+        format!("{level:.0}% low"),
+        format!("{level:.0}% high"),
+        "OR",
+        "OR low",
+        "OR high"
+    );
+    for e in &effects.effects {
+        out += &format!(
+            "{:<fw$} {:>lw$} {:>hw$} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10} {:>10}\n",
+            e.factor,
+            setting(&e.low),
+            setting(&e.high),
+            number(e.effect),
+            number(e.se),
+            number(e.ci_low),
+            number(e.ci_high),
+            odds(e.odds_ratio),
+            odds(e.odds_ratio_ci_low),
+            odds(e.odds_ratio_ci_high)
+        );
+    }
+    for skipped in &effects.skipped {
+        out += &format!("{}: no effect: {}\n", skipped.factor, skipped.reason);
+    }
+    out
+}
+
 /// The summary as an aligned table.
 pub fn render_table(model: &Model) -> String {
     let s = &model.statistics;
@@ -124,29 +195,47 @@ pub fn render_table(model: &Model) -> String {
     let profile = model.profile_intervals.as_deref();
     let kind = if profile.is_some() { "profile" } else { "Wald" };
     out += &format!(
-        "{:<width$} {:>12} {:>12} {:>9} {:>10} {:>12} {:>12}\n",
+        "{:<width$} {:>12} {:>12} {:>9} {:>10} {:>12} {:>12} {:>12} {:>12} {:>12}\n",
         "term",
         "estimate",
         "std_error",
         "z",
         "p",
         format!("{level:.0}% low"),
-        format!("{level:.0}% high")
+        format!("{level:.0}% high"),
+        "odds_ratio",
+        "OR low",
+        "OR high"
     );
-    for (j, t) in model.terms.iter().enumerate() {
-        let (low, high) = match profile.and_then(|p| p.get(j)) {
-            Some(interval) => (limit(interval.low), limit(interval.high)),
-            None => (number(t.ci_low), number(t.ci_high)),
+    for (j, row) in effects::odds_ratios(model).into_iter().enumerate() {
+        let t = row.estimate;
+        // Odds-ratio bounds are exp of the bounds shown, profile ones when stored.
+        let (low, high, or_low, or_high) = match profile.and_then(|p| p.get(j)) {
+            Some(interval) => (
+                limit(interval.low),
+                limit(interval.high),
+                limit(interval.low.map(f64::exp)),
+                limit(interval.high.map(f64::exp)),
+            ),
+            None => (
+                number(t.ci_low),
+                number(t.ci_high),
+                odds(row.odds_ratio_ci_low),
+                odds(row.odds_ratio_ci_high),
+            ),
         };
         out += &format!(
-            "{:<width$} {:>12} {:>12} {:>9.3} {:>10} {:>12} {:>12}\n",
+            "{:<width$} {:>12} {:>12} {:>9.3} {:>10} {:>12} {:>12} {:>12} {:>12} {:>12}\n",
             t.term,
             number(t.estimate),
             number(t.std_error),
             t.z,
             p_value(t.p_value),
             low,
-            high
+            high,
+            odds(row.odds_ratio),
+            or_low,
+            or_high
         );
     }
     out += &format!(
