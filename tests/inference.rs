@@ -169,7 +169,10 @@ fn profile_intervals_are_stored_and_shown() {
             row["odds_ratio_ci_low"].as_f64().unwrap(),
             row["odds_ratio_ci_high"].as_f64().unwrap(),
         ],
-        &[psi["low"].as_f64().unwrap().exp(), psi["high"].as_f64().unwrap().exp()],
+        &[
+            psi["low"].as_f64().unwrap().exp(),
+            psi["high"].as_f64().unwrap().exp(),
+        ],
         1e-12,
     );
 }

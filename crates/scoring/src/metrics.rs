@@ -377,9 +377,29 @@ pub(crate) fn check_y_lp(y: &[f64], lp: &[f64]) -> Result<usize, MetricsError> {
 // ---------------------------------------------------------------------------------------
 
 /// One-based midranks: tied values share the mean of the ranks they occupy.
+/// The positions of `values` in ascending (or descending) order, ties in position
+/// order: the order a stable sort of the positions gives.
+///
+/// The pairs (value, position) are sorted instead, which keeps each comparison's data
+/// together: a stable sort of positions that looks each value up was a quarter of
+/// `evaluate`'s time at 2M rows, this one is several times faster. Positions break
+/// ties, so the unstable sort gives the stable order exactly.
+pub(crate) fn sorted_order(values: &[f64], descending: bool) -> Vec<usize> {
+    let mut keyed: Vec<(f64, usize)> = values.iter().copied().zip(0..).collect();
+    keyed.sort_unstable_by(|a, b| {
+        let by_value = a.0.total_cmp(&b.0);
+        let by_value = if descending {
+            by_value.reverse()
+        } else {
+            by_value
+        };
+        by_value.then(a.1.cmp(&b.1))
+    });
+    keyed.into_iter().map(|(_, k)| k).collect()
+}
+
 pub(crate) fn midranks(values: &[f64]) -> Vec<f64> {
-    let mut order: Vec<usize> = (0..values.len()).collect();
-    order.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
+    let order = sorted_order(values, false);
     let mut ranks = vec![0.0; values.len()];
     let mut start = 0;
     while start < order.len() {
@@ -493,8 +513,7 @@ pub fn roc_curve(y: &[f64], p: &[f64]) -> Result<Vec<(f64, f64)>, MetricsError> 
     need_both_classes(y.len(), events)?;
     let non_events = (y.len() - events) as f64;
     let events = events as f64;
-    let mut order: Vec<usize> = (0..p.len()).collect();
-    order.sort_by(|&a, &b| p[b].total_cmp(&p[a]));
+    let order = sorted_order(p, true);
     let mut points = vec![(0.0, 0.0)];
     let (mut tp, mut fp) = (0.0, 0.0);
     for (k, &i) in order.iter().enumerate() {
@@ -740,8 +759,7 @@ fn group_indices(p: &[f64], b: usize, binning: Binning) -> Vec<Vec<usize>> {
     let mut groups = vec![Vec::new(); b];
     match binning {
         Binning::EqualMass => {
-            let mut order: Vec<usize> = (0..n).collect();
-            order.sort_by(|&i, &j| p[i].total_cmp(&p[j]));
+            let order = sorted_order(p, false);
             let mut start = 0;
             for (k, group) in groups.iter_mut().enumerate() {
                 let mut end = if k + 1 == b { n } else { (k + 1) * n / b };
@@ -851,7 +869,7 @@ pub fn hosmer_lemeshow(y: &[f64], p: &[f64], g: usize) -> Result<HosmerLemeshow,
         )));
     }
     let mut sorted = p.to_vec();
-    sorted.sort_by(f64::total_cmp);
+    sorted.sort_unstable_by(f64::total_cmp);
     // R: seq(0, 1, 1/g) is k * (1/g), capped at 1.
     let step = 1.0 / g as f64;
     let mut breaks: Vec<f64> = (0..=g)
@@ -944,8 +962,7 @@ impl Loess {
                 "loess: too few observations for span 0.75".to_string(),
             ));
         }
-        let mut order: Vec<usize> = (0..x.len()).collect();
-        order.sort_by(|&a, &b| x[a].total_cmp(&x[b]));
+        let order = sorted_order(x, false);
         Ok(Loess {
             x: order.iter().map(|&i| x[i]).collect(),
             y: order.iter().map(|&i| y[i]).collect(),
@@ -1005,8 +1022,11 @@ impl Loess {
         // are of similar size and the equilibrated Gram matrix is well conditioned except
         // in windows with (nearly) fewer than three distinct x.
         let (mut s, mut r) = ([0.0; 5], [0.0; 3]);
+        // One division, then a product per point (a division per point cost about 7 %
+        // of evaluate's time at 200k rows).
+        let inverse = 1.0 / h;
         for i in window.clone() {
-            let t = (self.x[i] - x0) / h;
+            let t = (self.x[i] - x0) * inverse;
             let a = t.abs();
             if a < 1.0 {
                 let c = 1.0 - a * a * a;
@@ -1161,7 +1181,7 @@ pub fn loess_calibration_with(
     check_y_p(y, p)?;
     let loess = Loess::new(p, y)?;
     let mut distinct = p.to_vec();
-    distinct.sort_by(f64::total_cmp);
+    distinct.sort_unstable_by(f64::total_cmp);
     distinct.dedup();
     let surface = match surface.resolve(y.len()) {
         // With few distinct predictions, fitting at each is as cheap as at vertices.
@@ -1185,7 +1205,7 @@ pub fn loess_calibration_with(
         })
         .collect();
     let ici = errors.iter().sum::<f64>() / errors.len() as f64;
-    errors.sort_by(f64::total_cmp);
+    errors.sort_unstable_by(f64::total_cmp);
     let curve = if distinct.len() <= CURVE_POINTS {
         distinct.iter().copied().zip(smoothed).collect()
     } else {
@@ -1660,5 +1680,27 @@ mod tests {
             LoessSurface::Interpolated
         );
         assert_eq!(LoessSurface::Exact.resolve(1 << 30), LoessSurface::Exact);
+    }
+}
+
+#[cfg(test)]
+mod order_tests {
+    proptest::proptest! {
+        #[test]
+        fn the_sorted_order_is_the_stable_sort_of_positions(
+            values in proptest::collection::vec(
+                proptest::prop_oneof![0.0f64..1.0, proptest::sample::select(vec![0.0, -0.0, 0.5, 1.0])],
+                0..80,
+            ),
+            descending in proptest::bool::ANY,
+        ) {
+            let mut stable: Vec<usize> = (0..values.len()).collect();
+            if descending {
+                stable.sort_by(|&a, &b| values[b].total_cmp(&values[a]));
+            } else {
+                stable.sort_by(|&a, &b| values[a].total_cmp(&values[b]));
+            }
+            proptest::prop_assert_eq!(super::sorted_order(&values, descending), stable);
+        }
     }
 }

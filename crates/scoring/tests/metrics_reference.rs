@@ -407,6 +407,7 @@ fn evaluation_serialises_with_the_documented_keys() {
             "events",
             "hosmer_lemeshow",
             "ici",
+            "loess_surface",
             "log_loss",
             "n",
             "observed_expected",
