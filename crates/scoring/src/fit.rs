@@ -50,6 +50,15 @@ impl Default for FitOptions {
 /// Convergence also needs the largest gradient component (on the scaled design) below this.
 const GRADIENT_TOLERANCE: f64 = 1e-6;
 
+/// Firth fits also need the Newton step from the estimate, which to first order is its
+/// distance from the root, below this times max(1, |βⱼ|) in every free component (scaled
+/// design). Under separation the penalised likelihood is so flat along the separating
+/// direction that the gradient falls below [`GRADIENT_TOLERANCE`] while the estimate is
+/// still 1e-5 (relative) from the root. logistf bounds the last step instead (`xconv`,
+/// 1e-5 absolute by default, with `gconv` and `lconv`); bounding the step still to go
+/// leaves the estimate within about this much of the root.
+const FIRTH_STEP_TOLERANCE: f64 = 1e-9;
+
 /// One coefficient with its inference.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -663,7 +672,10 @@ pub(crate) fn newton(
         last_step = step;
         state = next;
         let gradient_norm = free_gradient(&state).amax();
-        if relative_change < options.tolerance && gradient_norm < GRADIENT_TOLERANCE {
+        if relative_change < options.tolerance
+            && gradient_norm < GRADIENT_TOLERANCE
+            && (!options.firth || remaining_step_is_small(&state, free))
+        {
             return Ok(Solution {
                 state,
                 iterations: iteration,
@@ -681,6 +693,22 @@ pub(crate) fn newton(
         last_step,
         relative_change,
         warnings,
+    })
+}
+
+/// Whether the Newton step from `state` over the `free` coefficients is within
+/// [`FIRTH_STEP_TOLERANCE`] of max(1, |βⱼ|) in every component. An information matrix
+/// that is not positive definite gives no step to measure, so the iterations go on.
+fn remaining_step_is_small(state: &State, free: &[usize]) -> bool {
+    let information = DMatrix::from_fn(free.len(), free.len(), |a, b| {
+        state.information[(free[a], free[b])]
+    });
+    let gradient = DVector::from_fn(free.len(), |a, _| state.gradient[free[a]]);
+    information.cholesky().is_some_and(|cholesky| {
+        let step = cholesky.solve(&gradient);
+        step.iter()
+            .zip(free)
+            .all(|(d, &j)| d.abs() <= FIRTH_STEP_TOLERANCE * state.beta[j].abs().max(1.0))
     })
 }
 
