@@ -4,7 +4,9 @@
 //! flight and the categorical levels, never on the number of rows. The price is time:
 //! one pass to learn levels and counts, one or two to find the order statistics the
 //! encoding needs exactly (knots and summaries are the same values an in-memory fit
-//! finds), then one pass per Newton evaluation and a few for the null model. Every pass
+//! finds), one for the scales and the cross-product matrix (plus one for the QR factor
+//! when that matrix cannot settle the rank alone), then one pass per Newton evaluation
+//! and a few for the null model. Every pass
 //! adds per-chunk sums in input order, so the result does not depend on the threads,
 //! and differs from the in-memory fit only by the grouping of its sums.
 
@@ -17,9 +19,10 @@ use crate::data::{read_chunks, ColumnValues, Dataset, DroppedRows, InvalidRows, 
 use crate::encoding::Encoding;
 use crate::error::{DataError, DataProblem, FitError};
 use crate::fit::{
-    add_penalty, add_to, aliases, check_squares, check_totals, column_scales, conclude,
-    cross_product_upper, newton, penalty, starting_point, BlockSums, FitOptions, FittedModel,
-    Penalty, PerRow, Problem, State,
+    add_penalty, add_to, aliases_by_rank, check_squares, check_totals, clearly_full_rank,
+    column_scales, conclude, cross_product_upper, newton, penalty, stack_triangular,
+    starting_point, weighted_triangular_factor, BlockSums, FitOptions, FittedModel, Penalty,
+    PerRow, Problem, State,
 };
 use crate::spec::Spec;
 
@@ -282,9 +285,34 @@ pub fn fit_streaming<R: io::Read>(
     let scaled_gram = DMatrix::from_fn(p, p, |a, b| {
         gram[a.min(b) * p + a.max(b)] / (scales[a] * scales[b])
     });
-    let aliased = aliases(&scaled_gram, &names);
-    if !aliased.is_empty() {
-        return Err(FitError::Collinear(aliased));
+    if !clearly_full_rank(&scaled_gram) {
+        // As in memory: R's rank rule on the triangular factor of the weighted, scaled
+        // design, built from the chunks' factors in input order, one more pass.
+        let factor_of = |chunk: Dataset| match full_design(&chunk) {
+            Ok(mut x) => {
+                for (j, scale) in scales.iter().enumerate() {
+                    x.column_mut(j).scale_mut(1.0 / scale);
+                }
+                let w = chunk.weights.unwrap_or_else(|| vec![1.0; x.nrows()]);
+                Part::Triangular(weighted_triangular_factor(&x, &w))
+            }
+            Err(e) => Part::Failed(e),
+        };
+        let mut factor = DMatrix::zeros(0, p);
+        let summary = pass(&factor_of, &mut |part| match part {
+            Part::Triangular(next) => {
+                factor =
+                    stack_triangular(std::mem::replace(&mut factor, DMatrix::zeros(0, p)), &next);
+                Ok(())
+            }
+            Part::Failed(e) => Err(e),
+            _ => Ok(()),
+        })?;
+        same_source(source_name, &source, &summary)?;
+        let aliased = aliases_by_rank(&factor, &names);
+        if !aliased.is_empty() {
+            return Err(FitError::Collinear(aliased));
+        }
     }
     let penalty = penalty(None, &options, &scales, encoding.intercept)?;
 
@@ -415,6 +443,7 @@ enum Part {
         events: f64,
     },
     Sums(BlockSums),
+    Triangular(DMatrix<f64>),
     Failed(FitError),
 }
 

@@ -255,8 +255,7 @@ fn calibration(data: &Dataset, lp: &[f64]) -> Result<Calibration, UpdateError> {
     };
     let weights = data.weights.as_deref();
     Ok(Calibration {
-        intercept: weighted_calibration_in_the_large(&data.outcome, lp, weights)
-            .map_err(metric)?,
+        intercept: weighted_calibration_in_the_large(&data.outcome, lp, weights).map_err(metric)?,
         slope: weighted_calibration_slope(&data.outcome, lp, weights).map_err(metric)?,
     })
 }

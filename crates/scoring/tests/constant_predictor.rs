@@ -40,7 +40,11 @@ fn a_resample_with_equal_odds_is_a_counted_failure() {
     assert_eq!(table, [12, 8, 6, 4]);
     let resample = recontact_scoring::validate::subset(&data, &rows).unwrap();
     let refit = fit(&spec, &resample, FitOptions::default()).unwrap();
-    assert!(refit.coefficients()[1].abs() < 1e-12, "{:?}", refit.coefficients());
+    assert!(
+        refit.coefficients()[1].abs() < 1e-12,
+        "{:?}",
+        refit.coefficients()
+    );
 
     let options = ValidationOptions {
         folds: 0,
@@ -60,9 +64,15 @@ fn a_resample_with_equal_odds_is_a_counted_failure() {
         failure.reason
     );
     assert_eq!(bootstrap.failed_resamples, bootstrap.failures.len());
-    assert_eq!(bootstrap.evaluated_resamples + bootstrap.failed_resamples, 200);
+    assert_eq!(
+        bootstrap.evaluated_resamples + bootstrap.failed_resamples,
+        200
+    );
     let slope = bootstrap.calibration_slope;
-    assert!(slope.optimism.is_finite() && slope.optimism.abs() < 1.0, "{slope:?}");
+    assert!(
+        slope.optimism.is_finite() && slope.optimism.abs() < 1.0,
+        "{slope:?}"
+    );
     assert!(slope.corrected > 0.0 && slope.corrected < 2.0, "{slope:?}");
 }
 

@@ -15,9 +15,14 @@ use recontact_scoring::{fit, read_dataset, FitOptions, InvalidRows, SpecConfig};
 fn separated(columns: &[&str]) -> Vec<f64> {
     let mut spec = "outcome = \"y\"\n".to_string();
     for column in columns {
-        spec.push_str(&format!("[[term]]\nkind = \"numeric\"\ncolumn = \"{column}\"\n"));
+        spec.push_str(&format!(
+            "[[term]]\nkind = \"numeric\"\ncolumn = \"{column}\"\n"
+        ));
     }
-    let spec = SpecConfig::from_toml("spec", &spec).unwrap().check().unwrap();
+    let spec = SpecConfig::from_toml("spec", &spec)
+        .unwrap()
+        .check()
+        .unwrap();
     let mut csv = String::from("y,x,z\n");
     for i in 0..40 {
         csv.push_str(&format!("{},{i},{}\n", u8::from(i >= 20), (i * 7) % 11 - 5));

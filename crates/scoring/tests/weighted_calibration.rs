@@ -24,10 +24,17 @@ fn spector_weighted(weight: impl Fn(usize) -> u32) -> Dataset {
     let text = std::fs::read_to_string(path).unwrap();
     let mut csv = String::new();
     for (i, line) in text.lines().enumerate() {
-        let extra = if i == 0 { "w".to_string() } else { weight(i - 1).to_string() };
+        let extra = if i == 0 {
+            "w".to_string()
+        } else {
+            weight(i - 1).to_string()
+        };
         csv.push_str(&format!("{line},{extra}\n"));
     }
-    let spec = SpecConfig::from_toml("spec", SPEC).unwrap().check().unwrap();
+    let spec = SpecConfig::from_toml("spec", SPEC)
+        .unwrap()
+        .check()
+        .unwrap();
     read_dataset("spector.csv", csv.as_bytes(), &spec, InvalidRows::Fail).unwrap()
 }
 
@@ -64,11 +71,27 @@ fn update_reports_the_weighted_calibration() {
         .unwrap()
         .report;
     let original = report.calibration_original;
-    matches("original intercept", &original.intercept, (-0.015518066888080023, 0.35571544902105967));
-    matches("original slope", &original.slope, (0.9364549877417735, 0.2310171309722341));
+    matches(
+        "original intercept",
+        &original.intercept,
+        (-0.015518066888080023, 0.35571544902105967),
+    );
+    matches(
+        "original slope",
+        &original.slope,
+        (0.9364549877417735, 0.2310171309722341),
+    );
     let updated = report.calibration_updated;
-    matches("updated intercept", &updated.intercept, (1.482147737874584e-14, 0.35234643527981985));
-    matches("updated slope", &updated.slope, (1.0000000000000009, 0.240327411283808));
+    matches(
+        "updated intercept",
+        &updated.intercept,
+        (1.482147737874584e-14, 0.35234643527981985),
+    );
+    matches(
+        "updated slope",
+        &updated.slope,
+        (1.0000000000000009, 0.240327411283808),
+    );
 }
 
 #[test]
