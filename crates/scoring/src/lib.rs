@@ -18,6 +18,7 @@ pub mod error;
 pub mod explain;
 pub mod export;
 pub mod fit;
+mod knots;
 pub mod lines;
 pub mod metrics;
 pub mod model;
