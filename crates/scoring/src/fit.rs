@@ -785,7 +785,7 @@ pub(crate) fn clearly_full_rank(gram: &DMatrix<f64>) -> bool {
     for j in 0..p {
         let row = |i: usize| gram[(i, j)] / (diagonal[i] * diagonal[j]).sqrt();
         let pivot_square = row(j) - (0..j).map(|k| lower[(j, k)].powi(2)).sum::<f64>();
-        if !(pivot_square > threshold) {
+        if pivot_square.is_nan() || pivot_square <= threshold {
             return false;
         }
         let pivot = pivot_square.sqrt();
@@ -866,7 +866,7 @@ pub(crate) fn aliases_by_rank(r: &DMatrix<f64>, names: &[String]) -> Vec<Alias> 
             0.0
         };
         let scale = if norms[j] > 0.0 { norms[j] } else { 1.0 };
-        if !(remaining >= ALIAS_TOLERANCE * scale) {
+        if remaining.is_nan() || remaining < ALIAS_TOLERANCE * scale {
             found.push(Alias {
                 term: names[j].clone(),
                 of: combination(&work, &kept, j, &norms, names),

@@ -587,32 +587,6 @@ impl Target {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sort_keys_follow_total_order() {
-        let values = [
-            f64::NEG_INFINITY,
-            -1e300,
-            -2.5,
-            -0.0,
-            0.0,
-            5e-324,
-            1.0,
-            1e300,
-            f64::INFINITY,
-        ];
-        for pair in values.windows(2) {
-            assert!(key(pair[0]) < key(pair[1]), "{pair:?}");
-        }
-        for v in values {
-            assert_eq!(value_of(key(v)).to_bits(), v.to_bits());
-        }
-    }
-}
-
 /// Runs one pass over the source: the work per chunk and what takes its parts in order.
 type PassFn<'a> = dyn FnMut(
         &(dyn Fn(Dataset) -> Part + Sync),
@@ -631,7 +605,7 @@ fn narrow(
     top: Probe,
     first_histograms: &HashMap<String, Vec<u64>>,
     pass: &mut PassFn,
-) -> Result<HashMap<String, BTreeMap<usize, f64>>, FitError> {
+) -> Result<OrderStatistics, FitError> {
     const MAX_NARROWING_PASSES: usize = 64 / DIGIT_BITS as usize + 2;
     let mut targets: Vec<Target> = Vec::new();
     for (column, mut ranks) in wanted {
@@ -780,6 +754,88 @@ fn extreme(a: Option<(f64, usize)>, b: Option<(f64, usize)>, lowest: bool) -> Op
     }
 }
 
+/// Order statistics by column: rank among the rows → value.
+type OrderStatistics = HashMap<String, BTreeMap<usize, f64>>;
+
+/// A column whose default knots are placed, with what its profiling pass looks for.
+struct KnotSetup {
+    column: String,
+    k: usize,
+    /// The values at [`tie_candidate_ranks`], distinct, ascending.
+    candidates: Vec<f64>,
+    /// The smallest and the largest value.
+    ends: (f64, f64),
+}
+
+impl KnotSetup {
+    /// The column's profile from its pass totals.
+    fn profile(&self, rows: usize, total: &ChunkProfile) -> KnotProfile {
+        let (min, max) = self.ends;
+        let count_of = |value: f64| {
+            self.candidates
+                .iter()
+                .position(|&c| c == value)
+                .map_or(0, |i| total.counts[i])
+        };
+        KnotProfile {
+            n: rows,
+            few_distinct: (total.distinct.len() <= self.k + 2).then(|| total.distinct.clone()),
+            low: [
+                (min, count_of(min)),
+                total.second_low.unwrap_or((f64::NAN, 0)),
+            ],
+            high: [
+                (max, count_of(max)),
+                total.second_high.unwrap_or((f64::NAN, 0)),
+            ],
+            interior_tied: self
+                .candidates
+                .iter()
+                .zip(&total.counts)
+                .any(|(&c, &count)| c != min && c != max && is_tied(count, rows)),
+        }
+    }
+}
+
+/// One pass: the totals of every set-up column's [`ChunkProfile`], in input order.
+fn profile_pass(
+    source_name: &str,
+    source: &SourceSummary,
+    setup: &[KnotSetup],
+    pass: &mut PassFn,
+) -> Result<Vec<ChunkProfile>, FitError> {
+    let profile_chunk = |chunk: Dataset| {
+        Part::Profiled(
+            setup
+                .iter()
+                .map(|s| {
+                    let values = match chunk.columns.get(&s.column) {
+                        Some(ColumnValues::Numeric(values)) => values.as_slice(),
+                        _ => &[],
+                    };
+                    ChunkProfile::of(values, &s.candidates, s.ends, s.k + 2)
+                })
+                .collect(),
+        )
+    };
+    let mut totals: Option<Vec<ChunkProfile>> = None;
+    let summary = pass(&profile_chunk, &mut |part| {
+        if let Part::Profiled(parts) = part {
+            match &mut totals {
+                None => totals = Some(parts),
+                Some(totals) => {
+                    for ((total, part), s) in totals.iter_mut().zip(parts).zip(setup) {
+                        total.add(part, s.k + 2);
+                    }
+                }
+            }
+        }
+        Ok(())
+    })?;
+    same_source(source_name, source, &summary)?;
+    Ok(totals.unwrap_or_default())
+}
+
 /// The default knots' inputs of each column in `knot_columns`: one pass profiles the
 /// columns (tie candidates counted, second extremes, the first distinct values), each
 /// profile gives a plan, and the order statistics the plans ask for are narrowed down
@@ -788,11 +844,7 @@ fn knot_inputs(
     source_name: &str,
     source: &SourceSummary,
     (rows, knot_columns): (usize, &[(String, usize)]),
-    (order, top, first_histograms): (
-        &mut HashMap<String, BTreeMap<usize, f64>>,
-        Probe,
-        &HashMap<String, Vec<u64>>,
-    ),
+    (order, top, first_histograms): (&mut OrderStatistics, Probe, &HashMap<String, Vec<u64>>),
     pass: &mut PassFn,
 ) -> Result<HashMap<String, KnotInput>, FitError> {
     if knot_columns.is_empty() || rows == 0 {
@@ -805,7 +857,7 @@ fn knot_inputs(
             .copied()
             .unwrap_or(f64::NAN)
     };
-    let setup: Vec<(String, usize, Vec<f64>, (f64, f64))> = knot_columns
+    let setup: Vec<KnotSetup> = knot_columns
         .iter()
         .map(|(column, k)| {
             let mut candidates: Vec<f64> = tie_candidate_ranks(rows)
@@ -814,71 +866,23 @@ fn knot_inputs(
                 .collect();
             candidates.dedup_by(|a, b| a == b);
             let ends = (value_at(column, 0), value_at(column, rows - 1));
-            (column.clone(), *k, candidates, ends)
+            KnotSetup {
+                column: column.clone(),
+                k: *k,
+                candidates,
+                ends,
+            }
         })
         .collect();
-    let profile_chunk = |chunk: Dataset| {
-        Part::Profiled(
-            setup
-                .iter()
-                .map(|(column, k, candidates, ends)| {
-                    let values = match chunk.columns.get(column) {
-                        Some(ColumnValues::Numeric(values)) => values.as_slice(),
-                        _ => &[],
-                    };
-                    ChunkProfile::of(values, candidates, *ends, k + 2)
-                })
-                .collect(),
-        )
-    };
-    let mut totals: Option<Vec<ChunkProfile>> = None;
-    let summary = pass(&profile_chunk, &mut |part| {
-        if let Part::Profiled(parts) = part {
-            match &mut totals {
-                None => totals = Some(parts),
-                Some(totals) => {
-                    for (total, (part, (_, k, _, _))) in
-                        totals.iter_mut().zip(parts.into_iter().zip(&setup))
-                    {
-                        total.add(part, k + 2);
-                    }
-                }
-            }
-        }
-        Ok(())
-    })?;
-    same_source(source_name, source, &summary)?;
-    let totals = totals.unwrap_or_default();
+    let totals = profile_pass(source_name, source, &setup, pass)?;
     let mut plans = HashMap::new();
     let mut wanted = BTreeMap::new();
-    for ((column, k, candidates, (min, max)), total) in setup.iter().zip(totals) {
-        let count_of = |value: f64| {
-            candidates
-                .iter()
-                .position(|&c| c == value)
-                .map_or(0, |i| total.counts[i])
-        };
-        let profile = KnotProfile {
-            n: rows,
-            few_distinct: (total.distinct.len() <= k + 2).then(|| total.distinct.clone()),
-            low: [
-                (*min, count_of(*min)),
-                total.second_low.unwrap_or((f64::NAN, 0)),
-            ],
-            high: [
-                (*max, count_of(*max)),
-                total.second_high.unwrap_or((f64::NAN, 0)),
-            ],
-            interior_tied: candidates
-                .iter()
-                .zip(&total.counts)
-                .any(|(&c, &count)| c != *min && c != *max && is_tied(count, rows)),
-        };
-        let plan = plan(&profile, *k);
+    for (s, total) in setup.iter().zip(&totals) {
+        let plan = plan(&s.profile(rows, total), s.k);
         if let Ok(plan) = &plan {
-            wanted.insert(column.clone(), plan.ranks());
+            wanted.insert(s.column.clone(), plan.ranks());
         }
-        plans.insert(column.clone(), plan);
+        plans.insert(s.column.clone(), plan);
     }
     for (column, found) in narrow(source_name, source, wanted, top, first_histograms, pass)? {
         order.entry(column).or_default().extend(found);
@@ -890,4 +894,30 @@ fn knot_inputs(
             (column, KnotInput { plan, order })
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sort_keys_follow_total_order() {
+        let values = [
+            f64::NEG_INFINITY,
+            -1e300,
+            -2.5,
+            -0.0,
+            0.0,
+            5e-324,
+            1.0,
+            1e300,
+            f64::INFINITY,
+        ];
+        for pair in values.windows(2) {
+            assert!(key(pair[0]) < key(pair[1]), "{pair:?}");
+        }
+        for v in values {
+            assert_eq!(value_of(key(v)).to_bits(), v.to_bits());
+        }
+    }
 }
