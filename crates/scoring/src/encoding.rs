@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::{ColumnValues, Dataset};
 use crate::error::FitError;
-use crate::spec::{default_rcs_quantiles, Spec, TermConfig, Transform};
+use crate::knots::{plan, KnotPlan, KnotProfile};
+use crate::spec::{Spec, TermConfig, Transform};
 use crate::values::sort_levels;
 
 /// A term with its encoding fixed.
@@ -346,7 +347,30 @@ impl Encoding {
                 ColumnValues::Numeric(_) => None,
             })
             .collect();
-        Encoding::learn_from(spec, n, &levels, &order)
+        let knot_inputs = Encoding::default_knot_columns(spec)
+            .into_par_iter()
+            .filter_map(|(column, k)| match data.columns.get(&column) {
+                Some(ColumnValues::Numeric(values)) => Some((column, KnotInput::of(values, k))),
+                _ => None,
+            })
+            .collect();
+        Encoding::learn_from(spec, n, &levels, &order, &knot_inputs)
+    }
+
+    /// The columns of rcs terms whose knots are placed by default, with their k.
+    pub(crate) fn default_knot_columns(spec: &Spec) -> Vec<(String, usize)> {
+        spec.config()
+            .terms
+            .iter()
+            .filter_map(|term| match term {
+                TermConfig::Rcs {
+                    column,
+                    knots: None,
+                    k,
+                } => Some((column.clone(), k.unwrap_or(4))),
+                _ => None,
+            })
+            .collect()
     }
 
     /// The order statistics (0-based ranks among the `n` rows) of each numeric column
@@ -354,28 +378,16 @@ impl Encoding {
     pub(crate) fn ranks_needed(spec: &Spec, n: usize) -> BTreeMap<String, Vec<usize>> {
         let mut ranks: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for term in &spec.config().terms {
-            let (column, knots) = match term {
-                TermConfig::Numeric { column, .. } | TermConfig::Spline { column, .. } => {
-                    (column, None)
-                }
-                TermConfig::Rcs {
-                    column,
-                    knots: None,
-                    k,
-                } => (column, Some(k.unwrap_or(4))),
-                TermConfig::Rcs { column, .. } => (column, None),
+            let column = match term {
+                TermConfig::Numeric { column, .. }
+                | TermConfig::Spline { column, .. }
+                | TermConfig::Rcs { column, .. } => column,
                 _ => continue,
             };
+            // Default knots read more order statistics, chosen from a profile of the
+            // column (see `knots`), so they are found in a second stage.
             let list = ranks.entry(column.clone()).or_default();
             list.extend(NumericSummary::ranks(n));
-            if let Some(quantiles) = knots.and_then(default_rcs_quantiles) {
-                if n > 0 {
-                    for &p in quantiles {
-                        list.extend(type7_ranks(n, p));
-                    }
-                    list.extend([4.min(n - 1), n.saturating_sub(5)]);
-                }
-            }
         }
         for list in ranks.values_mut() {
             list.sort_unstable();
@@ -392,10 +404,9 @@ impl Encoding {
         n: usize,
         levels_seen: &HashMap<String, Vec<String>>,
         order: &HashMap<String, BTreeMap<usize, f64>>,
+        knot_inputs: &HashMap<String, KnotInput>,
     ) -> Result<Encoding, FitError> {
         let config = spec.config();
-        let no_order = BTreeMap::new();
-        let order_of = |column: &str| order.get(column).unwrap_or(&no_order);
         let mut terms = Vec::with_capacity(config.terms.len());
         for term in &config.terms {
             let encoded = match term {
@@ -410,7 +421,7 @@ impl Encoding {
                 TermConfig::Rcs { column, knots, k } => {
                     let knots = match knots {
                         Some(knots) => knots.clone(),
-                        None => default_knots(column, n, k.unwrap_or(4), order_of(column))?,
+                        None => default_knots(column, n, k.unwrap_or(4), knot_inputs.get(column))?,
                     };
                     EncodedTerm::Rcs {
                         column: column.clone(),
@@ -769,36 +780,41 @@ fn default_knots(
     column: &str,
     n: usize,
     k: usize,
-    order: &BTreeMap<usize, f64>,
+    input: Option<&KnotInput>,
 ) -> Result<Vec<f64>, FitError> {
-    let quantiles = default_rcs_quantiles(k).ok_or_else(|| {
-        FitError::Encoding(format!(
-            "rcs term `{column}`: no default quantiles for k = {k}"
-        ))
-    })?;
-    if n < 10 {
-        return Err(FitError::Encoding(format!(
-            "rcs term `{column}`: {n} values are too few to place {k} knots"
-        )));
+    let input =
+        input.ok_or_else(|| FitError::Encoding(format!("column `{column}` was not read")))?;
+    input
+        .plan
+        .as_ref()
+        .map_err(Clone::clone)
+        .and_then(|plan| plan.knots(&input.order))
+        .map_err(|problem| {
+            FitError::Encoding(format!(
+                "rcs term `{column}`: default knots for k = {k} on {n} values: {problem}; \
+                 use fewer knots or give them explicitly"
+            ))
+        })
+}
+
+/// What placing a column's default knots reads: the plan its profile gives (or why
+/// there is none) and the order statistics the plan asks for.
+#[derive(Debug, Clone)]
+pub(crate) struct KnotInput {
+    pub(crate) plan: Result<KnotPlan, String>,
+    pub(crate) order: BTreeMap<usize, f64>,
+}
+
+impl KnotInput {
+    /// The input for `k` default knots of these values, in memory.
+    fn of(values: &[f64], k: usize) -> KnotInput {
+        let plan = plan(&KnotProfile::of(values, k), k);
+        let order = match &plan {
+            Ok(plan) => order_statistics(values, &plan.ranks()),
+            Err(_) => BTreeMap::new(),
+        };
+        KnotInput { plan, order }
     }
-    let missing = || FitError::Encoding(format!("column `{column}` was not read"));
-    let mut knots = quantiles
-        .iter()
-        .map(|&p| type7(n, p, order).ok_or_else(missing))
-        .collect::<Result<Vec<f64>, FitError>>()?;
-    // rms::rcspline.eval: with fewer than 100 values the outer knots move to the
-    // 5th smallest and 5th largest value.
-    if n < 100 {
-        knots[0] = *order.get(&4).ok_or_else(missing)?;
-        knots[k - 1] = *order.get(&(n - 5)).ok_or_else(missing)?;
-    }
-    if knots.windows(2).any(|w| w[0] >= w[1]) {
-        return Err(FitError::Encoding(format!(
-            "rcs term `{column}`: the {k} default knots {knots:?} are not distinct (many tied \
-             values); use fewer knots or give them explicitly"
-        )));
-    }
-    Ok(knots)
 }
 
 #[cfg(test)]

@@ -61,6 +61,15 @@ impl Default for FitOptions {
 /// Convergence also needs the largest gradient component (on the scaled design) below this.
 const GRADIENT_TOLERANCE: f64 = 1e-6;
 
+/// Firth fits also need the Newton step from the estimate, which to first order is its
+/// distance from the root, below this times max(1, |βⱼ|) in every free component (scaled
+/// design). Under separation the penalised likelihood is so flat along the separating
+/// direction that the gradient falls below [`GRADIENT_TOLERANCE`] while the estimate is
+/// still 1e-5 (relative) from the root. logistf bounds the last step instead (`xconv`,
+/// 1e-5 absolute by default, with `gconv` and `lconv`); bounding the step still to go
+/// leaves the estimate within about this much of the root.
+const FIRTH_STEP_TOLERANCE: f64 = 1e-9;
+
 /// One coefficient with its inference.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -679,7 +688,10 @@ pub(crate) fn newton(
         last_step = step;
         state = next;
         let gradient_norm = free_gradient(&state).amax();
-        if relative_change < options.tolerance && gradient_norm < GRADIENT_TOLERANCE {
+        if relative_change < options.tolerance
+            && gradient_norm < GRADIENT_TOLERANCE
+            && (!options.firth || remaining_step_is_small(&state, free))
+        {
             return Ok(Solution {
                 state,
                 iterations: iteration,
@@ -697,6 +709,22 @@ pub(crate) fn newton(
         last_step,
         relative_change,
         warnings,
+    })
+}
+
+/// Whether the Newton step from `state` over the `free` coefficients is within
+/// [`FIRTH_STEP_TOLERANCE`] of max(1, |βⱼ|) in every component. An information matrix
+/// that is not positive definite gives no step to measure, so the iterations go on.
+fn remaining_step_is_small(state: &State, free: &[usize]) -> bool {
+    let information = DMatrix::from_fn(free.len(), free.len(), |a, b| {
+        state.information[(free[a], free[b])]
+    });
+    let gradient = DVector::from_fn(free.len(), |a, _| state.gradient[free[a]]);
+    information.cholesky().is_some_and(|cholesky| {
+        let step = cholesky.solve(&gradient);
+        step.iter()
+            .zip(free)
+            .all(|(d, &j)| d.abs() <= FIRTH_STEP_TOLERANCE * state.beta[j].abs().max(1.0))
     })
 }
 
@@ -737,47 +765,183 @@ pub fn newton_step(
     Ok(beta + step)
 }
 
-/// Names design columns that are exact linear combinations of earlier ones.
-pub(crate) fn aliases(gram: &DMatrix<f64>, names: &[String]) -> Vec<Alias> {
-    let mut kept: Vec<usize> = Vec::new();
-    let mut found = Vec::new();
-    for j in 0..gram.ncols() {
-        let diagonal = gram[(j, j)];
-        if diagonal <= 0.0 {
-            found.push(Alias {
-                term: names[j].clone(),
-                of: Vec::new(),
-            });
-            continue;
+/// R's `glm.fit` calls a design column aliased when, in the QR decomposition with
+/// LINPACK `dqrdc2`'s limited pivoting of the weighted design, its norm orthogonal to the
+/// columns kept before it is below this times its own norm: `glm.fit` passes
+/// `tol = min(1e-7, epsilon / 1000)`, 1e-11 with the default `epsilon = 1e-8`.
+const ALIAS_TOLERANCE: f64 = 1e-11;
+
+/// The squared relative residual (the squared pivot of the Cholesky factor of the
+/// correlation-scaled cross-product matrix) above which every column of a `p`-column
+/// design is certainly kept by [`ALIAS_TOLERANCE`].
+///
+/// Why this bound: Cholesky is backward stable, so the computed pivots are exact for a
+/// Gram matrix perturbed by about p·ε (ε = 2.2e-16) in correlation units. A column whose
+/// true relative residual is below 1e-11 (squared 1e-22) can then show a computed
+/// squared pivot of at most about p²·ε / τ when every earlier pivot is at least τ (the
+/// projection coefficients grow as 1/√τ). With τ = max(1e-6, 1e-7·p) that is at most
+/// 2.2e-8 against τ = 1e-6 up to 10 columns and p·2.2e-9 against τ = 1e-7·p beyond, so
+/// a design whose pivots all exceed τ has no aliased column. The exact rule runs only
+/// when some column lies within about 1e-3 (in norm) of the span of the earlier ones.
+fn alias_screen(p: usize) -> f64 {
+    (1e-7 * p as f64).max(1e-6)
+}
+
+/// Whether the weighted cross-product matrix alone shows that no column is aliased: every
+/// pivot of its correlation-scaled Cholesky factor, in column order, is above
+/// [`alias_screen`]. False means the exact rule ([`aliases_by_rank`]) must decide.
+pub(crate) fn clearly_full_rank(gram: &DMatrix<f64>) -> bool {
+    let p = gram.ncols();
+    let threshold = alias_screen(p);
+    let diagonal: Vec<f64> = (0..p).map(|j| gram[(j, j)]).collect();
+    if diagonal.iter().any(|&d| !(d > 0.0 && d.is_finite())) {
+        return false;
+    }
+    let mut lower = DMatrix::<f64>::zeros(p, p);
+    for j in 0..p {
+        let row = |i: usize| gram[(i, j)] / (diagonal[i] * diagonal[j]).sqrt();
+        let pivot_square = row(j) - (0..j).map(|k| lower[(j, k)].powi(2)).sum::<f64>();
+        if pivot_square.is_nan() || pivot_square <= threshold {
+            return false;
         }
-        if kept.is_empty() {
-            kept.push(j);
-            continue;
-        }
-        let sub = DMatrix::from_fn(kept.len(), kept.len(), |a, b| gram[(kept[a], kept[b])]);
-        let cross = DVector::from_fn(kept.len(), |a, _| gram[(kept[a], j)]);
-        let Some(cholesky) = sub.cholesky() else {
-            kept.push(j);
-            continue;
-        };
-        let coefficients = cholesky.solve(&cross);
-        let residual = diagonal - cross.dot(&coefficients);
-        if residual <= 1e-10 * diagonal {
-            let of = kept
-                .iter()
-                .zip(coefficients.iter())
-                .filter(|(&k, c)| c.abs() * gram[(k, k)].sqrt() > 1e-6 * diagonal.sqrt())
-                .map(|(&k, _)| names[k].clone())
-                .collect();
-            found.push(Alias {
-                term: names[j].clone(),
-                of,
-            });
-        } else {
-            kept.push(j);
+        let pivot = pivot_square.sqrt();
+        lower[(j, j)] = pivot;
+        for i in j + 1..p {
+            let dot: f64 = (0..j).map(|k| lower[(i, k)] * lower[(j, k)]).sum();
+            lower[(i, j)] = (row(i) - dot) / pivot;
         }
     }
+    true
+}
+
+/// The triangular factor R (X = QR, at most p × p) of diag(√w) X: a Householder QR of
+/// each fixed block of rows in parallel, then the blocks' factors stacked onto the
+/// running one and reduced in block order, so R is the same whatever the thread count.
+/// XᵀWX = RᵀR, so R carries every column's norm and residual norms as the design does.
+pub(crate) fn weighted_triangular_factor(x: &DMatrix<f64>, weights: &[f64]) -> DMatrix<f64> {
+    use rayon::prelude::*;
+    let (n, p) = x.shape();
+    let factors: Vec<DMatrix<f64>> = (0..n.div_ceil(ROWS_PER_BLOCK))
+        .into_par_iter()
+        .map(|block| {
+            let start = block * ROWS_PER_BLOCK;
+            let rows = (start + ROWS_PER_BLOCK).min(n) - start;
+            triangular_factor(DMatrix::from_fn(rows, p, |i, j| {
+                x[(start + i, j)] * weights[start + i].sqrt()
+            }))
+        })
+        .collect();
+    factors
+        .into_iter()
+        .fold(DMatrix::zeros(0, p), |running, factor| {
+            stack_triangular(running, &factor)
+        })
+}
+
+/// The R of a QR decomposition of `rows` (Householder, nalgebra): min(rows, p) × p.
+fn triangular_factor(rows: DMatrix<f64>) -> DMatrix<f64> {
+    if rows.nrows() == 0 {
+        return rows;
+    }
+    rows.qr().r()
+}
+
+/// The triangular factor of `running` stacked over `next`, both triangular factors of
+/// parts of the same design.
+pub(crate) fn stack_triangular(running: DMatrix<f64>, next: &DMatrix<f64>) -> DMatrix<f64> {
+    let p = next.ncols();
+    let (a, b) = (running.nrows(), next.nrows());
+    triangular_factor(DMatrix::from_fn(a + b, p, |i, j| {
+        if i < a {
+            running[(i, j)]
+        } else {
+            next[(i - a, j)]
+        }
+    }))
+}
+
+/// Names the aliased design columns by `dqrdc2`'s limited pivoting, applied to the
+/// triangular factor R of the weighted design (the same decisions as on the design, up
+/// to rounding, since orthogonal transformations keep norms). Columns are taken in
+/// order; one whose norm orthogonal to the columns kept so far is below
+/// [`ALIAS_TOLERANCE`] times its own norm is aliased (moved to the end, in `dqrdc2`), and
+/// reported with the kept columns that make it up. nalgebra's QR pivots by largest norm
+/// (or not at all), not in this limited way, so the elimination is written out here.
+pub(crate) fn aliases_by_rank(r: &DMatrix<f64>, names: &[String]) -> Vec<Alias> {
+    let (m, p) = r.shape();
+    let norms: Vec<f64> = (0..p).map(|j| r.column(j).norm()).collect();
+    let mut work = r.clone();
+    // `kept[a]` is the original index of the column in position a of the triangle.
+    let mut kept: Vec<usize> = Vec::new();
+    let mut found = Vec::new();
+    for j in 0..p {
+        let l = kept.len();
+        let remaining = if l < m {
+            work.view((l, j), (m - l, 1)).norm()
+        } else {
+            0.0
+        };
+        let scale = if norms[j] > 0.0 { norms[j] } else { 1.0 };
+        if remaining.is_nan() || remaining < ALIAS_TOLERANCE * scale {
+            found.push(Alias {
+                term: names[j].clone(),
+                of: combination(&work, &kept, j, &norms, names),
+            });
+            continue;
+        }
+        householder_eliminate(&mut work, l, j);
+        kept.push(j);
+    }
     found
+}
+
+/// Applies the Householder reflection that zeroes column `column` below row `row` to
+/// every column of `work`.
+fn householder_eliminate(work: &mut DMatrix<f64>, row: usize, column: usize) {
+    let m = work.nrows();
+    let mut v: Vec<f64> = (row..m).map(|i| work[(i, column)]).collect();
+    let norm = v.iter().map(|x| x * x).sum::<f64>().sqrt();
+    let alpha = if v[0] >= 0.0 { -norm } else { norm };
+    v[0] -= alpha;
+    let v_square: f64 = v.iter().map(|x| x * x).sum();
+    if v_square == 0.0 {
+        return;
+    }
+    for j in 0..work.ncols() {
+        let dot: f64 = (row..m).map(|i| v[i - row] * work[(i, j)]).sum();
+        let factor = 2.0 * dot / v_square;
+        for i in row..m {
+            work[(i, j)] -= factor * v[i - row];
+        }
+    }
+}
+
+/// The kept columns that column `j` is a combination of: its least-squares coefficients
+/// on them (back substitution in the triangle), counted when their contribution is above
+/// 1e-6 of the column's norm. Empty for a column of zeros.
+fn combination(
+    work: &DMatrix<f64>,
+    kept: &[usize],
+    j: usize,
+    norms: &[f64],
+    names: &[String],
+) -> Vec<String> {
+    if norms[j] == 0.0 {
+        return Vec::new();
+    }
+    let l = kept.len();
+    let mut coefficients = vec![0.0; l];
+    for a in (0..l).rev() {
+        let known: f64 = (a + 1..l)
+            .map(|b| work[(a, kept[b])] * coefficients[b])
+            .sum();
+        coefficients[a] = (work[(a, j)] - known) / work[(a, kept[a])];
+    }
+    kept.iter()
+        .zip(&coefficients)
+        .filter(|(&k, c)| c.abs() * norms[k] > 1e-6 * norms[j])
+        .map(|(&k, _)| names[k].clone())
+        .collect()
 }
 
 /// Looks for a direction along which the likelihood grows without bound.
@@ -948,10 +1112,16 @@ fn fit_design(
         }
     }
 
-    let aliased = aliases(&weighted_cross_product(&x, &weights_vector()), &names);
-    if !aliased.is_empty() {
-        return Err(FitError::Collinear(aliased));
+    // The Gram matrix screens; only a design with a nearly dependent column pays for the
+    // QR factor that R's rank rule needs.
+    let weights = weights_vector();
+    if !clearly_full_rank(&weighted_cross_product(&x, &weights)) {
+        let aliased = aliases_by_rank(&weighted_triangular_factor(&x, &weights), &names);
+        if !aliased.is_empty() {
+            return Err(FitError::Collinear(aliased));
+        }
     }
+    drop(weights);
     let problem = Problem {
         x: &x,
         y,

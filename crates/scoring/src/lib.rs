@@ -22,6 +22,7 @@ pub mod explain;
 pub mod export;
 pub mod fit;
 mod inference;
+mod knots;
 pub mod lines;
 pub mod metrics;
 pub mod model;

@@ -575,9 +575,54 @@ pub fn scaled_brier(y: &[f64], p: &[f64]) -> Result<f64, MetricsError> {
 // Calibration on the logit scale
 // ---------------------------------------------------------------------------------------
 
-/// Bernoulli log-likelihood of linear predictors `eta`.
-fn log_likelihood(y: &[f64], eta: impl Iterator<Item = f64>) -> f64 {
-    y.iter().zip(eta).map(|(y, e)| y * e - log1p_exp(e)).sum()
+/// Weighted Bernoulli log-likelihood of linear predictors `eta`.
+fn log_likelihood(y: &[f64], w: &Weights, eta: impl Iterator<Item = f64>) -> f64 {
+    y.iter()
+        .zip(eta)
+        .enumerate()
+        .map(|(i, (y, e))| w.at(i) * (y * e - log1p_exp(e)))
+        .sum()
+}
+
+/// Frequency weights of the calibration fits: given per row, or 1 for every row.
+struct Weights<'a>(Option<&'a [f64]>);
+
+impl Weights<'_> {
+    fn at(&self, i: usize) -> f64 {
+        self.0.map_or(1.0, |w| w[i])
+    }
+}
+
+/// Checks the outcomes, linear predictors and weights of a calibration fit and returns
+/// the weights with the sum of weights and of weighted events, which must both be
+/// positive and differ (both classes need weight).
+fn check_calibration_input<'a>(
+    y: &[f64],
+    lp: &[f64],
+    weights: Option<&'a [f64]>,
+) -> Result<(Weights<'a>, f64, f64), MetricsError> {
+    let events = check_y_lp(y, lp)?;
+    let Some(w) = weights else {
+        need_both_classes(y.len(), events)?;
+        return Ok((Weights(None), y.len() as f64, events as f64));
+    };
+    check_lengths(y, w)?;
+    check_finite(w)?;
+    if let Some(index) = w.iter().position(|&v| v < 0.0) {
+        return Err(MetricsError::InvalidArgument(format!(
+            "weight {} at index {index} is negative; frequency weights are 0 or more",
+            w[index]
+        )));
+    }
+    let total: f64 = w.iter().sum();
+    let weighted_events: f64 = y.iter().zip(w).map(|(y, w)| y * w).sum();
+    if weighted_events <= 0.0 {
+        return Err(MetricsError::OneClass { value: 0 });
+    }
+    if weighted_events >= total {
+        return Err(MetricsError::OneClass { value: 1 });
+    }
+    Ok((Weights(Some(w)), total, weighted_events))
 }
 
 /// Calibration-in-the-large: the intercept `a` of `logit P(y = 1) = a + lp` with `lp` as
@@ -586,16 +631,24 @@ fn log_likelihood(y: &[f64], eta: impl Iterator<Item = f64>) -> f64 {
 /// Zero for a model whose predictions are right on average; positive when the model
 /// under-predicts. Needs both outcome classes (otherwise `a` is infinite).
 pub fn calibration_in_the_large(y: &[f64], lp: &[f64]) -> Result<WaldEstimate, MetricsError> {
-    let events = check_y_lp(y, lp)?;
-    need_both_classes(y.len(), events)?;
-    let n = y.len() as f64;
+    weighted_calibration_in_the_large(y, lp, None)
+}
+
+/// [`calibration_in_the_large`] with frequency weights: row i counts `weights[i]` times
+/// (as GLM's `freq_weights`), so the standard error uses Σ w, not the row count.
+pub fn weighted_calibration_in_the_large(
+    y: &[f64],
+    lp: &[f64],
+    weights: Option<&[f64]>,
+) -> Result<WaldEstimate, MetricsError> {
+    let (w, n, _) = check_calibration_input(y, lp, weights)?;
     let mut a = 0.0;
     for _ in 0..MAX_ITERATIONS {
         let (mut score, mut information) = (0.0, 0.0);
-        for (&y, &lp) in y.iter().zip(lp) {
+        for (i, (&y, &lp)) in y.iter().zip(lp).enumerate() {
             let p = logistic(a + lp);
-            score += y - p;
-            information += p * (1.0 - p);
+            score += w.at(i) * (y - p);
+            information += w.at(i) * p * (1.0 - p);
         }
         if information.is_nan() || information <= 0.0 {
             return Err(MetricsError::Degenerate(
@@ -606,12 +659,12 @@ pub fn calibration_in_the_large(y: &[f64], lp: &[f64]) -> Result<WaldEstimate, M
             return Ok(WaldEstimate::new(a, 1.0 / information.sqrt()));
         }
         let step = score / information;
-        let current = log_likelihood(y, lp.iter().map(|lp| a + lp));
+        let current = log_likelihood(y, &w, lp.iter().map(|lp| a + lp));
         a = halve_until_no_worse(current, |t| {
             let candidate = a + t * step;
             (
                 candidate,
-                log_likelihood(y, lp.iter().map(|lp| candidate + lp)),
+                log_likelihood(y, &w, lp.iter().map(|lp| candidate + lp)),
             )
         });
     }
@@ -659,27 +712,35 @@ pub fn observed_expected(y: &[f64], p: &[f64]) -> Result<f64, MetricsError> {
 /// (overfitting). The regression is fitted on `lp` centred at its mean, which changes
 /// only the intercept, for a better-conditioned information matrix. When the linear
 /// predictor separates the outcomes the slope is infinite and [`MetricsError::Separation`]
-/// is returned; constant `lp` gives [`MetricsError::Degenerate`].
+/// is returned; a numerically constant `lp` (see [`CONSTANT_LP_TOLERANCE`]) gives
+/// [`MetricsError::Degenerate`].
 pub fn calibration_slope(y: &[f64], lp: &[f64]) -> Result<WaldEstimate, MetricsError> {
-    let events = check_y_lp(y, lp)?;
-    need_both_classes(y.len(), events)?;
-    check_overlap(y, lp)?;
-    let n = y.len() as f64;
-    let mean = lp.iter().sum::<f64>() / n;
+    weighted_calibration_slope(y, lp, None)
+}
+
+/// [`calibration_slope`] with frequency weights: row i counts `weights[i]` times (as
+/// GLM's `freq_weights`); rows of weight 0 take no part.
+pub fn weighted_calibration_slope(
+    y: &[f64],
+    lp: &[f64],
+    weights: Option<&[f64]>,
+) -> Result<WaldEstimate, MetricsError> {
+    let (w, n, events) = check_calibration_input(y, lp, weights)?;
+    check_overlap(y, lp, &w)?;
+    let mean = (0..lp.len()).map(|i| w.at(i) * lp[i]).sum::<f64>() / n;
     let x: Vec<f64> = lp.iter().map(|v| v - mean).collect();
-    let rms = (x.iter().map(|v| v * v).sum::<f64>() / n).sqrt();
-    let rate = events as f64 / n;
-    let (mut c, mut b) = (logit(rate), 0.0);
+    let rms = ((0..x.len()).map(|i| w.at(i) * x[i] * x[i]).sum::<f64>() / n).sqrt();
+    let (mut c, mut b) = (logit(events / n), 0.0);
     for _ in 0..MAX_ITERATIONS {
         let (mut g0, mut g1, mut i00, mut i01, mut i11) = (0.0, 0.0, 0.0, 0.0, 0.0);
-        for (&y, &x) in y.iter().zip(&x) {
+        for (i, (&y, &x)) in y.iter().zip(&x).enumerate() {
             let p = logistic(c + b * x);
-            let w = p * (1.0 - p);
-            g0 += y - p;
-            g1 += (y - p) * x;
-            i00 += w;
-            i01 += w * x;
-            i11 += w * x * x;
+            let (weight, residual) = (w.at(i) * p * (1.0 - p), w.at(i) * (y - p));
+            g0 += residual;
+            g1 += residual * x;
+            i00 += weight;
+            i01 += weight * x;
+            i11 += weight * x * x;
         }
         let det = i00 * i11 - i01 * i01;
         if det.is_nan() || det <= 0.0 {
@@ -692,10 +753,10 @@ pub fn calibration_slope(y: &[f64], lp: &[f64]) -> Result<WaldEstimate, MetricsE
         }
         let step_c = (i11 * g0 - i01 * g1) / det;
         let step_b = (i00 * g1 - i01 * g0) / det;
-        let current = log_likelihood(y, x.iter().map(|x| c + b * x));
+        let current = log_likelihood(y, &w, x.iter().map(|x| c + b * x));
         (c, b) = halve_until_no_worse(current, |t| {
             let (c, b) = (c + t * step_c, b + t * step_b);
-            ((c, b), log_likelihood(y, x.iter().map(|x| c + b * x)))
+            ((c, b), log_likelihood(y, &w, x.iter().map(|x| c + b * x)))
         });
     }
     Err(MetricsError::NotConverged {
@@ -704,16 +765,32 @@ pub fn calibration_slope(y: &[f64], lp: &[f64]) -> Result<WaldEstimate, MetricsE
     })
 }
 
+/// A linear predictor whose spread (largest minus smallest value over the rows with
+/// weight) is at most this times max(1, largest |lp|) is numerically constant: the
+/// calibration slope is refused rather than estimated.
+///
+/// Why: a linear predictor is a sum of products rounded to about 1e-16 of its
+/// magnitude, so a spread within a few hundred rounding steps of the magnitude is
+/// rounding, not ranking, and a slope fitted to it is noise divided by noise (a refit
+/// whose slope coefficients are 1e-17 gives calibration slopes of 1e14). The floor of 1
+/// is the logit scale's own unit: predictions differing by less than 1e-10 on it differ
+/// by less than 2.5e-11 in probability, which no outcome data can calibrate.
+pub const CONSTANT_LP_TOLERANCE: f64 = 1e-10;
+
 /// With one covariate and an intercept, the maximum-likelihood slope exists exactly when
-/// the covariate ranges of the two classes overlap in more than a single point.
-fn check_overlap(y: &[f64], x: &[f64]) -> Result<(), MetricsError> {
+/// the covariate ranges of the two classes overlap in more than a single point, and is
+/// meaningful only when the covariate is not constant up to rounding.
+fn check_overlap(y: &[f64], x: &[f64], w: &Weights) -> Result<(), MetricsError> {
     let (mut min0, mut max0, mut min1, mut max1) = (
         f64::INFINITY,
         f64::NEG_INFINITY,
         f64::INFINITY,
         f64::NEG_INFINITY,
     );
-    for (&y, &x) in y.iter().zip(x) {
+    for (i, (&y, &x)) in y.iter().zip(x).enumerate() {
+        if w.at(i) <= 0.0 {
+            continue;
+        }
         if y == 1.0 {
             min1 = min1.min(x);
             max1 = max1.max(x);
@@ -722,10 +799,15 @@ fn check_overlap(y: &[f64], x: &[f64]) -> Result<(), MetricsError> {
             max0 = max0.max(x);
         }
     }
-    if min0.min(min1) == max0.max(max1) {
-        return Err(MetricsError::Degenerate(
-            "calibration slope: the linear predictor is constant".to_string(),
-        ));
+    let (lowest, highest) = (min0.min(min1), max0.max(max1));
+    let spread = highest - lowest;
+    let magnitude = lowest.abs().max(highest.abs());
+    if spread <= CONSTANT_LP_TOLERANCE * magnitude.max(1.0) {
+        return Err(MetricsError::Degenerate(format!(
+            "calibration slope: the linear predictor is numerically constant (its values \
+             span {spread:e} at magnitude {magnitude:e}; a slope needs a spread above \
+             {CONSTANT_LP_TOLERANCE:e} × max(1, |lp|))"
+        )));
     }
     if max0 <= min1 {
         return Err(MetricsError::Separation {

@@ -448,6 +448,13 @@ fn check_spec(spec: &SpecConfig, encoding: &Encoding) -> Check {
 }
 
 /// Whether an encoded term is what its spec term asks for.
+/// Whether `found` default knots can come from a spec's `k`: Hmisc's rule gives k knots,
+/// fewer when the column has few distinct values or knots collapse (at least 3), and up
+/// to 2k + 2 when its alternate algorithm takes 2(k − 2) or more quantiles between ends.
+fn default_knot_count_fits(k: usize, found: usize) -> bool {
+    (3..=2 * k + 2).contains(&found)
+}
+
 fn agree(written: &TermConfig, encoded: &EncodedTerm) -> bool {
     match (written, encoded) {
         (
@@ -473,7 +480,7 @@ fn agree(written: &TermConfig, encoded: &EncodedTerm) -> bool {
         ) => {
             column == c
                 && knots.as_ref().is_none_or(|knots| knots == e)
-                && k.is_none_or(|k| k == e.len())
+                && k.is_none_or(|k| default_knot_count_fits(k, e.len()))
         }
         (TermConfig::Boolean { column }, EncodedTerm::Boolean { column: c }) => column == c,
         (

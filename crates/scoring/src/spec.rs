@@ -195,16 +195,21 @@ fn default_true() -> bool {
     true
 }
 
-/// Harrell's default knot quantiles for `k` knots (`rms::rcspline.eval`).
-pub fn default_rcs_quantiles(k: usize) -> Option<&'static [f64]> {
-    Some(match k {
-        3 => &[0.10, 0.5, 0.90],
-        4 => &[0.05, 0.35, 0.65, 0.95],
-        5 => &[0.05, 0.275, 0.5, 0.725, 0.95],
-        6 => &[0.05, 0.23, 0.41, 0.59, 0.77, 0.95],
-        7 => &[0.025, 0.1833, 0.3417, 0.5, 0.6583, 0.8167, 0.975],
+/// Harrell's default knot quantiles for `k` knots (`Hmisc::rcspline.eval`, which
+/// `rms::rcs` calls): `seq(outer, 1 - outer, length = k)` with `outer` .1 for 3 knots,
+/// .05 for 4 to 6 and .025 for 7, as R's `seq` computes them. The knots placed from them
+/// also depend on ties and on the number of distinct values (see docs/model.md).
+pub fn default_rcs_quantiles(k: usize) -> Option<Vec<f64>> {
+    let outer = match k {
+        3 => 0.1,
+        4..=6 => 0.05,
+        7 => 0.025,
         _ => return None,
-    })
+    };
+    let by = ((1.0 - outer) - outer) / (k - 1) as f64;
+    let mut probabilities: Vec<f64> = (0..k - 1).map(|i| outer + i as f64 * by).collect();
+    probabilities.push(1.0 - outer);
+    Some(probabilities)
 }
 
 impl SpecConfig {

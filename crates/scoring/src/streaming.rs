@@ -4,7 +4,9 @@
 //! flight and the categorical levels, never on the number of rows. The price is time:
 //! one pass to learn levels and counts, one or two to find the order statistics the
 //! encoding needs exactly (knots and summaries are the same values an in-memory fit
-//! finds), then one pass per Newton evaluation and a few for the null model. Every pass
+//! finds), one for the scales and the cross-product matrix (plus one for the QR factor
+//! when that matrix cannot settle the rank alone), then one pass per Newton evaluation
+//! and a few for the null model. Every pass
 //! adds per-chunk sums in input order, so the result does not depend on the threads,
 //! and differs from the in-memory fit only by the grouping of its sums.
 
@@ -14,13 +16,15 @@ use std::io;
 use nalgebra::{DMatrix, DVector};
 
 use crate::data::{read_chunks, ColumnValues, Dataset, DroppedRows, InvalidRows, SourceSummary};
-use crate::encoding::Encoding;
+use crate::encoding::{Encoding, KnotInput};
 use crate::error::{DataError, DataProblem, FitError};
 use crate::fit::{
-    add_penalty, add_to, aliases, check_squares, check_totals, column_scales, conclude,
-    cross_product_upper, newton, penalty, starting_point, BlockSums, FitOptions, FittedModel,
-    Penalty, PerRow, Problem, State,
+    add_penalty, add_to, aliases_by_rank, check_squares, check_totals, clearly_full_rank,
+    column_scales, conclude, cross_product_upper, newton, penalty, stack_triangular,
+    starting_point, weighted_triangular_factor, BlockSums, FitOptions, FittedModel, Penalty,
+    PerRow, Problem, State,
 };
+use crate::knots::{is_tied, plan, KnotProfile, FRACTIED};
 use crate::profile::IntervalKind;
 use crate::spec::Spec;
 
@@ -163,77 +167,33 @@ pub fn fit_streaming<R: io::Read>(
         return Err(FitError::NoRows);
     }
 
-    // Passes 2…: the exact order statistics, by narrowing each one's key range. Each
-    // pass resolves 12 more bits of a key or the value itself, so a handful suffice;
-    // a pass that changes nothing would mean the source changed, which is refused.
-    const MAX_NARROWING_PASSES: usize = 64 / DIGIT_BITS as usize + 2;
-    let mut targets: Vec<Target> = Vec::new();
-    for (column, ranks) in Encoding::ranks_needed(spec, rows) {
-        let Some(histogram) = first_histograms.get(&column) else {
-            continue;
-        };
-        for rank in ranks {
-            targets.push(Target::new(column.clone(), rank as u64, top, histogram));
-        }
+    // Passes 2…: the exact order statistics, by narrowing each one's key range; the
+    // summaries' and the default knots' profile candidates first, then, after a
+    // profiling pass, the ranks each column's knot plan asks for.
+    let knot_columns = Encoding::default_knot_columns(spec);
+    let mut wanted = Encoding::ranks_needed(spec, rows);
+    for (column, _) in &knot_columns {
+        wanted
+            .entry(column.clone())
+            .or_default()
+            .extend(tie_candidate_ranks(rows));
     }
-    for narrowing in 0.. {
-        if !targets.iter().any(|t| t.value.is_none()) {
-            break;
-        }
-        if narrowing == MAX_NARROWING_PASSES {
-            return Err(FitError::Encoding(format!(
-                "{source_name}: the order statistics for knots and summaries were not \
-                 found in {MAX_NARROWING_PASSES} passes; fit in memory"
-            )));
-        }
-        let mut probes: Vec<(String, Probe)> = Vec::new();
-        for target in targets.iter().filter(|t| t.value.is_none()) {
-            let probe = (target.column.clone(), target.next_probe());
-            if !probes.contains(&probe) {
-                probes.push(probe);
-            }
-        }
-        let mut found: Vec<Found> = probes.iter().map(|(_, p)| Found::empty(p)).collect();
-        let narrow = |chunk: Dataset| {
-            Part::Narrowed(
-                probes
-                    .iter()
-                    .map(|(column, probe)| match chunk.columns.get(column) {
-                        Some(ColumnValues::Numeric(values)) => probe.scan(values),
-                        _ => Found::empty(probe),
-                    })
-                    .collect(),
-            )
-        };
-        let summary = pass(&narrow, &mut |part| {
-            if let Part::Narrowed(parts) = part {
-                for (all, part) in found.iter_mut().zip(parts) {
-                    all.add(part);
-                }
-            }
-            Ok(())
-        })?;
-        same_source(source_name, &source, &summary)?;
-        for target in targets.iter_mut().filter(|t| t.value.is_none()) {
-            let probe = target.next_probe();
-            if let Some(k) = probes
-                .iter()
-                .position(|(c, p)| *c == target.column && *p == probe)
-            {
-                target.narrow(probe, &mut found[k]);
-            }
-        }
-    }
-    let mut order: HashMap<String, BTreeMap<usize, f64>> = HashMap::new();
-    for target in &targets {
-        if let Some(value) = target.value {
-            order
-                .entry(target.column.clone())
-                .or_default()
-                .insert(target.rank as usize, value);
-        }
-    }
-    let encoding = Encoding::learn_from(spec, rows, &levels, &order)?;
+    let mut order = narrow(
+        source_name,
+        &source,
+        wanted,
+        top,
+        &first_histograms,
+        &mut pass,
+    )?;
+    let knot_inputs = knot_inputs(
+        source_name,
+        &source,
+        (rows, &knot_columns),
+        (&mut order, top, &first_histograms),
+        &mut pass,
+    )?;
+    let encoding = Encoding::learn_from(spec, rows, &levels, &order, &knot_inputs)?;
     let names = encoding.names();
     let p = names.len();
 
@@ -291,9 +251,34 @@ pub fn fit_streaming<R: io::Read>(
     let scaled_gram = DMatrix::from_fn(p, p, |a, b| {
         gram[a.min(b) * p + a.max(b)] / (scales[a] * scales[b])
     });
-    let aliased = aliases(&scaled_gram, &names);
-    if !aliased.is_empty() {
-        return Err(FitError::Collinear(aliased));
+    if !clearly_full_rank(&scaled_gram) {
+        // As in memory: R's rank rule on the triangular factor of the weighted, scaled
+        // design, built from the chunks' factors in input order, one more pass.
+        let factor_of = |chunk: Dataset| match full_design(&chunk) {
+            Ok(mut x) => {
+                for (j, scale) in scales.iter().enumerate() {
+                    x.column_mut(j).scale_mut(1.0 / scale);
+                }
+                let w = chunk.weights.unwrap_or_else(|| vec![1.0; x.nrows()]);
+                Part::Triangular(weighted_triangular_factor(&x, &w))
+            }
+            Err(e) => Part::Failed(e),
+        };
+        let mut factor = DMatrix::zeros(0, p);
+        let summary = pass(&factor_of, &mut |part| match part {
+            Part::Triangular(next) => {
+                factor =
+                    stack_triangular(std::mem::replace(&mut factor, DMatrix::zeros(0, p)), &next);
+                Ok(())
+            }
+            Part::Failed(e) => Err(e),
+            _ => Ok(()),
+        })?;
+        same_source(source_name, &source, &summary)?;
+        let aliased = aliases_by_rank(&factor, &names);
+        if !aliased.is_empty() {
+            return Err(FitError::Collinear(aliased));
+        }
     }
     let penalty = penalty(None, &options, &scales, encoding.intercept)?;
 
@@ -424,6 +409,8 @@ enum Part {
         events: f64,
     },
     Sums(BlockSums),
+    Triangular(DMatrix<f64>),
+    Profiled(Vec<ChunkProfile>),
     Failed(FitError),
 }
 
@@ -607,6 +594,315 @@ impl Target {
             }
         }
     }
+}
+
+/// Runs one pass over the source: the work per chunk and what takes its parts in order.
+type PassFn<'a> = dyn FnMut(
+        &(dyn Fn(Dataset) -> Part + Sync),
+        &mut dyn FnMut(Part) -> Result<(), FitError>,
+    ) -> Result<SourceSummary, FitError>
+    + 'a;
+
+/// The order statistics at the `wanted` ranks of each column, by narrowing each one's
+/// key range from the first pass's histogram: each pass resolves 12 more bits of a key
+/// or the value itself, so a handful suffice; a pass that changes nothing would mean
+/// the source changed, which is refused.
+fn narrow(
+    source_name: &str,
+    source: &SourceSummary,
+    wanted: BTreeMap<String, Vec<usize>>,
+    top: Probe,
+    first_histograms: &HashMap<String, Vec<u64>>,
+    pass: &mut PassFn,
+) -> Result<OrderStatistics, FitError> {
+    const MAX_NARROWING_PASSES: usize = 64 / DIGIT_BITS as usize + 2;
+    let mut targets: Vec<Target> = Vec::new();
+    for (column, mut ranks) in wanted {
+        ranks.sort_unstable();
+        ranks.dedup();
+        let Some(histogram) = first_histograms.get(&column) else {
+            continue;
+        };
+        for rank in ranks {
+            targets.push(Target::new(column.clone(), rank as u64, top, histogram));
+        }
+    }
+    for narrowing in 0.. {
+        if !targets.iter().any(|t| t.value.is_none()) {
+            break;
+        }
+        if narrowing == MAX_NARROWING_PASSES {
+            return Err(FitError::Encoding(format!(
+                "{source_name}: the order statistics for knots and summaries were not \
+                 found in {MAX_NARROWING_PASSES} passes; fit in memory"
+            )));
+        }
+        let mut probes: Vec<(String, Probe)> = Vec::new();
+        for target in targets.iter().filter(|t| t.value.is_none()) {
+            let probe = (target.column.clone(), target.next_probe());
+            if !probes.contains(&probe) {
+                probes.push(probe);
+            }
+        }
+        let mut found: Vec<Found> = probes.iter().map(|(_, p)| Found::empty(p)).collect();
+        let narrow = |chunk: Dataset| {
+            Part::Narrowed(
+                probes
+                    .iter()
+                    .map(|(column, probe)| match chunk.columns.get(column) {
+                        Some(ColumnValues::Numeric(values)) => probe.scan(values),
+                        _ => Found::empty(probe),
+                    })
+                    .collect(),
+            )
+        };
+        let summary = pass(&narrow, &mut |part| {
+            if let Part::Narrowed(parts) = part {
+                for (all, part) in found.iter_mut().zip(parts) {
+                    all.add(part);
+                }
+            }
+            Ok(())
+        })?;
+        same_source(source_name, source, &summary)?;
+        for target in targets.iter_mut().filter(|t| t.value.is_none()) {
+            let probe = target.next_probe();
+            if let Some(k) = probes
+                .iter()
+                .position(|(c, p)| *c == target.column && *p == probe)
+            {
+                target.narrow(probe, &mut found[k]);
+            }
+        }
+    }
+    let mut order: HashMap<String, BTreeMap<usize, f64>> = HashMap::new();
+    for target in &targets {
+        if let Some(value) = target.value {
+            order
+                .entry(target.column.clone())
+                .or_default()
+                .insert(target.rank as usize, value);
+        }
+    }
+    Ok(order)
+}
+
+/// The ranks (among `n` rows) at which every value making up at least [`FRACTIED`] of
+/// the rows shows: such a value fills a run of at least ⌊FRACTIED·n⌋ consecutive ranks,
+/// so one of them is a multiple of that step. The smallest and largest come with them.
+fn tie_candidate_ranks(n: usize) -> Vec<usize> {
+    if n == 0 {
+        return Vec::new();
+    }
+    let step = ((FRACTIED * n as f64).floor() as usize).max(1);
+    let mut ranks: Vec<usize> = (0..n).step_by(step).collect();
+    ranks.push(n - 1);
+    ranks
+}
+
+/// One chunk's share of a column's knot profile.
+struct ChunkProfile {
+    /// How often each tie candidate occurs.
+    counts: Vec<usize>,
+    /// The smallest value above the column's minimum, with its count.
+    second_low: Option<(f64, usize)>,
+    /// The largest value below the column's maximum, with its count.
+    second_high: Option<(f64, usize)>,
+    /// The smallest distinct values, at most `cap + 1` of them.
+    distinct: Vec<f64>,
+}
+
+impl ChunkProfile {
+    fn of(values: &[f64], candidates: &[f64], (min, max): (f64, f64), cap: usize) -> Self {
+        let counts = candidates
+            .iter()
+            .map(|&c| values.iter().filter(|&&v| v == c).count())
+            .collect();
+        let mut profile = ChunkProfile {
+            counts,
+            second_low: None,
+            second_high: None,
+            distinct: Vec::new(),
+        };
+        for &v in values {
+            if v > min {
+                profile.second_low = extreme(profile.second_low, Some((v, 1)), true);
+            }
+            if v < max {
+                profile.second_high = extreme(profile.second_high, Some((v, 1)), false);
+            }
+        }
+        let mut distinct = values.to_vec();
+        distinct.sort_unstable_by(f64::total_cmp);
+        distinct.dedup_by(|a, b| a == b);
+        distinct.truncate(cap + 1);
+        profile.distinct = distinct;
+        profile
+    }
+
+    fn add(&mut self, other: ChunkProfile, cap: usize) {
+        for (sum, count) in self.counts.iter_mut().zip(other.counts) {
+            *sum += count;
+        }
+        self.second_low = extreme(self.second_low, other.second_low, true);
+        self.second_high = extreme(self.second_high, other.second_high, false);
+        self.distinct.extend(other.distinct);
+        self.distinct.sort_unstable_by(f64::total_cmp);
+        self.distinct.dedup_by(|a, b| a == b);
+        self.distinct.truncate(cap + 1);
+    }
+}
+
+/// The smaller (`lowest`) or larger of two values with counts; equal values add counts.
+fn extreme(a: Option<(f64, usize)>, b: Option<(f64, usize)>, lowest: bool) -> Option<(f64, usize)> {
+    match (a, b) {
+        (Some(a), Some(b)) if a.0 == b.0 => Some((a.0, a.1 + b.1)),
+        (Some(a), Some(b)) => Some(if (a.0 < b.0) == lowest { a } else { b }),
+        (a, None) => a,
+        (None, b) => b,
+    }
+}
+
+/// Order statistics by column: rank among the rows → value.
+type OrderStatistics = HashMap<String, BTreeMap<usize, f64>>;
+
+/// A column whose default knots are placed, with what its profiling pass looks for.
+struct KnotSetup {
+    column: String,
+    k: usize,
+    /// The values at [`tie_candidate_ranks`], distinct, ascending.
+    candidates: Vec<f64>,
+    /// The smallest and the largest value.
+    ends: (f64, f64),
+}
+
+impl KnotSetup {
+    /// The column's profile from its pass totals.
+    fn profile(&self, rows: usize, total: &ChunkProfile) -> KnotProfile {
+        let (min, max) = self.ends;
+        let count_of = |value: f64| {
+            self.candidates
+                .iter()
+                .position(|&c| c == value)
+                .map_or(0, |i| total.counts[i])
+        };
+        KnotProfile {
+            n: rows,
+            few_distinct: (total.distinct.len() <= self.k + 2).then(|| total.distinct.clone()),
+            low: [
+                (min, count_of(min)),
+                total.second_low.unwrap_or((f64::NAN, 0)),
+            ],
+            high: [
+                (max, count_of(max)),
+                total.second_high.unwrap_or((f64::NAN, 0)),
+            ],
+            interior_tied: self
+                .candidates
+                .iter()
+                .zip(&total.counts)
+                .any(|(&c, &count)| c != min && c != max && is_tied(count, rows)),
+        }
+    }
+}
+
+/// One pass: the totals of every set-up column's [`ChunkProfile`], in input order.
+fn profile_pass(
+    source_name: &str,
+    source: &SourceSummary,
+    setup: &[KnotSetup],
+    pass: &mut PassFn,
+) -> Result<Vec<ChunkProfile>, FitError> {
+    let profile_chunk = |chunk: Dataset| {
+        Part::Profiled(
+            setup
+                .iter()
+                .map(|s| {
+                    let values = match chunk.columns.get(&s.column) {
+                        Some(ColumnValues::Numeric(values)) => values.as_slice(),
+                        _ => &[],
+                    };
+                    ChunkProfile::of(values, &s.candidates, s.ends, s.k + 2)
+                })
+                .collect(),
+        )
+    };
+    let mut totals: Option<Vec<ChunkProfile>> = None;
+    let summary = pass(&profile_chunk, &mut |part| {
+        if let Part::Profiled(parts) = part {
+            match &mut totals {
+                None => totals = Some(parts),
+                Some(totals) => {
+                    for ((total, part), s) in totals.iter_mut().zip(parts).zip(setup) {
+                        total.add(part, s.k + 2);
+                    }
+                }
+            }
+        }
+        Ok(())
+    })?;
+    same_source(source_name, source, &summary)?;
+    Ok(totals.unwrap_or_default())
+}
+
+/// The default knots' inputs of each column in `knot_columns`: one pass profiles the
+/// columns (tie candidates counted, second extremes, the first distinct values), each
+/// profile gives a plan, and the order statistics the plans ask for are narrowed down
+/// (added to `order`). The same profile and plan as in memory, so the same knots.
+fn knot_inputs(
+    source_name: &str,
+    source: &SourceSummary,
+    (rows, knot_columns): (usize, &[(String, usize)]),
+    (order, top, first_histograms): (&mut OrderStatistics, Probe, &HashMap<String, Vec<u64>>),
+    pass: &mut PassFn,
+) -> Result<HashMap<String, KnotInput>, FitError> {
+    if knot_columns.is_empty() || rows == 0 {
+        return Ok(HashMap::new());
+    }
+    let value_at = |column: &str, rank: usize| {
+        order
+            .get(column)
+            .and_then(|o| o.get(&rank))
+            .copied()
+            .unwrap_or(f64::NAN)
+    };
+    let setup: Vec<KnotSetup> = knot_columns
+        .iter()
+        .map(|(column, k)| {
+            let mut candidates: Vec<f64> = tie_candidate_ranks(rows)
+                .into_iter()
+                .map(|r| value_at(column, r))
+                .collect();
+            candidates.dedup_by(|a, b| a == b);
+            let ends = (value_at(column, 0), value_at(column, rows - 1));
+            KnotSetup {
+                column: column.clone(),
+                k: *k,
+                candidates,
+                ends,
+            }
+        })
+        .collect();
+    let totals = profile_pass(source_name, source, &setup, pass)?;
+    let mut plans = HashMap::new();
+    let mut wanted = BTreeMap::new();
+    for (s, total) in setup.iter().zip(&totals) {
+        let plan = plan(&s.profile(rows, total), s.k);
+        if let Ok(plan) = &plan {
+            wanted.insert(s.column.clone(), plan.ranks());
+        }
+        plans.insert(s.column.clone(), plan);
+    }
+    for (column, found) in narrow(source_name, source, wanted, top, first_histograms, pass)? {
+        order.entry(column).or_default().extend(found);
+    }
+    Ok(plans
+        .into_iter()
+        .map(|(column, plan)| {
+            let order = order.get(&column).cloned().unwrap_or_default();
+            (column, KnotInput { plan, order })
+        })
+        .collect())
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ use crate::fit::{
     estimates, fit_encoded, log_likelihood, Estimate, FitOptions, FitStatistics, FittedModel,
     GaussianPrior, Likelihoods,
 };
-use crate::metrics::{calibration_in_the_large, calibration_slope, WaldEstimate};
+use crate::metrics::{weighted_calibration_in_the_large, weighted_calibration_slope, WaldEstimate};
 use crate::model::{Model, Parent, Provenance, SCHEMA_VERSION};
 use crate::spec::Spec;
 
@@ -247,13 +247,16 @@ fn recalibrate(
     )
 }
 
+/// The calibration intercept and slope of linear predictors `lp` on the new data, with
+/// its frequency weights (as the fits of the update use them).
 fn calibration(data: &Dataset, lp: &[f64]) -> Result<Calibration, UpdateError> {
     let metric = |e: crate::metrics::MetricsError| {
         UpdateError::Invalid(format!("calibration on the new data: {e}"))
     };
+    let weights = data.weights.as_deref();
     Ok(Calibration {
-        intercept: calibration_in_the_large(&data.outcome, lp).map_err(metric)?,
-        slope: calibration_slope(&data.outcome, lp).map_err(metric)?,
+        intercept: weighted_calibration_in_the_large(&data.outcome, lp, weights).map_err(metric)?,
+        slope: weighted_calibration_slope(&data.outcome, lp, weights).map_err(metric)?,
     })
 }
 
