@@ -643,6 +643,7 @@ pub fn weighted_calibration_in_the_large(
 ) -> Result<WaldEstimate, MetricsError> {
     let (w, n, _) = check_calibration_input(y, lp, weights)?;
     let mut a = 0.0;
+    let mut known = None;
     for _ in 0..MAX_ITERATIONS {
         let (mut score, mut information) = (0.0, 0.0);
         for (i, (&y, &lp)) in y.iter().zip(lp).enumerate() {
@@ -659,14 +660,15 @@ pub fn weighted_calibration_in_the_large(
             return Ok(WaldEstimate::new(a, 1.0 / information.sqrt()));
         }
         let step = score / information;
-        let current = log_likelihood(y, &w, lp.iter().map(|lp| a + lp));
-        a = halve_until_no_worse(current, |t| {
+        let current = known.unwrap_or_else(|| log_likelihood(y, &w, lp.iter().map(|lp| a + lp)));
+        let taken = halve_until_no_worse(current, |t| {
             let candidate = a + t * step;
             (
                 candidate,
                 log_likelihood(y, &w, lp.iter().map(|lp| candidate + lp)),
             )
         });
+        (a, known) = (taken.0, Some(taken.1));
     }
     Err(MetricsError::NotConverged {
         what: "calibration intercept",
@@ -676,7 +678,11 @@ pub fn weighted_calibration_in_the_large(
 
 /// Takes the full Newton step unless it lowers the log-likelihood beyond rounding, in
 /// which case the step is halved (concave problems started far away can overshoot).
-fn halve_until_no_worse<T>(current: f64, mut at: impl FnMut(f64) -> (T, f64)) -> T {
+///
+/// Returns the point taken with its log-likelihood, which the next iteration reuses as
+/// its own (the same sums over the same values: one pass over the data saved per
+/// iteration).
+fn halve_until_no_worse<T>(current: f64, mut at: impl FnMut(f64) -> (T, f64)) -> (T, f64) {
     // Near the optimum the log-likelihood changes below its own rounding error, so a
     // "decrease" of that size is noise, not overshooting.
     let slack = 1e-12 * (1.0 + current.abs());
@@ -689,7 +695,7 @@ fn halve_until_no_worse<T>(current: f64, mut at: impl FnMut(f64) -> (T, f64)) ->
         t /= 2.0;
         candidate = at(t);
     }
-    candidate.0
+    candidate
 }
 
 /// Observed over expected events, `Σ y / Σ p` (1 when the predictions are right on
@@ -731,6 +737,7 @@ pub fn weighted_calibration_slope(
     let x: Vec<f64> = lp.iter().map(|v| v - mean).collect();
     let rms = ((0..x.len()).map(|i| w.at(i) * x[i] * x[i]).sum::<f64>() / n).sqrt();
     let (mut c, mut b) = (logit(events / n), 0.0);
+    let mut known = None;
     for _ in 0..MAX_ITERATIONS {
         let (mut g0, mut g1, mut i00, mut i01, mut i11) = (0.0, 0.0, 0.0, 0.0, 0.0);
         for (i, (&y, &x)) in y.iter().zip(&x).enumerate() {
@@ -753,11 +760,12 @@ pub fn weighted_calibration_slope(
         }
         let step_c = (i11 * g0 - i01 * g1) / det;
         let step_b = (i00 * g1 - i01 * g0) / det;
-        let current = log_likelihood(y, &w, x.iter().map(|x| c + b * x));
-        (c, b) = halve_until_no_worse(current, |t| {
+        let current = known.unwrap_or_else(|| log_likelihood(y, &w, x.iter().map(|x| c + b * x)));
+        let taken = halve_until_no_worse(current, |t| {
             let (c, b) = (c + t * step_c, b + t * step_b);
             ((c, b), log_likelihood(y, &w, x.iter().map(|x| c + b * x)))
         });
+        ((c, b), known) = (taken.0, Some(taken.1));
     }
     Err(MetricsError::NotConverged {
         what: "calibration slope",
