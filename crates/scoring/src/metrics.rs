@@ -272,7 +272,8 @@ except surface";
 /// What [`evaluate`] reports as its `smoother` for the interpolated surface.
 pub const SMOOTHER_INTERPOLATED: &str = "loess of y on p: span 0.75, degree 2, family gaussian, \
 tricube weights, surface interpolated (exact local fits at 129 rank-spaced and 129 \
-value-spaced vertices, cubic Hermite interpolation from each vertex's value and local slope)";
+value-spaced vertices, cubic Hermite interpolation between them, each vertex's slope that \
+of the parabola through it and its neighbours)";
 
 /// The `smoother` text for a resolved surface.
 fn smoother(surface: LoessSurface) -> &'static str {
@@ -1060,11 +1061,6 @@ impl Loess {
         })
     }
 
-    /// The fitted value at `x0`.
-    fn at(&self, x0: f64) -> Result<f64, MetricsError> {
-        self.fit_at(x0).map(|(value, _)| value)
-    }
-
     /// The distance from `x0` to its `q`-th nearest predictor, found in O(log n): in
     /// sorted data the `q` nearest are `q` consecutive values, the window `i..i + q`
     /// where the distance to its left end stops exceeding the one to its right end.
@@ -1093,9 +1089,8 @@ impl Loess {
         }
     }
 
-    /// The local fit at `x0`: its value and its slope there (the local quadratic's
-    /// derivative at `x0`, which R's interpolating surface uses at its vertices).
-    fn fit_at(&self, x0: f64) -> Result<(f64, f64), MetricsError> {
+    /// The fitted value at `x0`.
+    fn at(&self, x0: f64) -> Result<f64, MetricsError> {
         let h = self.window_radius(x0);
         if h <= 0.0 {
             return Err(MetricsError::Degenerate(format!(
@@ -1141,14 +1136,10 @@ impl Loess {
             if smallest > LOESS_GRAM_RCOND * largest {
                 let rhs = nalgebra::Vector3::from_fn(|i, _| r[i] / scale[i]);
                 let projected = eigen.eigenvectors.transpose() * rhs;
-                let coefficient = |j: usize| -> f64 {
-                    (0..3)
-                        .map(|k| eigen.eigenvectors[(j, k)] * projected[k] / eigen.eigenvalues[k])
-                        .sum::<f64>()
-                        / scale[j]
-                };
-                // The fit is in t = (x - x0) / h: the slope in x is the t coefficient / h.
-                return Ok((coefficient(0), coefficient(1) / h));
+                let value: f64 = (0..3)
+                    .map(|k| eigen.eigenvectors[(0, k)] * projected[k] / eigen.eigenvalues[k])
+                    .sum();
+                return Ok(value / scale[0]);
             }
         }
         self.exact_at(x0, h, window)
@@ -1162,7 +1153,7 @@ impl Loess {
         x0: f64,
         h: f64,
         window: std::ops::Range<usize>,
-    ) -> Result<(f64, f64), MetricsError> {
+    ) -> Result<f64, MetricsError> {
         // Rows are scaled by the square root of the tricube weight, so least squares on
         // them is the weighted fit; points at distance h or more have weight 0.
         let rows: Vec<(f64, f64, f64)> = window
@@ -1201,15 +1192,14 @@ impl Loess {
         let sigma = &svd.singular_values;
         let largest = sigma.iter().copied().fold(0.0, f64::max);
         let tolerance = largest * 100.0 * f64::EPSILON;
-        let (mut value, mut slope) = (0.0, 0.0);
+        let mut value = 0.0;
         for (k, &s) in sigma.iter().enumerate() {
             if s > tolerance {
                 let projection: f64 = u.column(k).iter().zip(&response).map(|(u, r)| u * r).sum();
                 value += v_t[(k, 0)] * projection / s;
-                slope += v_t[(k, 1)] * projection / s;
             }
         }
-        Ok((value / norms[0], slope / norms[1]))
+        Ok(value / norms[0])
     }
 }
 
@@ -1224,8 +1214,9 @@ pub enum LoessSurface {
     /// "direct")`: time grows as (distinct predictions) × n.
     Exact,
     /// Exact local fits at a few hundred vertices, cubic Hermite interpolation between
-    /// them from each vertex's value and local slope, as R's default `surface =
-    /// "interpolate"` does in one dimension (with more vertices): time grows as n.
+    /// them (each vertex's slope that of the parabola through it and its neighbours), the
+    /// idea of R's default `surface = "interpolate"` in one dimension, with more vertices:
+    /// time grows as n.
     Interpolated,
 }
 
@@ -1663,7 +1654,7 @@ mod tests {
                 d.sort_by(f64::total_cmp);
                 d[loess.q - 1]
             };
-            let exact = loess.exact_at(x0, h, 0..x.len()).unwrap().0;
+            let exact = loess.exact_at(x0, h, 0..x.len()).unwrap();
             assert!((fast - exact).abs() < 1e-12, "{x0}: {fast} vs {exact}");
         }
     }

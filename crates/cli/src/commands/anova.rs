@@ -6,7 +6,6 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use recontact_scoring::anova::{self, AnovaRow, LikelihoodRatioRow};
-use recontact_scoring::{read_dataset_for, InvalidRows};
 
 use crate::output::{self, Output};
 use crate::report::{number, p_value};
@@ -77,20 +76,8 @@ fn likelihood_ratio(
     name: &str,
     path: &Path,
 ) -> Result<Vec<LikelihoodRatioRow>, Failure> {
-    let spec = model
-        .spec
-        .clone()
-        .check()
-        .map_err(|e| Failure::Data(format!("{name}: the model's specification: {e}")))?;
     let input = input::open(path).map_err(Failure::Io)?;
-    let data = read_dataset_for(
-        &input.name,
-        input.reader,
-        &spec,
-        InvalidRows::Fail,
-        Some(&model.encoding),
-    )
-    .map_err(super::fit_failure)?;
+    let data = super::read_for_model(model, name, &input.name, input.reader)?;
     anova::likelihood_ratio_tests(model, &data)
         .map_err(|e| Failure::Data(format!("{name} on {}: {e}", data.source_name)))
 }

@@ -6,7 +6,6 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use recontact_scoring::compare::{self, Comparison, FitOnData};
-use recontact_scoring::{read_dataset_for, Dataset, InvalidRows, Model};
 
 use crate::output::{self, Output};
 use crate::report::{number, p_value};
@@ -68,8 +67,8 @@ pub fn run(args: Args) -> Result<(), Failure> {
         super::summary::load(&path_b)?,
     );
     let (name, bytes) = read_all(&args.data)?;
-    let data_a = read_for(&a, &path_a, &name, &bytes)?;
-    let data_b = read_for(&b, &path_b, &name, &bytes)?;
+    let data_a = super::read_for_model(&a, &path_a.display().to_string(), &name, &bytes[..])?;
+    let data_b = super::read_for_model(&b, &path_b.display().to_string(), &name, &bytes[..])?;
     let comparison = compare::compare(&a, &b, &data_a, &data_b, &data_a.sha256)
         .map_err(|e| Failure::Data(format!("{name}: {e}")))?;
     let text = match args.format {
@@ -101,18 +100,6 @@ fn read_all(path: &Path) -> Result<(String, Vec<u8>), Failure> {
         )));
     }
     Ok((input.name, bytes))
-}
-
-/// The data read for `model`'s spec and encoding; every row must be valid.
-fn read_for(model: &Model, path: &Path, name: &str, bytes: &[u8]) -> Result<Dataset, Failure> {
-    let spec = model.spec.clone().check().map_err(|e| {
-        Failure::Data(format!(
-            "{}: the model's specification: {e}",
-            path.display()
-        ))
-    })?;
-    read_dataset_for(name, bytes, &spec, InvalidRows::Fail, Some(&model.encoding))
-        .map_err(super::fit_failure)
 }
 
 fn fit_line(label: &str, path: &Path, fit: &FitOnData) -> String {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use recontact_scoring::distributions::logistic;
 use recontact_scoring::metrics::{self, BinnedCalibration, Evaluation, WaldEstimate};
-use recontact_scoring::{read_dataset_for, InvalidRows, Model};
+use recontact_scoring::Model;
 
 use crate::output::{self, Output};
 use crate::report::{self, number, p_value, Context};
@@ -168,21 +168,8 @@ pub fn run(args: Args) -> Result<(), Failure> {
         Some(path) => path.display().to_string(),
         None => "the built-in default model".to_string(),
     };
-    let spec = model
-        .spec
-        .clone()
-        .check()
-        .map_err(|e| Failure::Data(format!("{model_name}: the model's specification: {e}")))?;
-
     let input = input::open(&args.data).map_err(Failure::Io)?;
-    let data = read_dataset_for(
-        &input.name,
-        input.reader,
-        &spec,
-        InvalidRows::Fail,
-        Some(&model.encoding),
-    )
-    .map_err(super::fit_failure)?;
+    let data = super::read_for_model(&model, &model_name, &input.name, input.reader)?;
     let predictions = predict(&model, &data)?;
     let evaluation = metrics::evaluate_with(
         &predictions.y,

@@ -67,6 +67,29 @@ fn number_where(text: &str, allowed: impl Fn(f64) -> bool, what: &str) -> Result
     }
 }
 
+/// The rows of `reader` (named `source_name`) read through `model`'s spec and encoding,
+/// every row valid; a spec the model file holds that no longer checks names the model.
+pub fn read_for_model<R: std::io::Read>(
+    model: &recontact_scoring::Model,
+    model_name: &str,
+    source_name: &str,
+    reader: R,
+) -> Result<recontact_scoring::Dataset, Failure> {
+    let spec = model
+        .spec
+        .clone()
+        .check()
+        .map_err(|e| Failure::Data(format!("{model_name}: the model's specification: {e}")))?;
+    recontact_scoring::read_dataset_for(
+        source_name,
+        reader,
+        &spec,
+        recontact_scoring::InvalidRows::Fail,
+        Some(&model.encoding),
+    )
+    .map_err(fit_failure)
+}
+
 /// Maps a fitting error to an exit: unreadable input is an I/O failure, the rest is data.
 pub fn fit_failure(error: FitError) -> Failure {
     match &error {
