@@ -27,6 +27,7 @@ pub mod lines;
 pub mod metrics;
 pub mod model;
 mod model_check;
+pub mod predict;
 pub mod profile;
 pub mod robust;
 pub mod sample_size;

@@ -189,3 +189,72 @@ fn kitchen_sink_model() -> Model {
     let fitted = fit(&spec, &data, FitOptions::default()).unwrap();
     Model::new(fitted, config, &data)
 }
+
+proptest! {
+    /// `evaluate_with` sorts the predictions once for every measure that needs them in
+    /// order; each measure must still equal its own function, which sorts for itself, to
+    /// the bit — with ties (predictions on a coarse grid) and without.
+    #[test]
+    fn one_shared_sort_gives_what_each_measure_gives_alone(
+        rows in proptest::collection::vec((0u32..40, 0.0..1.0f64, any::<bool>()), 30..300),
+        coarse in any::<bool>(),
+    ) {
+        use recontact_scoring::metrics::{self, Binning, LoessSurface};
+        let p: Vec<f64> = rows
+            .iter()
+            .map(|&(k, u, _)| if coarse { (f64::from(k) + 0.5) / 40.0 } else { 0.01 + 0.98 * u })
+            .collect();
+        let y: Vec<f64> = rows.iter().map(|&(_, _, y)| f64::from(u8::from(y))).collect();
+        let events = y.iter().filter(|&&v| v == 1.0).count();
+        prop_assume!(events >= 2 && y.len() - events >= 2);
+        let Ok(all) = metrics::evaluate_with(&y, &p, None, 7, LoessSurface::Exact) else {
+            // A degenerate loess or Hosmer–Lemeshow fails alone as well; nothing to compare.
+            return Ok(());
+        };
+        let interval = metrics::delong(&y, &p, 0.95).unwrap();
+        prop_assert_eq!(all.auc.to_bits(), interval.auc.to_bits());
+        prop_assert_eq!(all.auc_ci, [interval.ci_low, interval.ci_high]);
+        prop_assert_eq!(&all.roc, &metrics::roc_curve(&y, &p).unwrap());
+        prop_assert_eq!(&all.ece.equal_mass.bins, &metrics::bins(&y, &p, 7, Binning::EqualMass).unwrap());
+        prop_assert_eq!(&all.ece.equal_width.bins, &metrics::bins(&y, &p, 7, Binning::EqualWidth).unwrap());
+        prop_assert_eq!(&all.hosmer_lemeshow, &metrics::hosmer_lemeshow(&y, &p, 10).unwrap());
+        let smooth = metrics::loess_calibration_with(&y, &p, LoessSurface::Exact).unwrap();
+        prop_assert_eq!(
+            [all.ici, all.e50, all.e90, all.emax].map(f64::to_bits),
+            [smooth.ici, smooth.e50, smooth.e90, smooth.emax].map(f64::to_bits)
+        );
+    }
+
+    /// E50 and E90 are type-7 quantiles found by selection; they must equal the
+    /// interpolation on the fully sorted errors (checked through the exact loess, whose curve holds every distinct prediction when
+    /// there are at most 100).
+    #[test]
+    fn selected_quantiles_equal_sorted_ones(
+        rows in proptest::collection::vec((0.0..1.0f64, any::<bool>()), 20..100),
+    ) {
+        use recontact_scoring::metrics::{self, LoessSurface};
+        let p: Vec<f64> = rows.iter().map(|&(u, _)| 0.02 + 0.96 * u).collect();
+        let y: Vec<f64> = rows.iter().map(|&(_, y)| f64::from(u8::from(y))).collect();
+        let Ok(smooth) = metrics::loess_calibration_with(&y, &p, LoessSurface::Exact) else {
+            return Ok(());
+        };
+        // The curve holds the smoothed value at each distinct prediction (n < 100).
+        let mut errors: Vec<f64> = p
+            .iter()
+            .map(|&x| {
+                let k = smooth.curve.partition_point(|point| point.0 < x);
+                (smooth.curve[k].1 - x).abs()
+            })
+            .collect();
+        errors.sort_by(f64::total_cmp);
+        let r7 = |q: f64| {
+            let h = (errors.len() - 1) as f64 * q;
+            let (lo, hi) = (h.floor() as usize, (h.ceil() as usize).min(errors.len() - 1));
+            let t = h - lo as f64;
+            if t > 0.0 && errors[hi] != errors[lo] { (1.0 - t) * errors[lo] + t * errors[hi] } else { errors[lo] }
+        };
+        prop_assert_eq!(smooth.e50.to_bits(), r7(0.5).to_bits());
+        prop_assert_eq!(smooth.e90.to_bits(), r7(0.9).to_bits());
+        prop_assert_eq!(smooth.emax, errors[errors.len() - 1]);
+    }
+}

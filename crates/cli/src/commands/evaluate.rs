@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 
 use recontact_scoring::distributions::logistic;
 use recontact_scoring::metrics::{self, BinnedCalibration, Evaluation, WaldEstimate};
-use recontact_scoring::Model;
 
 use crate::output::{self, Output};
 use crate::report::{self, number, p_value, Context};
@@ -91,59 +90,53 @@ struct Predictions {
 /// Frequency weights are expanded into rows, so their sum is bounded to keep memory sane.
 const MAX_EXPANDED_ROWS: usize = 100_000_000;
 
-/// Predictions of `model` for every row of `data`, with frequency weights expanded.
-fn predict(model: &Model, data: &recontact_scoring::Dataset) -> Result<Predictions, Failure> {
-    // An unseen category level is only found here, after reading; name the file at least.
-    let design = model
-        .encoding
-        .design(data)
-        .map_err(|e| Failure::Data(format!("{}: {e}", data.source_name)))?;
-    if let Some(weights) = &data.weights {
+/// The evaluated rows of a source's predictions, with frequency weights expanded.
+fn expand(source: recontact_scoring::predict::SourcePredictions) -> Result<Predictions, Failure> {
+    let name = &source.source_name;
+    if let Some(weights) = &source.weights {
         let total: f64 = weights.iter().sum();
         if total > MAX_EXPANDED_ROWS as f64 {
             return Err(Failure::Data(format!(
-                "{}: the frequency weights add up to {total}, more than the {MAX_EXPANDED_ROWS} \
-                 observations evaluate can hold",
-                data.source_name
+                "{name}: the frequency weights add up to {total}, more than the \
+                 {MAX_EXPANDED_ROWS} observations evaluate can hold"
             )));
         }
     }
-    let beta = model.coefficients();
+    let rows = source.outcome.len();
     let mut out = Predictions {
-        y: Vec::with_capacity(data.len()),
-        p: Vec::with_capacity(data.len()),
-        lp: Vec::with_capacity(data.len()),
+        y: Vec::with_capacity(rows),
+        p: Vec::with_capacity(rows),
+        lp: Vec::with_capacity(rows),
     };
-    for i in 0..design.nrows() {
-        let mut lp: f64 = design.row(i).iter().zip(&beta).map(|(x, b)| x * b).sum();
-        if let Some(offset) = &data.offset {
-            lp += offset[i];
-        }
+    for (i, (&y, &lp)) in source
+        .outcome
+        .iter()
+        .zip(&source.linear_predictor)
+        .enumerate()
+    {
         if !lp.is_finite() {
             return Err(Failure::Data(format!(
-                "{}: data row {}: the model's logit is {lp}, not a finite number: the row's \
-                 values are too extreme for the model's coefficients",
-                data.source_name,
+                "{name}: data row {}: the model's logit is {lp}, not a finite number: the \
+                 row's values are too extreme for the model's coefficients",
                 i + 1
             )));
         }
         // The metrics take one row per observation, so a frequency weight w is w rows;
         // a fractional weight has no such meaning and is refused rather than rounded.
-        let copies = match &data.weights {
+        let copies = match &source.weights {
             None => 1,
             Some(w) if w[i].fract() == 0.0 && w[i] >= 0.0 => w[i] as usize,
             Some(w) => {
                 return Err(Failure::Data(format!(
-                    "{}: weight {} in data row {} is not a whole number; evaluate reads \
+                    "{name}: weight {} in data row {} is not a whole number; evaluate reads \
                      weights as frequency weights",
-                    data.source_name,
                     w[i],
                     i + 1
                 )))
             }
         };
         for _ in 0..copies {
-            out.y.push(data.outcome[i]);
+            out.y.push(y);
             out.lp.push(lp);
             out.p.push(logistic(lp));
         }
@@ -169,8 +162,13 @@ pub fn run(args: Args) -> Result<(), Failure> {
         None => "the built-in default model".to_string(),
     };
     let input = input::open(&args.data).map_err(Failure::Io)?;
-    let data = super::read_for_model(&model, &model_name, &input.name, input.reader)?;
-    let predictions = predict(&model, &data)?;
+    let data = super::predict_for_model(&model, &model_name, &input.name, input.reader)?;
+    let (data_name, data_sha256, data_rows) = (
+        data.source_name.clone(),
+        data.sha256.clone(),
+        data.rows_read,
+    );
+    let predictions = expand(data)?;
     let evaluation = metrics::evaluate_with(
         &predictions.y,
         &predictions.p,
@@ -178,15 +176,15 @@ pub fn run(args: Args) -> Result<(), Failure> {
         args.bins as usize,
         args.loess.surface(),
     )
-    .map_err(|e| Failure::Data(format!("{}: cannot evaluate: {e}", data.source_name)))?;
+    .map_err(|e| Failure::Data(format!("{data_name}: cannot evaluate: {e}")))?;
 
     let context = Context {
         model_name: &model_name,
         model: &model,
         builtin,
-        data_name: &data.source_name,
-        data_sha256: &data.sha256,
-        data_rows: data.rows_read,
+        data_name: &data_name,
+        data_sha256: &data_sha256,
+        data_rows,
     };
 
     // Files first: a run that cannot write them fails before printing a result.
@@ -194,7 +192,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         let title = format!(
             "{} on {}: n = {}, events = {}",
             short_model_name(&context),
-            file_name(&data.source_name),
+            file_name(&data_name),
             evaluation.n,
             evaluation.events
         );

@@ -75,11 +75,7 @@ pub fn read_for_model<R: std::io::Read>(
     source_name: &str,
     reader: R,
 ) -> Result<recontact_scoring::Dataset, Failure> {
-    let spec = model
-        .spec
-        .clone()
-        .check()
-        .map_err(|e| Failure::Data(format!("{model_name}: the model's specification: {e}")))?;
+    let spec = checked_model_spec(model, model_name)?;
     recontact_scoring::read_dataset_for(
         source_name,
         reader,
@@ -88,6 +84,32 @@ pub fn read_for_model<R: std::io::Read>(
         Some(&model.encoding),
     )
     .map_err(fit_failure)
+}
+
+/// The spec `model` holds, checked; one that no longer checks names the model file.
+fn checked_model_spec(
+    model: &recontact_scoring::Model,
+    model_name: &str,
+) -> Result<recontact_scoring::Spec, Failure> {
+    model
+        .spec
+        .clone()
+        .check()
+        .map_err(|e| Failure::Data(format!("{model_name}: the model's specification: {e}")))
+}
+
+/// The outcome and `model`'s linear predictor for every row of `reader` (named
+/// `source_name`), every row valid; a spec the model file holds that no longer checks
+/// names the model.
+pub fn predict_for_model<R: std::io::Read>(
+    model: &recontact_scoring::Model,
+    model_name: &str,
+    source_name: &str,
+    reader: R,
+) -> Result<recontact_scoring::predict::SourcePredictions, Failure> {
+    let spec = checked_model_spec(model, model_name)?;
+    recontact_scoring::predict::predict_source(model, &spec, source_name, reader)
+        .map_err(fit_failure_in(source_name))
 }
 
 /// Maps a fitting error to an exit: unreadable input is an I/O failure, the rest is data.
