@@ -1096,7 +1096,13 @@ mod tests {
     use super::*;
 
     fn probabilities(csv: &str) -> Result<PredictionData, FitError> {
-        read_predictions("d.csv", csv.as_bytes(), "y", "p", PredictionScale::Probability)
+        read_predictions(
+            "d.csv",
+            csv.as_bytes(),
+            "y",
+            "p",
+            PredictionScale::Probability,
+        )
     }
 
     fn logits(csv: &str) -> Result<PredictionData, FitError> {
@@ -1183,7 +1189,13 @@ mod tests {
         );
         let error = probabilities("y,p,p\n1,0.5,0.5\n").unwrap_err();
         assert!(error.to_string().contains("more than once"), "{error}");
-        let same = read_predictions("d.csv", "y\n1\n".as_bytes(), "y", "y", PredictionScale::Logit);
+        let same = read_predictions(
+            "d.csv",
+            "y\n1\n".as_bytes(),
+            "y",
+            "y",
+            PredictionScale::Logit,
+        );
         assert!(matches!(same, Err(FitError::Encoding(_))));
     }
 
