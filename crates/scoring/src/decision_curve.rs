@@ -132,7 +132,26 @@ pub fn decision_curve(
         )));
     }
     let by_class = ByClass::new(y, p);
-    Ok(thresholds.iter().map(|&t| by_class.row(t)).collect())
+    let rows: Vec<DecisionCurveRow> = thresholds.iter().map(|&t| by_class.row(t)).collect();
+    // Only a threshold within a few hundred orders of magnitude of 0 or 1 (a subnormal
+    // t, or 1 − t) can overflow the division by t/(1 − t); it is refused, not written.
+    let overflowing = rows.iter().find(|r| {
+        let values = [
+            r.net_benefit,
+            r.net_benefit_all,
+            r.standardized_net_benefit,
+            r.interventions_avoided_per_100,
+        ];
+        values.iter().any(|v| !v.is_finite())
+    });
+    if let Some(row) = overflowing {
+        return Err(MetricsError::InvalidArgument(format!(
+            "threshold {:e} is too close to 0 or 1: its net benefit or interventions avoided \
+             is not a finite number",
+            row.threshold
+        )));
+    }
+    Ok(rows)
 }
 
 #[cfg(test)]
@@ -282,6 +301,15 @@ mod tests {
                 assert!(v.is_finite(), "{row:?}");
             }
         }
+    }
+
+    #[test]
+    fn a_threshold_whose_numbers_overflow_is_refused() {
+        // A prediction of exactly 0 (a logit of −800) lies below the smallest positive
+        // threshold, and (NB − NB_all) / (t/(1 − t)) overflows there.
+        let smallest = f64::from_bits(1);
+        let error = decision_curve(&[1.0, 0.0], &[0.0, 0.5], &[smallest]).unwrap_err();
+        assert!(matches!(error, MetricsError::InvalidArgument(ref m) if m.contains("too close")));
     }
 
     #[test]
