@@ -1,6 +1,6 @@
 mod common;
 
-use common::{recontact, root, text};
+use common::{recontact, root, text, with_threads};
 
 /// Every key `docs/evaluation.md` documents for `evaluate`'s JSON.
 const KEYS: [&str; 24] = [
@@ -608,4 +608,38 @@ fn the_outcome_defaults_to_the_default_models_outcome_column() {
     let json = evaluate_json(&["--data", data.to_str().unwrap(), "--prob-column", "risk"]);
     assert_eq!(json["n"], 40);
     assert_eq!(json["predictions"]["outcome"], "success");
+}
+
+#[test]
+fn external_predictions_give_the_same_bytes_whatever_the_thread_count() {
+    // About 1.6 MiB: more than one chunk of the parallel reader.
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("many.csv");
+    let mut csv = String::from("id,y,p\n");
+    for i in 0..60_000u32 {
+        let p = f64::from((i * 7919) % 9973 + 1) / 9975.0;
+        csv.push_str(&format!("case-{i:08},{},{p}\n", u8::from((i * 31) % 7 < 3)));
+    }
+    std::fs::write(&data, csv).unwrap();
+    let plot = dir.path().join("dca.svg");
+    let args = [
+        "evaluate",
+        "--data",
+        data.to_str().unwrap(),
+        "--prob-column",
+        "p",
+        "--outcome",
+        "y",
+        "--format",
+        "json",
+        "--decision-plot",
+        plot.to_str().unwrap(),
+    ];
+    let one = with_threads("1", &args).stdout;
+    let svg_one = std::fs::read(&plot).unwrap();
+    let three = with_threads("3", &args).stdout;
+    assert_eq!(one, three);
+    assert_eq!(svg_one, std::fs::read(&plot).unwrap());
+    let json: serde_json::Value = serde_json::from_slice(&one).unwrap();
+    assert_eq!(json["n"], 60_000);
 }
