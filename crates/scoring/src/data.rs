@@ -149,6 +149,10 @@ enum Reading {
     Level,
     Weight,
     Offset,
+    /// A predicted probability, strictly between 0 and 1.
+    Probability,
+    /// A prediction's logit (log-odds), any finite number.
+    Logit,
 }
 
 impl Reading {
@@ -160,6 +164,11 @@ impl Reading {
             Reading::Boolean => "true/false, 1/0 or yes/no",
             Reading::Level => "any non-empty text",
             Reading::Weight => "a finite number, 0 or more",
+            Reading::Probability => {
+                "a number strictly between 0 and 1 (0 and 1 themselves are refused: their logit \
+                 and the log loss would be infinite)"
+            }
+            Reading::Logit => "a finite number (the log-odds of the prediction)",
         }
     }
 }
@@ -348,7 +357,7 @@ pub fn check_source<R: io::Read>(
     let summary = read_chunks_with(
         source_name,
         reader,
-        spec,
+        Plan::Spec(spec),
         settings,
         encoding,
         |_| (),
@@ -359,6 +368,99 @@ pub fn check_source<R: io::Read>(
         invalid: summary.dropped,
         has_outcome: summary.has_outcome,
     })
+}
+
+/// What a column of predictions holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PredictionScale {
+    /// Probabilities, each strictly between 0 and 1.
+    Probability,
+    /// Logits (log-odds), each a finite number.
+    Logit,
+}
+
+/// Outcomes and one column of predictions, read from one source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PredictionData {
+    /// The source's name.
+    pub source_name: String,
+    /// Data rows in the source; every one is kept.
+    pub rows_read: u64,
+    /// The outcome, 0 or 1, one per row.
+    pub outcome: Vec<f64>,
+    /// The prediction of each row, on the scale it was read as.
+    pub prediction: Vec<f64>,
+    /// SHA-256 of the source's bytes, in hex.
+    pub sha256: String,
+}
+
+/// Reads the 0/1 outcome column `outcome` and the prediction column `column` (on `scale`)
+/// from `reader`, for evaluating predictions that come from outside this crate.
+///
+/// Other columns are ignored. Every row must be valid: an outcome other than 0/1 (or a
+/// boolean spelling), a probability not strictly between 0 and 1, a logit that is not a
+/// finite number or an empty field is an error naming its line, column, value and what
+/// is allowed; a missing or repeated column is an error before any row is read. No row
+/// is ever dropped. The two columns must differ.
+///
+/// ```
+/// use recontact_scoring::data::{read_predictions, PredictionScale};
+///
+/// let csv = "y,p\n1,0.8\n0,0.3\n";
+/// let data = read_predictions("d.csv", csv.as_bytes(), "y", "p", PredictionScale::Probability)?;
+/// assert_eq!((data.outcome, data.prediction), (vec![1.0, 0.0], vec![0.8, 0.3]));
+/// let bad = read_predictions("d.csv", "y,p\n1,1\n".as_bytes(), "y", "p", PredictionScale::Probability);
+/// assert!(bad.unwrap_err().to_string().starts_with("d.csv:2: column 2 (p): not a probability"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn read_predictions<R: io::Read>(
+    source_name: &str,
+    reader: R,
+    outcome: &str,
+    column: &str,
+    scale: PredictionScale,
+) -> Result<PredictionData, FitError> {
+    if outcome == column {
+        return Err(FitError::Encoding(format!(
+            "{source_name}: the outcome and the predictions are both column {column:?}; they \
+             must be two different columns"
+        )));
+    }
+    let reading = match scale {
+        PredictionScale::Probability => Reading::Probability,
+        PredictionScale::Logit => Reading::Logit,
+    };
+    let plan = Plan::Predictions {
+        outcome,
+        column,
+        reading,
+    };
+    let mut whole = PredictionData {
+        source_name: source_name.to_string(),
+        rows_read: 0,
+        outcome: Vec::new(),
+        prediction: Vec::new(),
+        sha256: String::new(),
+    };
+    let settings = (InvalidRows::Fail, Outcome::Required);
+    let summary = read_chunks_with(
+        source_name,
+        reader,
+        plan,
+        settings,
+        None,
+        |chunk| chunk,
+        |mut chunk: Dataset| {
+            whole.outcome.append(&mut chunk.outcome);
+            if let Some(ColumnValues::Numeric(mut values)) = chunk.columns.remove(column) {
+                whole.prediction.append(&mut values);
+            }
+            Ok(())
+        },
+    )?;
+    whole.rows_read = summary.rows_read;
+    whole.sha256 = summary.sha256;
+    Ok(whole)
 }
 
 /// Reads every column `spec` needs from `reader` in chunks of whole records, parsed in
@@ -378,7 +480,7 @@ pub(crate) fn read_chunks<R: io::Read, T: Send>(
     read_chunks_with(
         source_name,
         reader,
-        spec,
+        Plan::Spec(spec),
         (invalid, outcome),
         encoding,
         work,
@@ -394,11 +496,97 @@ enum Outcome {
     Optional,
 }
 
+/// What a read takes from a source: the columns of a spec, or an outcome and a column of
+/// predictions.
+#[derive(Clone, Copy)]
+enum Plan<'a> {
+    Spec(&'a Spec),
+    Predictions {
+        outcome: &'a str,
+        column: &'a str,
+        reading: Reading,
+    },
+}
+
+impl<'a> Plan<'a> {
+    /// The columns read and how, given whether the header has the outcome column.
+    fn wanted(self, outcome: Outcome, outcome_present: bool) -> Vec<(&'a str, Reading)> {
+        let spec = match self {
+            Plan::Spec(spec) => spec,
+            Plan::Predictions {
+                outcome,
+                column,
+                reading,
+            } => return vec![(outcome, Reading::Outcome), (column, reading)],
+        };
+        let config = spec.config();
+        let mut wanted: Vec<(&str, Reading)> = Vec::new();
+        if outcome == Outcome::Required || outcome_present {
+            wanted.push((config.outcome.as_str(), Reading::Outcome));
+        }
+        for term in &config.terms {
+            let reading = match term {
+                TermConfig::Numeric { transform, .. } => Reading::Number(*transform),
+                TermConfig::Spline { .. } | TermConfig::Rcs { .. } => {
+                    Reading::Number(Transform::None)
+                }
+                TermConfig::Boolean { .. } => Reading::Boolean,
+                TermConfig::Categorical { .. } => Reading::Level,
+                TermConfig::Interaction { .. } => continue,
+            };
+            if let Some(column) = term.column() {
+                wanted.push((column, reading));
+            }
+        }
+        if let Some(w) = &config.weights {
+            wanted.push((w, Reading::Weight));
+        }
+        if let Some(o) = &config.offset {
+            wanted.push((o, Reading::Offset));
+        }
+        // A cluster column that is also a categorical term's is read once, as its levels.
+        if let Some(cluster) = spec.cluster_column() {
+            if !wanted.iter().any(|(name, _)| *name == cluster) {
+                wanted.push((cluster, Reading::Level));
+            }
+        }
+        wanted
+    }
+
+    fn outcome(self) -> &'a str {
+        match self {
+            Plan::Spec(spec) => spec.config().outcome.as_str(),
+            Plan::Predictions { outcome, .. } => outcome,
+        }
+    }
+
+    fn bounds(self, column: &str) -> Option<Bounds> {
+        match self {
+            Plan::Spec(spec) => spec.bounds(column),
+            Plan::Predictions { .. } => None,
+        }
+    }
+
+    fn pinned_levels(self, column: &str) -> Option<&'a [String]> {
+        match self {
+            Plan::Spec(spec) => spec.pinned_levels(column),
+            Plan::Predictions { .. } => None,
+        }
+    }
+
+    fn max_levels(self) -> usize {
+        match self {
+            Plan::Spec(spec) => spec.max_levels(),
+            Plan::Predictions { .. } => crate::spec::DEFAULT_MAX_LEVELS,
+        }
+    }
+}
+
 /// [`read_chunks`], with the outcome column optional or required.
 fn read_chunks_with<R: io::Read, T: Send>(
     source_name: &str,
     reader: R,
-    spec: &Spec,
+    plan: Plan<'_>,
     (invalid, outcome): (InvalidRows, Outcome),
     encoding: Option<&crate::encoding::Encoding>,
     work: impl Fn(Dataset) -> T + Sync,
@@ -451,36 +639,8 @@ fn read_chunks_with<R: io::Read, T: Send>(
         return Err(FitError::Data(vec![error]));
     }
 
-    let config = spec.config();
-    let outcome_present = header.contains(&config.outcome.as_bytes());
-    let mut wanted: Vec<(&str, Reading)> = Vec::new();
-    if outcome == Outcome::Required || outcome_present {
-        wanted.push((config.outcome.as_str(), Reading::Outcome));
-    }
-    for term in &config.terms {
-        let reading = match term {
-            TermConfig::Numeric { transform, .. } => Reading::Number(*transform),
-            TermConfig::Spline { .. } | TermConfig::Rcs { .. } => Reading::Number(Transform::None),
-            TermConfig::Boolean { .. } => Reading::Boolean,
-            TermConfig::Categorical { .. } => Reading::Level,
-            TermConfig::Interaction { .. } => continue,
-        };
-        if let Some(column) = term.column() {
-            wanted.push((column, reading));
-        }
-    }
-    if let Some(w) = &config.weights {
-        wanted.push((w, Reading::Weight));
-    }
-    if let Some(o) = &config.offset {
-        wanted.push((o, Reading::Offset));
-    }
-    // A cluster column that is also a categorical term's is read once, as its levels.
-    if let Some(cluster) = spec.cluster_column() {
-        if !wanted.iter().any(|(name, _)| *name == cluster) {
-            wanted.push((cluster, Reading::Level));
-        }
-    }
+    let outcome_present = header.contains(&plan.outcome().as_bytes());
+    let wanted = plan.wanted(outcome, outcome_present);
 
     let mut header_errors = Vec::new();
     let mut needed = Vec::new();
@@ -493,7 +653,7 @@ fn read_chunks_with<R: io::Read, T: Send>(
             .collect();
         match positions.as_slice() {
             [position] => {
-                let bounds = spec.bounds(name);
+                let bounds = plan.bounds(name);
                 // A fitted model knows only the levels it was fitted on; a spec may pin
                 // the levels it allows.
                 let fitted_levels = encoding.and_then(|e| {
@@ -508,7 +668,7 @@ fn read_chunks_with<R: io::Read, T: Send>(
                 });
                 let known_levels = fitted_levels.or_else(|| {
                     (reading == Reading::Level)
-                        .then(|| spec.pinned_levels(name).map(<[String]>::to_vec))
+                        .then(|| plan.pinned_levels(name).map(<[String]>::to_vec))
                         .flatten()
                 });
                 let allowed = match (&known_levels, bounds) {
@@ -564,7 +724,7 @@ fn read_chunks_with<R: io::Read, T: Send>(
             .collect(),
         invalid,
         limit,
-        max_levels: spec.max_levels(),
+        max_levels: plan.max_levels(),
     };
     let mut dropped = DroppedRows::default();
     let mut failures: Vec<DataError> = Vec::new();
@@ -673,7 +833,9 @@ impl ChunkJob<'_> {
                     offset = Some(values);
                     continue;
                 }
-                Reading::Number(_) | Reading::Boolean => ColumnValues::Numeric(values),
+                Reading::Number(_) | Reading::Boolean | Reading::Probability | Reading::Logit => {
+                    ColumnValues::Numeric(values)
+                }
                 Reading::Level => {
                     let lines = std::mem::take(&mut parsed.level_lines[k]);
                     level_first_lines.insert(column.name.clone(), lines);
@@ -881,6 +1043,8 @@ impl Needed {
             Reading::Offset => self.bounds.is_none_or(|b| b.check(v).is_ok()),
             Reading::Weight => v >= 0.0,
             Reading::Outcome => v == 0.0 || v == 1.0,
+            Reading::Probability => v > 0.0 && v < 1.0,
+            Reading::Logit => true,
             Reading::Boolean | Reading::Level => false,
         };
         ok.then_some(v)
@@ -913,10 +1077,135 @@ impl Needed {
                 Some(v) => self.bounds.map_or(Ok(()), |b| b.check(v)).map(|()| v),
                 None => Err(DataProblem::NotANumber),
             },
+            Reading::Probability => match parse_finite(text) {
+                Some(v) if v > 0.0 && v < 1.0 => Ok(v),
+                Some(_) => Err(DataProblem::NotAProbability),
+                None => Err(DataProblem::NotANumber),
+            },
+            Reading::Logit => parse_finite(text).ok_or(DataProblem::NotANumber),
             Reading::Level => match &self.known_levels {
                 Some(levels) if !levels.iter().any(|l| l == text) => Err(DataProblem::UnknownLevel),
                 _ => Ok(0.0),
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn probabilities(csv: &str) -> Result<PredictionData, FitError> {
+        read_predictions(
+            "d.csv",
+            csv.as_bytes(),
+            "y",
+            "p",
+            PredictionScale::Probability,
+        )
+    }
+
+    fn logits(csv: &str) -> Result<PredictionData, FitError> {
+        read_predictions("d.csv", csv.as_bytes(), "y", "l", PredictionScale::Logit)
+    }
+
+    #[test]
+    fn predictions_are_read_with_every_row_and_the_source_hash() {
+        let csv = "id,p,y,other\na,0.25,1,x\n\"b,c\",1e-3,false,\nd,0.999999,yes,\"q\"\"\"\n";
+        let data = probabilities(csv).unwrap();
+        assert_eq!(data.rows_read, 3);
+        assert_eq!(data.outcome, [1.0, 0.0, 1.0]);
+        assert_eq!(data.prediction, [0.25, 1e-3, 0.999999]);
+        assert_eq!(data.sha256, crate::model::sha256_hex(csv.as_bytes()));
+        let data = logits("y,l\n1,-3.5\n0,1e3\n1,0\n").unwrap();
+        assert_eq!(data.prediction, [-3.5, 1e3, 0.0]);
+    }
+
+    #[test]
+    fn the_order_holds_across_chunks() {
+        // About 2 MiB: several chunks, parsed in parallel and taken back in order.
+        let mut csv = String::from("y,p\n");
+        for i in 0..200_000u32 {
+            csv.push_str(&format!("{},{}\n", i % 2, f64::from(i % 999 + 1) / 1000.0));
+        }
+        let data = probabilities(&csv).unwrap();
+        assert_eq!(data.rows_read, 200_000);
+        for (i, (y, p)) in (0u32..).zip(data.outcome.iter().zip(&data.prediction)) {
+            assert_eq!(*y, f64::from(i % 2));
+            assert_eq!(*p, f64::from(i % 999 + 1) / 1000.0);
+        }
+    }
+
+    #[test]
+    fn a_probability_of_zero_or_one_or_outside_is_refused_with_its_place() {
+        let allowed = Reading::Probability.allowed();
+        for value in ["0", "1", "1.0", "-0.2", "1.5", "0e0"] {
+            let error = probabilities(&format!("y,p\n1,0.5\n0,{value}\n")).unwrap_err();
+            assert_eq!(
+                error.to_string(),
+                format!(
+                    "d.csv:3: column 2 (p): not a probability strictly between 0 and 1 \
+                     {value:?}; allowed: {allowed}"
+                )
+            );
+        }
+        assert!(allowed.contains("logit and the log loss would be infinite"));
+        for (value, problem) in [
+            ("abc", "not a finite number \"abc\""),
+            ("NaN", "not a finite number \"NaN\""),
+            ("", "value is empty"),
+        ] {
+            let error = probabilities(&format!("y,p\n0,{value}\n")).unwrap_err();
+            let expected = format!("d.csv:2: column 2 (p): {problem}; allowed: {allowed}");
+            assert_eq!(error.to_string(), expected);
+        }
+    }
+
+    #[test]
+    fn a_logit_that_is_not_finite_is_refused() {
+        for value in ["inf", "-inf", "NaN", "1e400", "x"] {
+            let error = logits(&format!("y,l\n0,{value}\n")).unwrap_err();
+            assert_eq!(
+                error.to_string(),
+                format!(
+                    "d.csv:2: column 2 (l): not a finite number {value:?}; allowed: a finite \
+                     number (the log-odds of the prediction)"
+                )
+            );
+        }
+    }
+
+    #[test]
+    fn outcomes_other_than_zero_or_one_and_missing_columns_are_refused() {
+        let error = probabilities("y,p\n2,0.5\n").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "d.csv:2: column 1 (y): not an outcome \"2\"; allowed: 1/0, true/false or yes/no"
+        );
+        let error = probabilities("outcome,p\n1,0.5\n").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "d.csv:1: column y: required column is missing from the header"
+        );
+        let error = probabilities("y,p,p\n1,0.5,0.5\n").unwrap_err();
+        assert!(error.to_string().contains("more than once"), "{error}");
+        let same = read_predictions(
+            "d.csv",
+            "y\n1\n".as_bytes(),
+            "y",
+            "y",
+            PredictionScale::Logit,
+        );
+        assert!(matches!(same, Err(FitError::Encoding(_))));
+    }
+
+    #[test]
+    fn every_bad_row_is_listed_not_dropped() {
+        let error = probabilities("y,p\n1,0\n0,0.5\n1,1\n").unwrap_err();
+        let FitError::Data(errors) = error else {
+            panic!("{error}")
+        };
+        let lines: Vec<_> = errors.iter().map(|e| e.line).collect();
+        assert_eq!(lines, [Some(2), Some(4)]);
     }
 }

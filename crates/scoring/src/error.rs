@@ -80,6 +80,8 @@ pub enum DataProblem {
     NonFiniteLogit,
     /// The input ended inside a quoted field that opened in this record.
     UnclosedQuote,
+    /// A predicted probability that is not strictly between 0 and 1.
+    NotAProbability,
 }
 
 impl DataProblem {
@@ -113,6 +115,7 @@ impl DataProblem {
                 "a quoted field opened in this record is not closed before the end of the input"
                     .into()
             }
+            DataProblem::NotAProbability => "not a probability strictly between 0 and 1".into(),
             DataProblem::NonFiniteLogit => {
                 "the values are too extreme for the model: its logit is not finite".into()
             }

@@ -14,6 +14,7 @@ pub mod batch;
 mod chunks;
 pub mod compare;
 pub mod data;
+pub mod decision_curve;
 pub mod distributions;
 pub mod effects;
 pub mod encoding;

@@ -356,7 +356,7 @@ pub(crate) fn need_both_classes(n: usize, events: usize) -> Result<(), MetricsEr
 }
 
 /// Outcomes and probabilities checked together; returns the number of events.
-fn check_y_p(y: &[f64], p: &[f64]) -> Result<usize, MetricsError> {
+pub(crate) fn check_y_p(y: &[f64], p: &[f64]) -> Result<usize, MetricsError> {
     check_lengths(y, p)?;
     let events = check_outcomes(y)?;
     check_probabilities(p)?;

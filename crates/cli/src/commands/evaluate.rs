@@ -4,30 +4,60 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use recontact_scoring::distributions::logistic;
+use recontact_scoring::data::{read_predictions, PredictionData, PredictionScale};
+use recontact_scoring::decision_curve::{self, DecisionCurveRow};
+use recontact_scoring::distributions::{logistic, logit};
 use recontact_scoring::metrics::{self, BinnedCalibration, Evaluation, WaldEstimate};
+use recontact_scoring::Model;
+use serde::Serialize;
 
 use crate::output::{self, Output};
-use crate::report::{self, number, p_value, Context};
+use crate::report::html::DecisionSection;
+use crate::report::{self, number, p_value, scale_name, Context, Predictor};
 use crate::{input, Failure};
 
 /// Measure how well a model's probabilities discriminate and are calibrated on outcome data.
 ///
 /// Reports the AUC with its DeLong interval, log loss, Brier, calibration intercept and
-/// slope, Hosmer–Lemeshow, Spiegelhalter, and binned and smoothed (loess) calibration.
+/// slope, Hosmer–Lemeshow, Spiegelhalter, binned and smoothed (loess) calibration, and
+/// the decision curve (net benefit).
 ///
 /// Without --model the embedded default model is used (fitted on the synthetic data in
-/// data/; its weights are for demonstration, not estimates from real outcomes).
+/// data/; its weights are for demonstration, not estimates from real outcomes). With
+/// --prob-column or --logit-column no model is used: the predictions of any model are
+/// read from that column of --data.
 #[derive(clap::Args)]
 #[command(after_help = "Examples:\n  \
 recontact evaluate --data data/recontact_outcomes.csv\n  \
 recontact evaluate --model model.json --data holdout.csv --format json\n  \
-recontact evaluate --model model.json --data holdout.csv --plot calibration.svg --report report.html")]
+recontact evaluate --model model.json --data holdout.csv --plot calibration.svg --report report.html\n  \
+recontact evaluate --data predictions.csv --prob-column risk --outcome died --decision-plot dca.svg\n  \
+recontact evaluate --data holdout.csv --thresholds 0.05,0.1,0.2")]
+#[command(group = clap::ArgGroup::new("predictions").args(["prob_column", "logit_column"]))]
 pub struct Args {
     /// A model file from `recontact fit` (default: the embedded default model).
-    #[arg(long, value_name = "MODEL.json")]
+    #[arg(long, value_name = "MODEL.json", conflicts_with = "predictions")]
     model: Option<PathBuf>,
-    /// The outcome data (CSV with the model's outcome and input columns), or `-`.
+    /// Evaluate the probabilities in this column of --data (each strictly between 0 and
+    /// 1) instead of a model's; the calibration uses logit(p) as the linear predictor.
+    #[arg(long, value_name = "P", conflicts_with_all = ["model", "logit_column"])]
+    prob_column: Option<String>,
+    /// Evaluate the logits (log-odds) in this column of --data instead of a model's.
+    #[arg(long, value_name = "L", conflicts_with_all = ["model", "prob_column"])]
+    logit_column: Option<String>,
+    /// The 0/1 outcome column of --data, with --prob-column or --logit-column (default:
+    /// the default model's outcome column).
+    #[arg(long, value_name = "Y", requires = "predictions")]
+    outcome: Option<String>,
+    /// Thresholds of the decision curve, each strictly between 0 and 1 (default: 0.01 to
+    /// 0.99 by 0.01); sorted, each used once.
+    #[arg(long, value_name = "T,T,...", value_delimiter = ',', value_parser = super::open_unit)]
+    thresholds: Option<Vec<f64>>,
+    /// Write the decision curve (net benefit against threshold) to this SVG file.
+    #[arg(long, value_name = "FILE.svg")]
+    decision_plot: Option<PathBuf>,
+    /// The outcome data (CSV with the model's outcome and input columns, or with the
+    /// outcome and prediction columns), or `-`.
     #[arg(long, value_name = "CSV|-")]
     data: PathBuf,
     /// Output format on standard output.
@@ -144,6 +174,33 @@ fn expand(source: recontact_scoring::predict::SourcePredictions) -> Result<Predi
     Ok(out)
 }
 
+/// The thresholds the table and the report show when no --thresholds are given.
+const TABLE_THRESHOLDS: [f64; 5] = [0.05, 0.1, 0.2, 0.3, 0.5];
+
+/// Where the predictions come from, as loaded.
+enum Source {
+    /// A model, applied to the data's input columns.
+    Model {
+        model: Box<Model>,
+        name: String,
+        builtin: bool,
+    },
+    /// A column of the data holding predictions.
+    Column {
+        column: String,
+        scale: PredictionScale,
+        outcome: String,
+    },
+}
+
+/// The evaluated rows and the facts about their file that the report names.
+struct Evaluated {
+    predictions: Predictions,
+    data_name: String,
+    data_sha256: String,
+    data_rows: u64,
+}
+
 /// Runs the command.
 pub fn run(args: Args) -> Result<(), Failure> {
     let mut inputs = vec![("--data", args.data.as_path())];
@@ -152,72 +209,289 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let mut outputs = vec![("", Path::new("-"))];
     outputs.extend(args.plot.as_deref().map(|p| ("--plot", p)));
     outputs.extend(args.report.as_deref().map(|r| ("--report", r)));
-    output::check_distinct(&inputs, &outputs)?;
-    let model = super::model_or_default(args.model.as_deref())?;
-    // A model file that is a copy of the embedded model is still the demonstration model.
-    let builtin = args.model.is_none()
-        || recontact_domain::default_model().is_ok_and(|default| default == model);
-    let model_name = match &args.model {
-        Some(path) => path.display().to_string(),
-        None => "the built-in default model".to_string(),
-    };
-    let input = input::open(&args.data).map_err(Failure::Io)?;
-    let data = super::predict_for_model(&model, &model_name, &input.name, input.reader)?;
-    let (data_name, data_sha256, data_rows) = (
-        data.source_name.clone(),
-        data.sha256.clone(),
-        data.rows_read,
+    outputs.extend(
+        args.decision_plot
+            .as_deref()
+            .map(|d| ("--decision-plot", d)),
     );
-    let predictions = expand(data)?;
-    let evaluation = metrics::evaluate_with(
-        &predictions.y,
-        &predictions.p,
-        Some(&predictions.lp),
-        args.bins as usize,
-        args.loess.surface(),
-    )
-    .map_err(|e| Failure::Data(format!("{data_name}: cannot evaluate: {e}")))?;
-
-    let context = Context {
-        model_name: &model_name,
-        model: &model,
-        builtin,
-        data_name: &data_name,
-        data_sha256: &data_sha256,
-        data_rows,
+    output::check_distinct(&inputs, &outputs)?;
+    let source = load_source(&args)?;
+    let evaluated = read_predictions_of(&source, &args.data)?;
+    let Predictions { y, p, lp } = &evaluated.predictions;
+    let cannot = |what: &str, e: metrics::MetricsError| {
+        Failure::Data(format!("{}: cannot {what}: {e}", evaluated.data_name))
     };
+    let evaluation =
+        metrics::evaluate_with(y, p, Some(lp), args.bins as usize, args.loess.surface())
+            .map_err(|e| cannot("evaluate", e))?;
+    let (curve_thresholds, table_thresholds) = thresholds(args.thresholds.as_deref());
+    let curve = decision_curve::decision_curve(y, p, &curve_thresholds)
+        .map_err(|e| cannot("compute the decision curve", e))?;
+    let table_curve = decision_curve::decision_curve(y, p, &table_thresholds)
+        .map_err(|e| cannot("compute the decision curve", e))?;
+    let context = context(&source, &evaluated);
+    write_files(
+        &args,
+        &context,
+        &evaluation,
+        &evaluated,
+        (&curve, &table_curve),
+    )?;
 
-    // Files first: a run that cannot write them fails before printing a result.
+    let text = match args.format {
+        Format::Table => render_table(&context, &evaluation, &table_curve),
+        Format::Json => {
+            let json = Json {
+                evaluation: &evaluation,
+                predictions: JsonSource::of(&context),
+                decision_curve: &curve,
+            };
+            serde_json::to_string_pretty(&json).map_err(|e| Failure::Data(e.to_string()))? + "\n"
+        }
+    };
+    super::print(text.as_bytes())
+}
+
+/// The thresholds of the decision curve in the JSON and plot, and of the table and
+/// report: the user's list (sorted, each once) for both, or the defaults.
+fn thresholds(given: Option<&[f64]>) -> (Vec<f64>, Vec<f64>) {
+    match given {
+        Some(list) => {
+            let mut list = list.to_vec();
+            list.sort_by(f64::total_cmp);
+            list.dedup();
+            (list.clone(), list)
+        }
+        None => (
+            decision_curve::default_thresholds(),
+            TABLE_THRESHOLDS.to_vec(),
+        ),
+    }
+}
+
+/// The model (or the default model), or the column named by --prob-column or
+/// --logit-column with its outcome column.
+fn load_source(args: &Args) -> Result<Source, Failure> {
+    let column = match (&args.prob_column, &args.logit_column) {
+        (Some(c), _) => Some((c.clone(), PredictionScale::Probability)),
+        (None, Some(c)) => Some((c.clone(), PredictionScale::Logit)),
+        (None, None) => None,
+    };
+    let Some((column, scale)) = column else {
+        let model = super::model_or_default(args.model.as_deref())?;
+        // A model file that is a copy of the embedded model is still the demonstration model.
+        let builtin = args.model.is_none()
+            || recontact_domain::default_model().is_ok_and(|default| default == model);
+        let name = match &args.model {
+            Some(path) => path.display().to_string(),
+            None => "the built-in default model".to_string(),
+        };
+        let model = Box::new(model);
+        return Ok(Source::Model {
+            model,
+            name,
+            builtin,
+        });
+    };
+    let outcome = match &args.outcome {
+        Some(outcome) => outcome.clone(),
+        None => super::model_or_default(None)?.spec.outcome,
+    };
+    if outcome == column {
+        return Err(Failure::Usage(format!(
+            "the outcome column and the prediction column are both {column:?}; name the 0/1 \
+             outcome with --outcome"
+        )));
+    }
+    Ok(Source::Column {
+        column,
+        scale,
+        outcome,
+    })
+}
+
+/// Reads `data` and the predictions for every row of it.
+fn read_predictions_of(source: &Source, data: &Path) -> Result<Evaluated, Failure> {
+    let input = input::open(data).map_err(Failure::Io)?;
+    match source {
+        Source::Model { model, name, .. } => {
+            let data = super::predict_for_model(model, name, &input.name, input.reader)?;
+            let (data_name, data_sha256, data_rows) = (
+                data.source_name.clone(),
+                data.sha256.clone(),
+                data.rows_read,
+            );
+            Ok(Evaluated {
+                predictions: expand(data)?,
+                data_name,
+                data_sha256,
+                data_rows,
+            })
+        }
+        Source::Column {
+            column,
+            scale,
+            outcome,
+        } => {
+            let read = read_predictions(&input.name, input.reader, outcome, column, *scale)
+                .map_err(super::fit_failure)?;
+            Ok(from_column(read, *scale))
+        }
+    }
+}
+
+/// The predictions read from a column: the probabilities with their logits as the
+/// linear predictor, or the logits with their probabilities.
+fn from_column(read: PredictionData, scale: PredictionScale) -> Evaluated {
+    let (p, lp) = match scale {
+        PredictionScale::Probability => {
+            let lp = read.prediction.iter().map(|&p| logit(p)).collect();
+            (read.prediction, lp)
+        }
+        PredictionScale::Logit => {
+            let p = read.prediction.iter().map(|&l| logistic(l)).collect();
+            (p, read.prediction)
+        }
+    };
+    Evaluated {
+        predictions: Predictions {
+            y: read.outcome,
+            p,
+            lp,
+        },
+        data_name: read.source_name,
+        data_sha256: read.sha256,
+        data_rows: read.rows_read,
+    }
+}
+
+fn context<'a>(source: &'a Source, evaluated: &'a Evaluated) -> Context<'a> {
+    let (predictor, outcome) = match source {
+        Source::Model {
+            model,
+            name,
+            builtin,
+        } => (
+            Predictor::Model {
+                name,
+                model,
+                builtin: *builtin,
+            },
+            model.spec.outcome.as_str(),
+        ),
+        Source::Column {
+            column,
+            scale,
+            outcome,
+        } => (
+            Predictor::Column {
+                column,
+                scale: *scale,
+            },
+            outcome.as_str(),
+        ),
+    };
+    Context {
+        predictor,
+        outcome,
+        data_name: &evaluated.data_name,
+        data_sha256: &evaluated.data_sha256,
+        data_rows: evaluated.data_rows,
+    }
+}
+
+/// Writes the figures and the report that were asked for; files first, so that a run
+/// that cannot write them fails before printing a result. `curves` holds the full
+/// decision curve and its rows at the table's thresholds.
+fn write_files(
+    args: &Args,
+    context: &Context<'_>,
+    evaluation: &Evaluation,
+    evaluated: &Evaluated,
+    (curve, table_curve): (&[DecisionCurveRow], &[DecisionCurveRow]),
+) -> Result<(), Failure> {
+    let draw_failure = |e: String| Failure::Io(format!("cannot draw the figure: {e}"));
+    let title = format!(
+        "{} on {}: n = {}, events = {}",
+        short_predictor_name(context),
+        file_name(context.data_name),
+        evaluation.n,
+        evaluation.events
+    );
+    let mut files = Vec::new();
     if args.plot.is_some() || args.report.is_some() {
-        let title = format!(
-            "{} on {}: n = {}, events = {}",
-            short_model_name(&context),
-            file_name(&data_name),
-            evaluation.n,
-            evaluation.events
-        );
+        let Predictions { y, p, .. } = &evaluated.predictions;
         let figure =
-            report::plots::evaluation_svg(&evaluation, &predictions.y, &predictions.p, &title)
-                .map_err(|e| Failure::Io(format!("cannot draw the figure: {e}")))?;
-        let mut files = Vec::new();
+            report::plots::evaluation_svg(evaluation, y, p, &title).map_err(draw_failure)?;
         if let Some(path) = &args.plot {
             files.push(write_file(path, &figure)?);
         }
         if let Some(path) = &args.report {
-            let html = report::html::render(&context, &evaluation, &figure);
+            let prevalence = evaluation.events as f64 / evaluation.n as f64;
+            let decision_figure = report::plots::decision_curve_svg(curve, prevalence, &title)
+                .map_err(draw_failure)?;
+            let decision = DecisionSection {
+                figure: &decision_figure,
+                rows: table_curve,
+            };
+            let html = report::html::render(context, evaluation, &figure, &decision);
             files.push(write_file(path, &html)?);
         }
-        output::commit_all(files)?;
     }
+    if let Some(path) = &args.decision_plot {
+        let prevalence = evaluation.events as f64 / evaluation.n as f64;
+        let svg =
+            report::plots::decision_curve_svg(curve, prevalence, &title).map_err(draw_failure)?;
+        files.push(write_file(path, &svg)?);
+    }
+    output::commit_all(files)
+}
 
-    let text = match args.format {
-        Format::Table => render_table(&context, &evaluation),
-        Format::Json => {
-            serde_json::to_string_pretty(&evaluation).map_err(|e| Failure::Data(e.to_string()))?
-                + "\n"
+/// The JSON: every key of the evaluation, where the predictions came from, and the
+/// decision curve.
+#[derive(Serialize)]
+struct Json<'a> {
+    #[serde(flatten)]
+    evaluation: &'a Evaluation,
+    predictions: JsonSource<'a>,
+    decision_curve: &'a [DecisionCurveRow],
+}
+
+/// Where the predictions came from, in the JSON: `{"source": "model", …}` or
+/// `{"source": "column", …}`.
+#[derive(Serialize)]
+#[serde(tag = "source", rename_all = "snake_case")]
+enum JsonSource<'a> {
+    Model {
+        model: &'a str,
+        builtin: bool,
+    },
+    Column {
+        file: &'a str,
+        column: &'a str,
+        scale: &'static str,
+        outcome: &'a str,
+    },
+}
+
+impl<'a> JsonSource<'a> {
+    fn of(context: &Context<'a>) -> JsonSource<'a> {
+        match context.predictor {
+            Predictor::Model { name, builtin, .. } => JsonSource::Model {
+                model: name,
+                builtin,
+            },
+            Predictor::Column { column, scale } => JsonSource::Column {
+                file: context.data_name,
+                column,
+                scale: match scale {
+                    PredictionScale::Probability => "probability",
+                    PredictionScale::Logit => "logit",
+                },
+                outcome: context.outcome,
+            },
         }
-    };
-    super::print(text.as_bytes())
+    }
 }
 
 /// `text` written to the not yet committed output `path`.
@@ -228,12 +502,12 @@ fn write_file(path: &Path, text: &str) -> Result<Output, Failure> {
     Ok(out)
 }
 
-/// The model as a figure title names it.
-fn short_model_name(context: &Context<'_>) -> String {
-    if context.builtin {
-        "Built-in demonstration model".to_string()
-    } else {
-        file_name(context.model_name)
+/// The predictions' source as a figure title names it.
+fn short_predictor_name(context: &Context<'_>) -> String {
+    match context.predictor {
+        Predictor::Model { builtin: true, .. } => "Built-in demonstration model".to_string(),
+        Predictor::Model { name, .. } => file_name(name),
+        Predictor::Column { column, scale } => format!("Column {column} ({})", scale_name(scale)),
     }
 }
 
@@ -278,21 +552,31 @@ fn bins_table(out: &mut String, title: &str, table: &BinnedCalibration) {
     }
 }
 
-/// The evaluation as aligned text.
-fn render_table(context: &Context<'_>, e: &Evaluation) -> String {
+/// The evaluation as aligned text, with the decision curve at the rows of `curve`.
+fn render_table(context: &Context<'_>, e: &Evaluation, curve: &[DecisionCurveRow]) -> String {
     let mut out = format!(
-        "Evaluation of {} on {}: n = {}, events = {} ({:.1}%)\n",
-        context.model_name,
-        context.data_name,
+        "{}: n = {}, events = {} ({:.1}%)\n",
+        context.title(),
         e.n,
         e.events,
         100.0 * e.events as f64 / e.n as f64
     );
-    if context.builtin {
+    if context.builtin() {
         out += "(the built-in demonstration model, fitted on synthetic data: not estimates from real re-contacts)\n";
     }
     if context.is_training_data() {
         out += "(these are the data the model was fitted on: apparent, optimistic performance)\n";
+    }
+    if let Predictor::Column { scale, .. } = context.predictor {
+        let linear = match scale {
+            PredictionScale::Probability => "logit(p)",
+            PredictionScale::Logit => "the logits as given",
+        };
+        out += &format!(
+            "(predictions read from the data as given, no model used; outcome column {}; the \
+             calibration's linear predictor is {linear})\n",
+            context.outcome
+        );
     }
     out += &format!(
         "\nDiscrimination\n  {:<28} {:>9}   95% CI {} to {} (DeLong)\n  {:<28} {:>9}\n",
@@ -349,5 +633,26 @@ fn render_table(context: &Context<'_>, e: &Evaluation) -> String {
     );
     bins_table(&mut out, "Equal-mass bins", &e.ece.equal_mass);
     bins_table(&mut out, "Equal-width bins", &e.ece.equal_width);
+    decision_table(&mut out, curve);
     out
+}
+
+/// The decision curve's rows: net benefit of the predictions, of treating everyone, the
+/// standardised net benefit and the interventions avoided.
+fn decision_table(out: &mut String, curve: &[DecisionCurveRow]) {
+    out.push_str(&format!(
+        "\nDecision curve (treat if predicted >= threshold; treat none has net benefit 0)\n  \
+         {:>9} {:>11} {:>11} {:>13} {:>18}\n",
+        "threshold", "net benefit", "treat all", "standardised", "avoided per 100"
+    ));
+    for r in curve {
+        out.push_str(&format!(
+            "  {:>9} {:>11} {:>11} {:>13} {:>18}\n",
+            number(r.threshold, 2),
+            number(r.net_benefit, 4),
+            number(r.net_benefit_all, 4),
+            number(r.standardized_net_benefit, 4),
+            number(r.interventions_avoided_per_100, 2)
+        ));
+    }
 }

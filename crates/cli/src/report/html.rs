@@ -6,9 +6,12 @@
 
 use std::fmt::Write as _;
 
+use recontact_scoring::data::PredictionScale;
+use recontact_scoring::decision_curve::DecisionCurveRow;
 use recontact_scoring::metrics::{BinnedCalibration, Evaluation, WaldEstimate};
+use recontact_scoring::Model;
 
-use super::{number, p_value, Context};
+use super::{number, p_value, scale_name, Context, Predictor};
 
 const STYLE: &str = "
 body { font-family: system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif;
@@ -114,16 +117,25 @@ fn bin_table(out: &mut String, title: &str, table: &BinnedCalibration) {
     out.push_str("</tbody></table></div>\n");
 }
 
-/// The report for `evaluation` in `context`, with `figure` (an SVG document) inlined.
-pub fn render(context: &Context<'_>, evaluation: &Evaluation, figure: &str) -> String {
+/// The decision curve as the report shows it.
+pub struct DecisionSection<'a> {
+    /// The decision-curve figure (an SVG document).
+    pub figure: &'a str,
+    /// The rows of its table (a few thresholds).
+    pub rows: &'a [DecisionCurveRow],
+}
+
+/// The report for `evaluation` in `context`, with `figure` (an SVG document) and the
+/// decision curve inlined.
+pub fn render(
+    context: &Context<'_>,
+    evaluation: &Evaluation,
+    figure: &str,
+    decision: &DecisionSection<'_>,
+) -> String {
     let e = evaluation;
-    let model = context.model;
-    let provenance = &model.provenance;
-    let title = format!(
-        "Evaluation of {} on {}",
-        context.model_name, context.data_name
-    );
-    let mut out = String::with_capacity(64 * 1024 + figure.len());
+    let title = context.title();
+    let mut out = String::with_capacity(64 * 1024 + figure.len() + decision.figure.len());
     let _ = write!(
         out,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
@@ -136,106 +148,18 @@ pub fn render(context: &Context<'_>, evaluation: &Evaluation, figure: &str) -> S
         e.events,
         100.0 * e.events as f64 / e.n as f64
     );
-
-    if context.builtin {
-        out.push_str(
-            "<div class=\"notice\"><strong>Built-in demonstration model.</strong> This is the \
-default model embedded in <code>recontact</code>, fitted on <em>synthetic</em> data \
-(<code>data/recontact_outcomes.csv</code>, generated from documented assumptions). Its \
-probabilities illustrate the directions of the source article; they are not estimates from \
-real re-contacts.</div>\n",
-        );
-    }
-    if context.is_training_data() {
-        out.push_str(
-            "<div class=\"notice info\"><strong>Apparent performance.</strong> The evaluated \
-data are byte for byte the data the model was fitted on, so calibration-in-the-large is 0 \
-and the calibration slope 1 by construction, and discrimination is optimistic. Evaluate on \
-data the model has not seen to validate it.</div>\n",
-        );
-    }
-
+    notices(&mut out, context);
     out.push_str("<h2>Provenance</h2>\n<table class=\"provenance\">\n");
-    header(&mut out, &["", "model", "evaluated data"]);
-    out.push_str("<tbody>\n");
-    let model_file = if context.builtin {
-        format!("{} (embedded)", escape(context.model_name))
-    } else {
-        escape(context.model_name)
-    };
-    let text = |s: &str| format!("<code>{}</code>", escape(s));
-    row(
-        &mut out,
-        &[
-            "file".into(),
-            format!("<code>{model_file}</code>"),
-            text(context.data_name),
-        ],
-    );
-    row(
-        &mut out,
-        &[
-            "fitted on".into(),
-            text(&provenance.input_file),
-            String::new(),
-        ],
-    );
-    row(
-        &mut out,
-        &[
-            "SHA-256 of the data file".into(),
-            text(&provenance.input_sha256),
-            text(context.data_sha256),
-        ],
-    );
-    row(
-        &mut out,
-        &[
-            "rows read".into(),
-            provenance.rows_read.to_string(),
-            context.data_rows.to_string(),
-        ],
-    );
-    row(
-        &mut out,
-        &[
-            "n used".into(),
-            provenance.rows_used.to_string(),
-            e.n.to_string(),
-        ],
-    );
-    row(
-        &mut out,
-        &[
-            "events".into(),
-            number(model.statistics.events, 0),
-            e.events.to_string(),
-        ],
-    );
-    row(
-        &mut out,
-        &[
-            "outcome".into(),
-            text(&model.spec.outcome),
-            text(&model.spec.outcome),
-        ],
-    );
-    row(
-        &mut out,
-        &[
-            "fitting method".into(),
-            escape(&model.statistics.method),
-            String::new(),
-        ],
-    );
-    row(
-        &mut out,
-        &[
-            "written by".into(),
-            escape(&format!("{} {}", provenance.tool, provenance.tool_version)),
-            escape(&format!("recontact {}", env!("CARGO_PKG_VERSION"))),
-        ],
-    );
+    match context.predictor {
+        Predictor::Model {
+            name,
+            model,
+            builtin,
+        } => model_provenance(&mut out, context, (name, model, builtin), e),
+        Predictor::Column { column, scale } => {
+            column_provenance(&mut out, context, (column, scale), e)
+        }
+    }
     out.push_str("</tbody></table>\n");
 
     let _ = write!(
@@ -378,6 +302,7 @@ empty bins are left out.</p>\n<div class=\"columns\">\n",
     bin_table(&mut out, "Equal-mass bins", &e.ece.equal_mass);
     bin_table(&mut out, "Equal-width bins", &e.ece.equal_width);
     out.push_str("</div>\n");
+    decision_curve(&mut out, decision);
 
     let _ = write!(
         out,
@@ -396,4 +321,184 @@ fn strip_xml_declaration(svg: &str) -> &str {
             .map_or(svg, |(_, body)| body.trim_start()),
         None => svg,
     }
+}
+
+/// The warnings above the provenance: the demonstration model, apparent performance,
+/// predictions taken from a column.
+fn notices(out: &mut String, context: &Context<'_>) {
+    if context.builtin() {
+        out.push_str(
+            "<div class=\"notice\"><strong>Built-in demonstration model.</strong> This is the \
+default model embedded in <code>recontact</code>, fitted on <em>synthetic</em> data \
+(<code>data/recontact_outcomes.csv</code>, generated from documented assumptions). Its \
+probabilities illustrate the directions of the source article; they are not estimates from \
+real re-contacts.</div>\n",
+        );
+    }
+    if context.is_training_data() {
+        out.push_str(
+            "<div class=\"notice info\"><strong>Apparent performance.</strong> The evaluated \
+data are byte for byte the data the model was fitted on, so calibration-in-the-large is 0 \
+and the calibration slope 1 by construction, and discrimination is optimistic. Evaluate on \
+data the model has not seen to validate it.</div>\n",
+        );
+    }
+    if let Predictor::Column { column, scale } = context.predictor {
+        let linear = match scale {
+            PredictionScale::Probability => "logit(p) of each probability",
+            PredictionScale::Logit => "the logits as given",
+        };
+        let _ = writeln!(
+            out,
+            "<div class=\"notice info\"><strong>Predictions from a column.</strong> The {} \
+were read from column <code>{}</code> of <code>{}</code> as given; no model file was used, so \
+nothing here says how they were made. The calibration intercept and slope take {linear} as \
+the linear predictor.</div>",
+            scale_name(scale),
+            escape(column),
+            escape(context.data_name)
+        );
+    }
+}
+
+/// The provenance rows of a model's predictions: the model's file and fit beside the
+/// evaluated data.
+fn model_provenance(
+    out: &mut String,
+    context: &Context<'_>,
+    (name, model, builtin): (&str, &Model, bool),
+    e: &Evaluation,
+) {
+    let provenance = &model.provenance;
+    header(out, &["", "model", "evaluated data"]);
+    out.push_str("<tbody>\n");
+    let model_file = if builtin {
+        format!("{} (embedded)", escape(name))
+    } else {
+        escape(name)
+    };
+    let text = |s: &str| format!("<code>{}</code>", escape(s));
+    let rows: [[String; 3]; 9] = [
+        [
+            "file".into(),
+            format!("<code>{model_file}</code>"),
+            text(context.data_name),
+        ],
+        [
+            "fitted on".into(),
+            text(&provenance.input_file),
+            String::new(),
+        ],
+        [
+            "SHA-256 of the data file".into(),
+            text(&provenance.input_sha256),
+            text(context.data_sha256),
+        ],
+        [
+            "rows read".into(),
+            provenance.rows_read.to_string(),
+            context.data_rows.to_string(),
+        ],
+        [
+            "n used".into(),
+            provenance.rows_used.to_string(),
+            e.n.to_string(),
+        ],
+        [
+            "events".into(),
+            number(model.statistics.events, 0),
+            e.events.to_string(),
+        ],
+        [
+            "outcome".into(),
+            text(&model.spec.outcome),
+            text(context.outcome),
+        ],
+        [
+            "fitting method".into(),
+            escape(&model.statistics.method),
+            String::new(),
+        ],
+        [
+            "written by".into(),
+            escape(&format!("{} {}", provenance.tool, provenance.tool_version)),
+            escape(&format!("recontact {}", env!("CARGO_PKG_VERSION"))),
+        ],
+    ];
+    for cells in &rows {
+        row(out, cells);
+    }
+}
+
+/// The provenance rows of predictions read from a column of the evaluated data.
+fn column_provenance(
+    out: &mut String,
+    context: &Context<'_>,
+    (column, scale): (&str, PredictionScale),
+    e: &Evaluation,
+) {
+    header(out, &["", "evaluated data"]);
+    out.push_str("<tbody>\n");
+    let text = |s: &str| format!("<code>{}</code>", escape(s));
+    let rows: [[String; 2]; 8] = [
+        ["file".into(), text(context.data_name)],
+        [
+            "predictions".into(),
+            format!("{} in column {}", scale_name(scale), text(column)),
+        ],
+        [
+            "model".into(),
+            "none: the predictions are read as given".into(),
+        ],
+        ["SHA-256 of the data file".into(), text(context.data_sha256)],
+        ["rows read".into(), context.data_rows.to_string()],
+        ["n used".into(), e.n.to_string()],
+        ["outcome".into(), text(context.outcome)],
+        [
+            "written by".into(),
+            escape(&format!("recontact {}", env!("CARGO_PKG_VERSION"))),
+        ],
+    ];
+    for cells in &rows {
+        row(out, cells);
+    }
+}
+
+/// The decision-curve section: the figure and its table at a few thresholds.
+fn decision_curve(out: &mut String, decision: &DecisionSection<'_>) {
+    let _ = write!(
+        out,
+        "<h2>Decision curve</h2>\n<p>Net benefit of treating everyone whose predicted \
+probability is at or above the threshold t, against treating everyone and treating no one \
+(Vickers &amp; Elkin 2006): NB = TP/N − FP/N · t/(1 − t). A model helps at t when its curve \
+lies above both others.</p>\n<figure>\n{}\n<figcaption>Net benefit against threshold \
+probability; the vertical axis is cut below at −0.05 (or minus the prevalence, if smaller) \
+and above at 1.1 times the prevalence, the most any strategy can reach.</figcaption>\n\
+</figure>\n<table>\n",
+        strip_xml_declaration(decision.figure)
+    );
+    header(
+        out,
+        &[
+            "threshold",
+            "net benefit",
+            "treat all",
+            "standardised",
+            "interventions avoided per 100",
+        ],
+    );
+    out.push_str("<tbody>\n");
+    for r in decision.rows {
+        row(
+            out,
+            &[
+                number(r.threshold, 2),
+                number(r.net_benefit, 4),
+                number(r.net_benefit_all, 4),
+                number(r.standardized_net_benefit, 4),
+                number(r.interventions_avoided_per_100, 2),
+            ],
+        );
+    }
+    out.push_str("</tbody></table>\n");
 }

@@ -5,16 +5,36 @@
 pub mod html;
 pub mod plots;
 
+use recontact_scoring::data::PredictionScale;
 use recontact_scoring::Model;
+
+/// Where the evaluated predictions come from.
+#[derive(Clone, Copy)]
+pub enum Predictor<'a> {
+    /// A model applied to the data's input columns.
+    Model {
+        /// The model file as given, or a description of the embedded default model.
+        name: &'a str,
+        /// The model.
+        model: &'a Model,
+        /// True when the model is the embedded demonstration model fitted on synthetic data.
+        builtin: bool,
+    },
+    /// A column of the data that already holds predictions (from any model).
+    Column {
+        /// The column's header name.
+        column: &'a str,
+        /// Whether it holds probabilities or logits.
+        scale: PredictionScale,
+    },
+}
 
 /// What was evaluated on what, for titles and provenance.
 pub struct Context<'a> {
-    /// The model file as given, or a description of the embedded default model.
-    pub model_name: &'a str,
-    /// The model.
-    pub model: &'a Model,
-    /// True when the model is the embedded demonstration model fitted on synthetic data.
-    pub builtin: bool,
+    /// Where the predictions come from.
+    pub predictor: Predictor<'a>,
+    /// The outcome column.
+    pub outcome: &'a str,
     /// The evaluated data's name as given (or `<stdin>`).
     pub data_name: &'a str,
     /// SHA-256 of the evaluated data's bytes.
@@ -27,7 +47,37 @@ impl Context<'_> {
     /// True when the data are byte for byte those the model was fitted on, so every
     /// measure is apparent (optimistic) performance rather than validation.
     pub fn is_training_data(&self) -> bool {
-        self.model.provenance.input_sha256 == self.data_sha256
+        match self.predictor {
+            Predictor::Model { model, .. } => model.provenance.input_sha256 == self.data_sha256,
+            Predictor::Column { .. } => false,
+        }
+    }
+
+    /// True when the predictions are the embedded demonstration model's.
+    pub fn builtin(&self) -> bool {
+        matches!(self.predictor, Predictor::Model { builtin: true, .. })
+    }
+
+    /// What was evaluated, as a heading says it: `Evaluation of … on …`.
+    pub fn title(&self) -> String {
+        match self.predictor {
+            Predictor::Model { name, .. } => {
+                format!("Evaluation of {name} on {}", self.data_name)
+            }
+            Predictor::Column { column, scale } => format!(
+                "Evaluation of the {} in column {column} of {}",
+                scale_name(scale),
+                self.data_name
+            ),
+        }
+    }
+}
+
+/// What a prediction column holds, in words (plural).
+pub fn scale_name(scale: PredictionScale) -> &'static str {
+    match scale {
+        PredictionScale::Probability => "probabilities",
+        PredictionScale::Logit => "logits",
     }
 }
 

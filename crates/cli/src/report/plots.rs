@@ -11,6 +11,7 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
+use recontact_scoring::decision_curve::DecisionCurveRow;
 use recontact_scoring::metrics::Evaluation;
 
 use super::number;
@@ -35,6 +36,14 @@ const BINS: RGBColor = RGBColor(200, 82, 0);
 const DIAGONAL: RGBColor = RGBColor(110, 110, 110);
 const EVENTS: RGBColor = RGBColor(200, 82, 0);
 const NON_EVENTS: RGBColor = RGBColor(150, 160, 175);
+const TREAT_ALL: RGBColor = RGBColor(200, 82, 0);
+const TREAT_NONE: RGBColor = RGBColor(60, 60, 60);
+
+/// Size of the decision-curve figure in pixels.
+const DECISION_WIDTH: u32 = 900;
+const DECISION_HEIGHT: u32 = 620;
+/// Above this many thresholds the model's curve is a line without point markers.
+const MARKED_THRESHOLDS: usize = 20;
 
 type Failure = Box<dyn Error>;
 
@@ -354,4 +363,199 @@ fn roc(area: &DrawingArea<SVGBackend, Shift>, evaluation: &Evaluation) -> Result
         .border_style(BLACK.mix(0.3))
         .draw()?;
     Ok(())
+}
+
+/// The vertical range of the decision-curve plot: from −0.05 (or −prevalence, when the
+/// prevalence is below 0.05) to 1.1 × prevalence. No strategy's net benefit exceeds the
+/// prevalence, and treat-all falls without bound as the threshold rises, so the range
+/// keeps the region where the strategies differ, as decision-curve plots usually do.
+pub fn decision_y_range(prevalence: f64) -> (f64, f64) {
+    (-prevalence.min(0.05), 1.1 * prevalence)
+}
+
+/// The decision curve `rows` (in increasing threshold order) of data with `prevalence`, as
+/// SVG text: net benefit against threshold for the model, treat all and treat none.
+pub fn decision_curve_svg(
+    rows: &[DecisionCurveRow],
+    prevalence: f64,
+    title: &str,
+) -> Result<String, String> {
+    let mut svg = String::new();
+    draw_decision(&mut svg, rows, prevalence, title).map_err(|e| e.to_string())?;
+    Ok(svg)
+}
+
+fn draw_decision(
+    svg: &mut String,
+    rows: &[DecisionCurveRow],
+    prevalence: f64,
+    title: &str,
+) -> Result<(), Failure> {
+    let root = SVGBackend::with_string(svg, (DECISION_WIDTH, DECISION_HEIGHT)).into_drawing_area();
+    root.fill(&WHITE)?;
+    let body = root.titled(title, (FONT, 22).into_font().color(&BLACK))?;
+    let (head, plot) = body.split_vertically(HEAD_HEIGHT);
+    heading(
+        &head,
+        "Decision curve: net benefit against threshold",
+        &format!(
+            "treat if predicted ≥ t; net benefit = TP/N − FP/N · t/(1 − t); prevalence {}",
+            number(prevalence, 3)
+        ),
+    )?;
+    let (low, high) = decision_y_range(prevalence);
+    let mut chart = ChartBuilder::on(&plot)
+        .margin_left(10)
+        .margin_right(24)
+        .margin_top(6)
+        .margin_bottom(6)
+        .x_label_area_size(46)
+        .y_label_area_size(Y_LABEL_AREA)
+        .build_cartesian_2d(0.0..1.0, low..high)?;
+    chart
+        .configure_mesh()
+        .x_labels(11)
+        .y_labels(9)
+        .x_label_formatter(&|v| format!("{v:.1}"))
+        .y_label_formatter(&|v| format!("{v:.2}"))
+        .x_desc("Threshold probability t")
+        .y_desc("Net benefit")
+        .axis_desc_style((FONT, 15))
+        .label_style((FONT, 13))
+        .light_line_style(WHITE.mix(0.0))
+        .bold_line_style(BLACK.mix(0.08))
+        .draw()?;
+
+    let none = TREAT_NONE.stroke_width(1);
+    chart
+        .draw_series(LineSeries::new(vec![(0.0, 0.0), (1.0, 0.0)], none))?
+        .label("Treat none")
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 22, y)], none));
+
+    let all = TREAT_ALL.stroke_width(2);
+    let all_points: Vec<(f64, f64)> = rows
+        .iter()
+        .map(|r| (r.threshold, r.net_benefit_all))
+        .collect();
+    let mut all_series = None;
+    for piece in clip_to_band(&all_points, low, high) {
+        all_series = Some(chart.draw_series(DashedLineSeries::new(piece, 8, 5, all))?);
+    }
+    if let Some(series) = all_series {
+        series.label("Treat all").legend(move |(x, y)| {
+            EmptyElement::at((x, y))
+                + PathElement::new(vec![(0, 0), (9, 0)], all)
+                + PathElement::new(vec![(14, 0), (22, 0)], all)
+        });
+    }
+
+    let model = SMOOTH.stroke_width(3);
+    let model_points: Vec<(f64, f64)> = rows.iter().map(|r| (r.threshold, r.net_benefit)).collect();
+    let mut model_series = None;
+    for piece in clip_to_band(&model_points, low, high) {
+        model_series = Some(chart.draw_series(LineSeries::new(piece, model))?);
+    }
+    if rows.len() <= MARKED_THRESHOLDS {
+        let inside = model_points
+            .iter()
+            .filter(|(_, v)| (low..=high).contains(v));
+        let marks = inside.map(|&point| Circle::new(point, 4, SMOOTH.filled()));
+        model_series = Some(chart.draw_series(marks)?);
+    }
+    if let Some(series) = model_series {
+        series
+            .label("Model")
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 22, y)], model));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
+        .margin(12)
+        .label_font((FONT, 14))
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.3))
+        .draw()?;
+    root.present()?;
+    Ok(())
+}
+
+/// The parts of the polyline `points` that lie within `low ..= high` vertically, each a
+/// polyline of its own, cut where a segment crosses a bound: the plot shows where a curve
+/// leaves the axis range instead of drawing it over the margins.
+fn clip_to_band(points: &[(f64, f64)], low: f64, high: f64) -> Vec<Vec<(f64, f64)>> {
+    let inside = |y: f64| (low..=high).contains(&y);
+    let mut pieces: Vec<Vec<(f64, f64)>> = Vec::new();
+    let mut current: Vec<(f64, f64)> = Vec::new();
+    let crossing = |a: (f64, f64), b: (f64, f64), bound: f64| {
+        let share = (bound - a.1) / (b.1 - a.1);
+        (a.0 + share * (b.0 - a.0), bound)
+    };
+    for (k, &point) in points.iter().enumerate() {
+        let previous = k.checked_sub(1).map(|j| points[j]);
+        match (previous, inside(point.1)) {
+            (None, true) => current.push(point),
+            (None, false) => {}
+            (Some(a), true) if inside(a.1) => current.push(point),
+            (Some(a), true) => {
+                let bound = if a.1 > high { high } else { low };
+                current.push(crossing(a, point, bound));
+                current.push(point);
+            }
+            (Some(a), false) => {
+                if inside(a.1) {
+                    let bound = if point.1 > high { high } else { low };
+                    current.push(crossing(a, point, bound));
+                    pieces.push(std::mem::take(&mut current));
+                } else if (a.1 > high) != (point.1 > high) {
+                    // From above the band to below it (or back) in one segment.
+                    let (first, second) = if a.1 > high { (high, low) } else { (low, high) };
+                    pieces.push(vec![crossing(a, point, first), crossing(a, point, second)]);
+                }
+            }
+        }
+    }
+    if !current.is_empty() {
+        pieces.push(current);
+    }
+    pieces.retain(|piece| !piece.is_empty());
+    pieces
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_curve_is_cut_where_it_leaves_the_band() {
+        let points = [
+            (0.0, 0.5),
+            (0.25, 0.0),
+            (0.5, -1.0),
+            (0.75, -1.0),
+            (1.0, 0.0),
+        ];
+        let pieces = clip_to_band(&points, -0.5, 0.25);
+        assert_eq!(
+            pieces,
+            vec![
+                vec![(0.125, 0.25), (0.25, 0.0), (0.375, -0.5)],
+                vec![(0.875, -0.5), (1.0, 0.0)],
+            ]
+        );
+        // Wholly inside: one piece, unchanged; wholly outside: nothing.
+        assert_eq!(
+            clip_to_band(&points[..2], -1.0, 1.0),
+            vec![points[..2].to_vec()]
+        );
+        assert!(clip_to_band(&points[2..4], -0.5, 0.25).is_empty());
+        // Straight through the band from above to below.
+        let through = clip_to_band(&[(0.0, 2.0), (1.0, -2.0)], -1.0, 1.0);
+        assert_eq!(through, vec![vec![(0.25, 1.0), (0.75, -1.0)]]);
+    }
+
+    #[test]
+    fn the_y_range_holds_every_net_benefit_that_can_occur() {
+        assert_eq!(decision_y_range(0.4), (-0.05, 1.1 * 0.4));
+        assert_eq!(decision_y_range(0.02), (-0.02, 1.1 * 0.02));
+    }
 }
