@@ -28,6 +28,7 @@ pub mod metrics;
 pub mod model;
 mod model_check;
 pub mod profile;
+pub mod progress;
 pub mod robust;
 pub mod sample_size;
 pub mod scorecard;
