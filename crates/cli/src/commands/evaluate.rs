@@ -8,8 +8,10 @@ use recontact_scoring::distributions::logistic;
 use recontact_scoring::metrics::{self, BinnedCalibration, Evaluation, WaldEstimate};
 use recontact_scoring::Model;
 
-use crate::output::{self, Output};
-use crate::report::{self, number, p_value, Context};
+use crate::output;
+use crate::progress::Progress;
+use crate::report::figure::{self, FigurePath, Size};
+use crate::report::{self, number, p_value, plots, Context};
 use crate::{input, Failure};
 
 /// Measure how well a model's probabilities discriminate and are calibrated on outcome data.
@@ -37,9 +39,17 @@ pub struct Args {
     /// Number of bins of the binned calibration tables (equal-mass and equal-width).
     #[arg(long, value_name = "B", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1_000))]
     bins: u32,
-    /// Write the calibration plot and ROC curve, side by side, to this SVG file.
-    #[arg(long, value_name = "FILE.svg")]
-    plot: Option<PathBuf>,
+    /// Write the calibration plot and ROC curve, side by side, to this file: its
+    /// extension chooses SVG, PNG or PDF.
+    #[arg(long, value_name = "FILE.svg|png|pdf", value_parser = figure::parse_path)]
+    plot: Option<FigurePath>,
+    /// The figure's title (default: the model, the data, n and events).
+    #[arg(long, value_name = "TEXT")]
+    plot_title: Option<String>,
+    /// The figure's size in pixels, each side 400 to 4000 (a PDF page is sized at 96
+    /// pixels per inch).
+    #[arg(long, value_name = "WxH", value_parser = figure::parse_size, default_value_t = plots::DEFAULT_SIZE)]
+    plot_size: Size,
     /// Write a self-contained HTML report (tables, figure, provenance) to this file.
     #[arg(long, value_name = "FILE.html")]
     report: Option<PathBuf>,
@@ -49,6 +59,9 @@ pub struct Args {
     /// 10,000 rows, interpolated above.
     #[arg(long, value_enum, default_value_t = LoessArg::Auto)]
     loess: LoessArg,
+    /// Show no progress on standard error (it shows only on a terminal anyway).
+    #[arg(long, short = 'q')]
+    quiet: bool,
 }
 
 /// The loess surface, as a flag's value.
@@ -157,7 +170,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
     inputs.extend(args.model.as_deref().map(|m| ("--model", m)));
     // The table or JSON goes to standard output, so neither file may be `-` too.
     let mut outputs = vec![("", Path::new("-"))];
-    outputs.extend(args.plot.as_deref().map(|p| ("--plot", p)));
+    outputs.extend(args.plot.as_ref().map(|p| ("--plot", p.path.as_path())));
     outputs.extend(args.report.as_deref().map(|r| ("--report", r)));
     output::check_distinct(&inputs, &outputs)?;
     let model = super::model_or_default(args.model.as_deref())?;
@@ -168,9 +181,12 @@ pub fn run(args: Args) -> Result<(), Failure> {
         Some(path) => path.display().to_string(),
         None => "the built-in default model".to_string(),
     };
+    let progress = Progress::spinner(args.quiet, "reading the data");
     let input = input::open(&args.data).map_err(Failure::Io)?;
     let data = super::read_for_model(&model, &model_name, &input.name, input.reader)?;
+    progress.stage("predicting");
     let predictions = predict(&model, &data)?;
+    progress.stage("measuring discrimination and calibration");
     let evaluation = metrics::evaluate_with(
         &predictions.y,
         &predictions.p,
@@ -191,27 +207,36 @@ pub fn run(args: Args) -> Result<(), Failure> {
 
     // Files first: a run that cannot write them fails before printing a result.
     if args.plot.is_some() || args.report.is_some() {
-        let title = format!(
-            "{} on {}: n = {}, events = {}",
-            short_model_name(&context),
-            file_name(&data.source_name),
-            evaluation.n,
-            evaluation.events
-        );
-        let figure =
-            report::plots::evaluation_svg(&evaluation, &predictions.y, &predictions.p, &title)
-                .map_err(|e| Failure::Io(format!("cannot draw the figure: {e}")))?;
+        progress.stage("drawing the figure");
+        let title = args.plot_title.clone().unwrap_or_else(|| {
+            format!(
+                "{} on {}: n = {}, events = {}",
+                short_model_name(&context),
+                file_name(&data.source_name),
+                evaluation.n,
+                evaluation.events
+            )
+        });
+        let figure = plots::evaluation_svg(
+            &evaluation,
+            &predictions.y,
+            &predictions.p,
+            &title,
+            args.plot_size,
+        )
+        .map_err(|e| Failure::Io(format!("cannot draw the figure: {e}")))?;
         let mut files = Vec::new();
-        if let Some(path) = &args.plot {
-            files.push(write_file(path, &figure)?);
+        if let Some(plot) = &args.plot {
+            files.push(figure::write(plot, &figure)?);
         }
         if let Some(path) = &args.report {
             let html = report::html::render(&context, &evaluation, &figure);
-            files.push(write_file(path, &html)?);
+            files.push(write_text(path, &html)?);
         }
         output::commit_all(files)?;
     }
 
+    progress.finish();
     let text = match args.format {
         Format::Table => render_table(&context, &evaluation),
         Format::Json => {
@@ -223,8 +248,8 @@ pub fn run(args: Args) -> Result<(), Failure> {
 }
 
 /// `text` written to the not yet committed output `path`.
-fn write_file(path: &Path, text: &str) -> Result<Output, Failure> {
-    let mut out = Output::open(Some(path))?;
+fn write_text(path: &Path, text: &str) -> Result<output::Output, Failure> {
+    let mut out = output::Output::open(Some(path))?;
     out.write_all(text.as_bytes())
         .map_err(|e| out.write_failure(e))?;
     Ok(out)
