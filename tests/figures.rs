@@ -106,7 +106,7 @@ fn a_name_without_a_figure_extension_exits_2_and_writes_nothing() {
 
 #[test]
 fn sizes_outside_the_bounds_exit_2() {
-    for size in ["399x600", "800x4001", "800", "wide"] {
+    for size in ["799x600", "800x519", "800x4001", "800", "wide"] {
         let output = recontact(&[
             "evaluate",
             "--data",

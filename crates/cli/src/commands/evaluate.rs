@@ -46,8 +46,8 @@ pub struct Args {
     /// The figure's title (default: the model, the data, n and events).
     #[arg(long, value_name = "TEXT")]
     plot_title: Option<String>,
-    /// The figure's size in pixels, each side 400 to 4000 (a PDF page is sized at 96
-    /// pixels per inch).
+    /// The figure's size in pixels: width 800 to 4000, height 520 to 4000 (a PDF page
+    /// is sized at 96 pixels per inch).
     #[arg(long, value_name = "WxH", value_parser = figure::parse_size, default_value_t = plots::DEFAULT_SIZE)]
     plot_size: Size,
     /// Write a self-contained HTML report (tables, figure, provenance) to this file.

@@ -87,29 +87,32 @@ pub struct Size {
     pub height: u32,
 }
 
-/// The smallest width or height a figure may have: below it the axis labels and
-/// legends no longer fit their panels.
-pub const MIN_PIXELS: u32 = 400;
+/// The smallest width and height a figure may have: the text keeps its size, and below
+/// these the panel headings overlap and the legends hide the plots.
+pub const MIN_WIDTH: u32 = 800;
+/// See [`MIN_WIDTH`].
+pub const MIN_HEIGHT: u32 = 520;
 /// The largest width or height: 4000 × 4000 RGBA pixels are 64 MB in memory.
 pub const MAX_PIXELS: u32 = 4000;
 
-/// Parses `WxH` for clap, each between [`MIN_PIXELS`] and [`MAX_PIXELS`].
+/// Parses `WxH` for clap: the width from [`MIN_WIDTH`], the height from [`MIN_HEIGHT`],
+/// each up to [`MAX_PIXELS`].
 pub fn parse_size(text: &str) -> Result<Size, String> {
     let usage = || format!("expected WIDTHxHEIGHT in pixels, such as 1280x680, not {text:?}");
     let (width, height) = text.split_once(['x', 'X']).ok_or_else(usage)?;
-    let parse = |part: &str, what: &str| -> Result<u32, String> {
+    let parse = |part: &str, what: &str, min: u32| -> Result<u32, String> {
         let value: u32 = part.trim().parse().map_err(|_| usage())?;
-        if (MIN_PIXELS..=MAX_PIXELS).contains(&value) {
+        if (min..=MAX_PIXELS).contains(&value) {
             Ok(value)
         } else {
             Err(format!(
-                "the {what} {value} is outside {MIN_PIXELS} to {MAX_PIXELS} pixels"
+                "the {what} {value} is outside {min} to {MAX_PIXELS} pixels"
             ))
         }
     };
     Ok(Size {
-        width: parse(width, "width")?,
-        height: parse(height, "height")?,
+        width: parse(width, "width", MIN_WIDTH)?,
+        height: parse(height, "height", MIN_HEIGHT)?,
     })
 }
 
@@ -298,7 +301,10 @@ mod tests {
                 height: 600
             })
         );
-        assert!(parse_size("399x600").unwrap_err().contains("400 to 4000"));
+        assert!(parse_size("799x600")
+            .unwrap_err()
+            .contains("width 799 is outside 800 to 4000"));
+        assert!(parse_size("800x519").unwrap_err().contains("520 to 4000"));
         assert!(parse_size("800x4001").unwrap_err().contains("height"));
         assert!(parse_size("800").unwrap_err().contains("WIDTHxHEIGHT"));
         assert!(parse_size("-1x600").is_err());
