@@ -171,6 +171,14 @@ fn plot_and_report_are_written_self_contained() {
         "E90",
         "Smoother: loess",
         "Equal-width bins",
+        "Outcome and predictors",
+        "<code>contact_type</code>",
+        "TRIPOD+AI items covered",
+        "<td>23a</td><td>performance with confidence intervals</td><td><span class=\"partly\">",
+        "<td>21</td><td>participants and events in each analysis</td><td><span class=\"shown\">",
+        "Items the authors must supply",
+        "how missing data were handled",
+        "how the sample size was arrived at",
     ] {
         assert!(html.contains(section), "{section} missing from the report");
     }

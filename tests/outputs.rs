@@ -141,7 +141,8 @@ fn the_output_cannot_be_the_model() {
 #[test]
 fn evaluate_refuses_one_file_for_the_plot_and_the_report() {
     let dir = tempfile::tempdir().unwrap();
-    let both = dir.path().join("both.html");
+    // A figure name, since --plot refuses any other extension before the clash check.
+    let both = dir.path().join("both.svg");
     std::fs::write(&both, "previous\n").unwrap();
     let output = recontact(&[
         "evaluate",

@@ -9,6 +9,7 @@
 mod commands;
 mod input;
 mod output;
+mod progress;
 mod report;
 mod writeback;
 

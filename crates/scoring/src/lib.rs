@@ -30,6 +30,7 @@ pub mod model;
 mod model_check;
 pub mod predict;
 pub mod profile;
+pub mod progress;
 pub mod robust;
 pub mod sample_size;
 pub mod scorecard;

@@ -20,6 +20,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use nalgebra::DVector;
 use rand_chacha::ChaCha20Rng;
@@ -34,6 +35,7 @@ use crate::encoding::EncodedTerm;
 use crate::error::FitError;
 use crate::fit::{fit, FitOptions, FitStatistics, FittedModel};
 use crate::metrics::{auc, brier, calibration_in_the_large, calibration_slope, MetricsError};
+use crate::progress::{self, Progress, Report, Stage};
 use crate::sample_size::{riley_with, RileyOptions, SampleSize, SampleSizeError};
 use crate::spec::Spec;
 
@@ -463,14 +465,44 @@ fn mean_sd(values: &[f64]) -> MeanSd {
     MeanSd { mean, sd }
 }
 
+/// Counts finished units of `stage` and reports each to `report`, from any thread.
+struct Counter<'a> {
+    stage: Stage,
+    total: u64,
+    done: AtomicU64,
+    report: Report<'a>,
+}
+
+impl<'a> Counter<'a> {
+    fn new(stage: Stage, total: usize, report: Report<'a>) -> Counter<'a> {
+        Counter {
+            stage,
+            total: total as u64,
+            done: AtomicU64::new(0),
+            report,
+        }
+    }
+
+    fn tick(&self) {
+        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        (self.report)(Progress {
+            stage: self.stage,
+            done,
+            total: self.total,
+        });
+    }
+}
+
 fn cross_validate(
     spec: &Spec,
     data: &Dataset,
     options: FitOptions,
     folds: usize,
     seed: u64,
+    report: Report<'_>,
 ) -> CrossValidation {
     let held_out = stratified_folds(&data.outcome, folds, seed);
+    let counter = Counter::new(Stage::Folds, held_out.len(), report);
     let results: Vec<Result<Scored, String>> = held_out
         .par_iter()
         .map(|test_rows| {
@@ -484,6 +516,7 @@ fn cross_validate(
             let model = fit(spec, &train, options).map_err(|e| format!("fit: {e}"))?;
             score(&model, &test).map_err(|e| format!("held-out metrics: {e}"))
         })
+        .inspect(|_| counter.tick())
         .collect();
 
     let mut columns: [Vec<f64>; 5] = Default::default();
@@ -526,7 +559,9 @@ fn bootstrap_validate(
     apparent: Performance,
     resamples: usize,
     seed: u64,
+    report: Report<'_>,
 ) -> BootstrapValidation {
+    let counter = Counter::new(Stage::Resamples, resamples, report);
     let results: Vec<Result<(Performance, Scored), String>> = (0..resamples)
         .into_par_iter()
         .map(|b| {
@@ -539,6 +574,7 @@ fn bootstrap_validate(
                 score(&model, data).map_err(|e| format!("metrics on the original data: {e}"))?;
             Ok((on_resample.performance, on_original))
         })
+        .inspect(|_| counter.tick())
         .collect();
 
     let mut differences: [Vec<f64>; 5] = Default::default();
@@ -602,6 +638,18 @@ pub fn validate(
     options: FitOptions,
     validation: ValidationOptions,
 ) -> Result<Validation, ValidateError> {
+    validate_reporting(spec, data, options, validation, &progress::ignore)
+}
+
+/// [`validate`], reporting each finished fold and resample to `report` (called from
+/// the worker threads, in no particular order; the result is the same).
+pub fn validate_reporting(
+    spec: &Spec,
+    data: &Dataset,
+    options: FitOptions,
+    validation: ValidationOptions,
+    report: Report<'_>,
+) -> Result<Validation, ValidateError> {
     let data = expand_weights(data)?;
     let data = data.as_ref();
     let events = data.outcome.iter().filter(|&&y| y == 1.0).count();
@@ -615,7 +663,7 @@ pub fn validate(
         });
     }
     let cross_validation =
-        (folds > 0).then(|| cross_validate(spec, data, options, folds, validation.seed));
+        (folds > 0).then(|| cross_validate(spec, data, options, folds, validation.seed, report));
     let bootstrap_validation = if validation.bootstrap > 0 {
         let model = fit(spec, data, options)?;
         let apparent = score(&model, data).map_err(ValidateError::Apparent)?;
@@ -626,6 +674,7 @@ pub fn validate(
             apparent.performance,
             validation.bootstrap,
             validation.seed,
+            report,
         ))
     } else {
         None

@@ -11,9 +11,11 @@ use recontact_scoring::metrics::{self, BinnedCalibration, Evaluation, WaldEstima
 use recontact_scoring::Model;
 use serde::Serialize;
 
-use crate::output::{self, Output};
+use crate::output;
+use crate::progress::Progress;
+use crate::report::figure::{self, FigurePath, Size};
 use crate::report::html::DecisionSection;
-use crate::report::{self, number, p_value, scale_name, Context, Predictor};
+use crate::report::{self, number, p_value, plots, scale_name, Context, Predictor};
 use crate::{input, Failure};
 
 /// Measure how well a model's probabilities discriminate and are calibrated on outcome data.
@@ -53,9 +55,10 @@ pub struct Args {
     /// 0.99 by 0.01); sorted, each used once.
     #[arg(long, value_name = "T,T,...", value_delimiter = ',', value_parser = super::open_unit)]
     thresholds: Option<Vec<f64>>,
-    /// Write the decision curve (net benefit against threshold) to this SVG file.
-    #[arg(long, value_name = "FILE.svg")]
-    decision_plot: Option<PathBuf>,
+    /// Write the decision curve (net benefit against threshold) to this file: its
+    /// extension chooses SVG, PNG or PDF.
+    #[arg(long, value_name = "FILE.svg|png|pdf", value_parser = figure::parse_path)]
+    decision_plot: Option<FigurePath>,
     /// The outcome data (CSV with the model's outcome and input columns, or with the
     /// outcome and prediction columns), or `-`.
     #[arg(long, value_name = "CSV|-")]
@@ -66,9 +69,17 @@ pub struct Args {
     /// Number of bins of the binned calibration tables (equal-mass and equal-width).
     #[arg(long, value_name = "B", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1_000))]
     bins: u32,
-    /// Write the calibration plot and ROC curve, side by side, to this SVG file.
-    #[arg(long, value_name = "FILE.svg")]
-    plot: Option<PathBuf>,
+    /// Write the calibration plot and ROC curve, side by side, to this file: its
+    /// extension chooses SVG, PNG or PDF.
+    #[arg(long, value_name = "FILE.svg|png|pdf", value_parser = figure::parse_path)]
+    plot: Option<FigurePath>,
+    /// The figures' title (default: the model or column, the data, n and events).
+    #[arg(long, value_name = "TEXT")]
+    plot_title: Option<String>,
+    /// The figure's size in pixels: width 800 to 4000, height 520 to 4000 (a PDF page
+    /// is sized at 96 pixels per inch).
+    #[arg(long, value_name = "WxH", value_parser = figure::parse_size, default_value_t = plots::DEFAULT_SIZE)]
+    plot_size: Size,
     /// Write a self-contained HTML report (tables, figure, provenance) to this file.
     #[arg(long, value_name = "FILE.html")]
     report: Option<PathBuf>,
@@ -78,6 +89,9 @@ pub struct Args {
     /// 10,000 rows, interpolated above.
     #[arg(long, value_enum, default_value_t = LoessArg::Auto)]
     loess: LoessArg,
+    /// Show no progress on standard error (it shows only on a terminal anyway).
+    #[arg(long, short = 'q')]
+    quiet: bool,
 }
 
 /// The loess surface, as a flag's value.
@@ -207,16 +221,18 @@ pub fn run(args: Args) -> Result<(), Failure> {
     inputs.extend(args.model.as_deref().map(|m| ("--model", m)));
     // The table or JSON goes to standard output, so neither file may be `-` too.
     let mut outputs = vec![("", Path::new("-"))];
-    outputs.extend(args.plot.as_deref().map(|p| ("--plot", p)));
+    outputs.extend(args.plot.as_ref().map(|p| ("--plot", p.path.as_path())));
     outputs.extend(args.report.as_deref().map(|r| ("--report", r)));
     outputs.extend(
         args.decision_plot
-            .as_deref()
-            .map(|d| ("--decision-plot", d)),
+            .as_ref()
+            .map(|d| ("--decision-plot", d.path.as_path())),
     );
     output::check_distinct(&inputs, &outputs)?;
     let source = load_source(&args)?;
+    let progress = Progress::spinner(args.quiet, "reading the data");
     let evaluated = read_predictions_of(&source, &args.data)?;
+    progress.stage("measuring discrimination and calibration");
     let Predictions { y, p, lp } = &evaluated.predictions;
     let cannot = |what: &str, e: metrics::MetricsError| {
         Failure::Data(format!("{}: cannot {what}: {e}", evaluated.data_name))
@@ -230,6 +246,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let table_curve = decision_curve::decision_curve(y, p, &table_thresholds)
         .map_err(|e| cannot("compute the decision curve", e))?;
     let context = context(&source, &evaluated);
+    progress.stage("drawing the figures");
     write_files(
         &args,
         &context,
@@ -238,6 +255,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         (&curve, &table_curve),
     )?;
 
+    progress.finish();
     let text = match args.format {
         Format::Table => render_table(&context, &evaluation, &table_curve),
         Format::Json => {
@@ -411,20 +429,22 @@ fn write_files(
     (curve, table_curve): (&[DecisionCurveRow], &[DecisionCurveRow]),
 ) -> Result<(), Failure> {
     let draw_failure = |e: String| Failure::Io(format!("cannot draw the figure: {e}"));
-    let title = format!(
-        "{} on {}: n = {}, events = {}",
-        short_predictor_name(context),
-        file_name(context.data_name),
-        evaluation.n,
-        evaluation.events
-    );
+    let title = args.plot_title.clone().unwrap_or_else(|| {
+        format!(
+            "{} on {}: n = {}, events = {}",
+            short_predictor_name(context),
+            file_name(context.data_name),
+            evaluation.n,
+            evaluation.events
+        )
+    });
     let mut files = Vec::new();
     if args.plot.is_some() || args.report.is_some() {
         let Predictions { y, p, .. } = &evaluated.predictions;
-        let figure =
-            report::plots::evaluation_svg(evaluation, y, p, &title).map_err(draw_failure)?;
-        if let Some(path) = &args.plot {
-            files.push(write_file(path, &figure)?);
+        let figure = plots::evaluation_svg(evaluation, y, p, &title, args.plot_size)
+            .map_err(draw_failure)?;
+        if let Some(plot) = &args.plot {
+            files.push(figure::write(plot, &figure)?);
         }
         if let Some(path) = &args.report {
             let prevalence = evaluation.events as f64 / evaluation.n as f64;
@@ -435,14 +455,14 @@ fn write_files(
                 rows: table_curve,
             };
             let html = report::html::render(context, evaluation, &figure, &decision);
-            files.push(write_file(path, &html)?);
+            files.push(write_text(path, &html)?);
         }
     }
-    if let Some(path) = &args.decision_plot {
+    if let Some(plot) = &args.decision_plot {
         let prevalence = evaluation.events as f64 / evaluation.n as f64;
         let svg =
             report::plots::decision_curve_svg(curve, prevalence, &title).map_err(draw_failure)?;
-        files.push(write_file(path, &svg)?);
+        files.push(figure::write(plot, &svg)?);
     }
     output::commit_all(files)
 }
@@ -495,8 +515,8 @@ impl<'a> JsonSource<'a> {
 }
 
 /// `text` written to the not yet committed output `path`.
-fn write_file(path: &Path, text: &str) -> Result<Output, Failure> {
-    let mut out = Output::open(Some(path))?;
+fn write_text(path: &Path, text: &str) -> Result<output::Output, Failure> {
+    let mut out = output::Output::open(Some(path))?;
     out.write_all(text.as_bytes())
         .map_err(|e| out.write_failure(e))?;
     Ok(out)

@@ -12,6 +12,7 @@ use recontact_scoring::{
 };
 
 use crate::input;
+use crate::progress::Progress;
 
 use crate::output::{self, Output};
 use crate::Failure;
@@ -197,8 +198,10 @@ fn fit_in_memory(
         None => None,
     };
     let name = data.source_name.clone();
-    let fitted = fit_releasing_clustered(&spec, &mut data, options, clusters.as_ref())
-        .map_err(super::fit_failure_in(&name))?;
+    let progress = Progress::spinner(args.quiet, "fitting");
+    let fitted = fit_releasing_clustered(&spec, &mut data, options, clusters.as_ref());
+    progress.finish();
+    let fitted = fitted.map_err(super::fit_failure_in(&name))?;
     Ok(Model::new(fitted, config, &data))
 }
 
@@ -227,9 +230,22 @@ fn fit_by_passes(
         InvalidRows::Fail
     };
     let name = input::open(&args.data).map_err(Failure::Io)?.name;
-    let mut open = || std::fs::File::open(&args.data);
-    let streamed = fit_streaming(&name, &mut open, spec, options, invalid)
-        .map_err(super::fit_failure_in(&name))?;
+    let size = std::fs::metadata(&args.data).map_or(0, |m| m.len());
+    let progress = Progress::counter(args.quiet, size, "pass 1");
+    let mut passes = 0;
+    // Every pass opens the file afresh: the bar restarts and names the pass.
+    let mut open = || {
+        passes += 1;
+        progress.stage(&format!("bytes, pass {passes}"));
+        progress.set_done(0);
+        std::fs::File::open(&args.data).map(|file| CountingReader {
+            inner: file,
+            progress: &progress,
+        })
+    };
+    let streamed = fit_streaming(&name, &mut open, spec, options, invalid);
+    progress.finish();
+    let streamed = streamed.map_err(super::fit_failure_in(&name))?;
     if !args.quiet {
         eprintln!("fitted by {} passes over {name}", streamed.passes);
     }
@@ -243,6 +259,20 @@ fn fit_by_passes(
         }
     }
     Ok(Model::from_streamed(streamed, config, &name))
+}
+
+/// A reader that moves a progress bar by the bytes it reads.
+struct CountingReader<'a, R> {
+    inner: R,
+    progress: &'a Progress,
+}
+
+impl<R: std::io::Read> std::io::Read for CountingReader<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let read = self.inner.read(buf)?;
+        self.progress.advance(read as u64);
+        Ok(read)
+    }
 }
 
 /// A warning when the fit used fewer observations than Riley et al.'s criteria ask for

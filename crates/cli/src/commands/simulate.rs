@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use recontact_domain::{CaseWriter, Simulator};
 
 use crate::output::{self, Output};
+use crate::progress::Progress;
 use crate::Failure;
 
 /// Generate synthetic re-contact outcomes from the documented process in `docs/data.md`.
@@ -26,7 +27,13 @@ pub struct Args {
     /// Write to this file (atomically) instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     out: Option<PathBuf>,
+    /// Show no progress on standard error (it shows only on a terminal anyway).
+    #[arg(long, short = 'q')]
+    quiet: bool,
 }
+
+/// Rows between two moves of the progress bar.
+const PROGRESS_ROWS: usize = 1 << 14;
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<(), Failure> {
@@ -36,9 +43,15 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let mut output = Output::open(args.out.as_deref())?;
     let written = (|| {
         let mut writer = CaseWriter::new(&mut output, true)?;
-        for (case, success) in Simulator::new(args.n, args.seed) {
+        let bar = Progress::counter(args.quiet, args.n, "rows");
+        for (k, (case, success)) in Simulator::new(args.n, args.seed).enumerate() {
             writer.write(&case, Some(success))?;
+            // Moving the bar per row would cost more than the row.
+            if k % PROGRESS_ROWS == 0 {
+                bar.set_done(k as u64);
+            }
         }
+        bar.finish();
         writer.into_inner().map(drop)
     })();
     match written {

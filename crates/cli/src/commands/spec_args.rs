@@ -8,6 +8,7 @@ use recontact_scoring::{
     read_dataset, Dataset, FitOptions, InvalidRows, Spec, SpecConfig, TermConfig, Transform,
 };
 
+use crate::progress::Progress;
 use crate::{input, Failure};
 
 /// The model specification: a TOML file, term flags, or (neither) the default re-contact
@@ -332,8 +333,10 @@ pub fn read_data(
     } else {
         InvalidRows::Fail
     };
-    let data =
-        read_dataset(&input.name, input.reader, spec, invalid).map_err(super::fit_failure)?;
+    let progress = Progress::spinner(quiet, &format!("reading {}", input.name));
+    let data = read_dataset(&input.name, input.reader, spec, invalid);
+    progress.finish();
+    let data = data.map_err(super::fit_failure)?;
     if !quiet && data.dropped.rows > 0 {
         eprintln!(
             "dropped {} of {} rows with missing or invalid values:",

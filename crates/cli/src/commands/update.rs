@@ -6,6 +6,7 @@ use recontact_scoring::update::{update, Method, PriorStrength, UpdateOptions, Up
 use recontact_scoring::{read_dataset_for, sha256_hex, FitOptions, InvalidRows};
 
 use crate::output::{self, Output};
+use crate::progress::Progress;
 use crate::{input, Failure};
 
 /// Update a model on new outcome data, from recalibrating its intercept to
@@ -50,6 +51,9 @@ pub struct Args {
     /// Leave out rows with missing or invalid values and report them.
     #[arg(long)]
     drop_invalid: bool,
+    /// Show no progress on standard error (it shows only on a terminal anyway).
+    #[arg(long, short = 'q')]
+    quiet: bool,
     /// Where to write the updated model (atomically).
     #[arg(long, short = 'o', value_name = "NEW.json")]
     out: PathBuf,
@@ -185,6 +189,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
             .check()
             .map_err(|e| Failure::Data(format!("{name}: {e}")))?,
     };
+    let progress = Progress::spinner(args.quiet, "reading the new data");
     let input = input::open(&args.data).map_err(Failure::Io)?;
     let invalid = if args.drop_invalid {
         InvalidRows::Drop
@@ -222,6 +227,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
             args.alpha
         )));
     }
+    progress.stage("fitting the updated models");
     let updated = update(
         &old,
         &sha256_hex(&bytes),
@@ -230,6 +236,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         options,
     )
     .map_err(|e| Failure::Data(e.to_string()))?;
+    progress.finish();
 
     let target = args.out.display().to_string();
     let mut out = Output::open(Some(&args.out))?;

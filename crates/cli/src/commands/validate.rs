@@ -2,13 +2,16 @@
 //! modelling procedure (encoding and fit repeated in every fold and resample).
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 
+use recontact_scoring::progress;
 use recontact_scoring::validate::{
-    validate, Corrected, MeanSd, ResampleFailure, ValidateError, Validation, ValidationOptions,
-    DEFAULT_BOOTSTRAP, DEFAULT_FOLDS, DEFAULT_SEED,
+    validate_reporting, Corrected, MeanSd, ResampleFailure, ValidateError, Validation,
+    ValidationOptions, DEFAULT_BOOTSTRAP, DEFAULT_FOLDS, DEFAULT_SEED,
 };
 
 use super::bounded;
+use crate::progress::Progress;
 use crate::Failure;
 
 use super::spec_args::{read_data, FitOptionArgs, SpecArgs};
@@ -82,8 +85,8 @@ pub fn run(args: Args) -> Result<(), Failure> {
         bootstrap: args.bootstrap,
         seed: args.seed,
     };
-    let result =
-        validate(&spec, &data, options, settings).map_err(|e| failure(&data.source_name, e))?;
+    let result = validate_with_progress(&spec, &data, options, settings, args.quiet)
+        .map_err(|e| failure(&data.source_name, e))?;
     let text = match args.format {
         Format::Table => render_table(&data.source_name, &result),
         Format::Json => {
@@ -91,6 +94,32 @@ pub fn run(args: Args) -> Result<(), Failure> {
         }
     };
     super::print(text.as_bytes())
+}
+
+/// Validates with a bar over the folds, then one over the resamples (unless `quiet`).
+fn validate_with_progress(
+    spec: &recontact_scoring::Spec,
+    data: &recontact_scoring::Dataset,
+    options: recontact_scoring::fit::FitOptions,
+    settings: ValidationOptions,
+    quiet: bool,
+) -> Result<Validation, recontact_scoring::validate::ValidateError> {
+    let total = (settings.folds + settings.bootstrap) as u64;
+    let bar = Progress::counter(quiet, total, "folds and resamples fitted");
+    // Folds and resamples are counted apart by the library; the bar shows their sum.
+    let folds = AtomicU64::new(0);
+    let resamples = AtomicU64::new(0);
+    let report = |progress: progress::Progress| {
+        let counter = match progress.stage {
+            progress::Stage::Folds => &folds,
+            progress::Stage::Resamples => &resamples,
+        };
+        counter.fetch_max(progress.done, Ordering::Relaxed);
+        bar.set_done(folds.load(Ordering::Relaxed) + resamples.load(Ordering::Relaxed));
+    };
+    let result = validate_reporting(spec, data, options, settings, &report);
+    bar.finish();
+    result
 }
 
 /// A value with four decimals; a statistic that does not exist as `-`.

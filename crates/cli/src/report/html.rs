@@ -34,6 +34,12 @@ figure { margin: 1em 0; }
 figure svg { width: 100%; height: auto; border: 1px solid #e3e6ea; }
 figcaption { color: #4a4f57; font-size: 0.95em; }
 .columns { display: flex; flex-wrap: wrap; gap: 0 3em; }
+table.tripod td, table.tripod th { text-align: left; vertical-align: top; }
+table.tripod td:nth-child(3), table.tripod th:nth-child(3) { white-space: nowrap; }
+p code { word-break: normal; }
+.shown { color: #176b2c; font-weight: 600; }
+.partly { color: #8a5a00; font-weight: 600; }
+.absent { color: #6b7078; }
 footer { margin-top: 3em; color: #6b7078; font-size: 0.9em; }
 ";
 
@@ -304,6 +310,9 @@ empty bins are left out.</p>\n<div class=\"columns\">\n",
     out.push_str("</div>\n");
     decision_curve(&mut out, decision);
 
+    predictors(&mut out, context);
+    tripod(&mut out, &tripod_items(context));
+
     let _ = write!(
         out,
         "<footer>Written by recontact {}. The definitions, formulas and references of every \
@@ -311,6 +320,164 @@ measure are in <code>docs/evaluation.md</code>.</footer>\n</body>\n</html>\n",
         env!("CARGO_PKG_VERSION")
     );
     out
+}
+
+/// The model's outcome and predictor columns, as the model file names them.
+fn predictors(out: &mut String, context: &Context<'_>) {
+    let Predictor::Model { model, .. } = context.predictor else {
+        let _ = write!(
+            out,
+            "<h2>Outcome and predictors</h2>\n<p>Outcome column <code>{}</code> (1 = the \
+event). The predictions come from a column of the data; which predictors the model behind \
+them uses, and how and when they were measured, is for the study to report.</p>\n",
+            escape(context.outcome)
+        );
+        return;
+    };
+    let columns: Vec<String> = model
+        .encoding
+        .input_columns()
+        .iter()
+        .map(|c| format!("<code>{}</code>", escape(c)))
+        .collect();
+    let _ = write!(
+        out,
+        "<h2>Outcome and predictors</h2>\n<p>Outcome column <code>{}</code> (1 = the event); \
+predictor columns: {}. What they mean, and how and when they were measured, is for the \
+study to define.</p>\n",
+        escape(&model.spec.outcome),
+        if columns.is_empty() {
+            "none (an intercept-only model)".to_string()
+        } else {
+            columns.join(", ")
+        }
+    );
+}
+
+/// How much of a TRIPOD+AI item a report shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Coverage {
+    /// The report shows what the item asks for.
+    Shown,
+    /// The report shows part of it; the rest is for the authors.
+    Partly,
+    /// The report could show it (another command or option does) but this one does not.
+    Absent,
+}
+
+/// One TRIPOD+AI item (Collins et al. 2024, BMJ 385:e078378) and what in the report
+/// addresses it. Sections added to the report add their own rows.
+pub struct TripodItem {
+    /// The item's number in the checklist, such as `23a`.
+    pub item: &'static str,
+    /// The item's topic, in our words.
+    pub topic: &'static str,
+    /// What in this report addresses it, or where to get it.
+    pub covered_by: String,
+    /// How much of it the report shows.
+    pub coverage: Coverage,
+}
+
+/// The TRIPOD+AI items this report addresses, in checklist order.
+pub fn tripod_items(context: &Context<'_>) -> Vec<TripodItem> {
+    let item = |item, topic, covered_by: &str, coverage| TripodItem {
+        item,
+        topic,
+        covered_by: covered_by.to_string(),
+        coverage,
+    };
+    let same_data = if context.is_training_data() {
+        "the data are those the model was fitted on (apparent performance), by SHA-256"
+    } else {
+        "the data differ from those the model was fitted on, by SHA-256; how the \
+         populations differ is for the authors"
+    };
+    let from_column = matches!(context.predictor, Predictor::Column { .. });
+    let (predictors, calculated) = if from_column {
+        (
+            "not in this report: the predictions were read from a column of the data, so the model's predictors are not known here",
+            "the column of the data the predictions were read from; how the model behind them computed them is for the authors",
+        )
+    } else {
+        (
+            "the predictor columns' names; their definitions and measurement are not",
+            "the model file and its provenance: each probability is the logistic of the linear predictor",
+        )
+    };
+    let predictor_coverage = if from_column {
+        Coverage::Absent
+    } else {
+        Coverage::Partly
+    };
+    vec![
+        item("8a", "outcome definition", "the outcome column's name and its event count; its definition, how and when it was assessed are not", Coverage::Partly),
+        item("9a", "predictor definitions", predictors, predictor_coverage),
+        item("12e", "performance measures", "every measure, named in its table, defined in docs/evaluation.md: discrimination, calibration, and clinical utility by the decision curve", Coverage::Shown),
+        item("12f", "model updating", "not in this report: recontact update recalibrates or revises a model", Coverage::Absent),
+        item("12g", "how predictions were calculated", calculated, Coverage::Partly),
+        item("15", "model output", "predicted probabilities, used as they are (no threshold or risk groups)", Coverage::Shown),
+        item("16", "development versus evaluation data", same_data, Coverage::Partly),
+        item("20b", "characteristics of the data", "n and the number of events, for the model's data and the evaluated data; predictor distributions are not", Coverage::Partly),
+        item("21", "participants and events in each analysis", "the provenance table: rows read, n used and events, for fitting and for this evaluation", Coverage::Shown),
+        item("22", "full model specification", "not in this report: the model file, recontact summary and recontact scorecard give every coefficient", Coverage::Absent),
+        item("23a", "performance with confidence intervals", "AUC with its DeLong interval; calibration-in-the-large and slope with Wald intervals; the calibration plot; binned rates with Wilson intervals; net benefit at each threshold. Performance in subgroups is not", Coverage::Partly),
+    ]
+}
+
+/// The TRIPOD+AI items only the study's authors can report: the report has nothing on them.
+const TRIPOD_FOR_AUTHORS: &[(&str, &str)] = &[
+    ("1, 2", "title and abstract"),
+    ("3a–3c", "healthcare context, target population, known inequalities"),
+    ("4", "objectives: development, evaluation or both"),
+    ("5a, 5b", "source of the data and its dates"),
+    ("6a–6c", "setting, eligibility criteria, treatments received"),
+    ("7", "data preparation and quality checks"),
+    ("8b, 8c, 9b, 9c", "who assessed outcome and predictors, and blinding"),
+    ("10", "how the sample size was arrived at"),
+    ("11", "how missing data were handled"),
+    ("12a–12d", "how the data were used and split, predictor handling, model building, heterogeneity"),
+    ("13, 14", "class imbalance, fairness"),
+    ("17", "ethical approval"),
+    ("18a–18f, 19", "funding, conflicts, protocol, registration, data and code sharing, patient and public involvement"),
+    ("20a, 20c", "flow of participants, comparison with the development data"),
+    ("23b, 24", "heterogeneity across clusters, results of updating"),
+    ("25–27c", "interpretation, limitations, usability, future research"),
+];
+
+/// The section mapping the report to TRIPOD+AI, and what the authors must still supply.
+fn tripod(out: &mut String, items: &[TripodItem]) {
+    out.push_str(
+        "<h2>TRIPOD+AI items covered</h2>\n<p>Which items of the TRIPOD+AI checklist \
+(Collins et al., BMJ 2024;385:e078378) this report addresses. It is a help for writing \
+the study up, not a completed checklist.</p>\n<table class=\"notes tripod\">\n",
+    );
+    header(out, &["item", "topic", "in this report", "what covers it"]);
+    out.push_str("<tbody>\n");
+    for entry in items {
+        let status = match entry.coverage {
+            Coverage::Shown => "<span class=\"shown\">shown</span>",
+            Coverage::Partly => "<span class=\"partly\">partly</span>",
+            Coverage::Absent => "<span class=\"absent\">not shown</span>",
+        };
+        row(
+            out,
+            &[
+                entry.item.to_string(),
+                entry.topic.to_string(),
+                status.to_string(),
+                escape(&entry.covered_by),
+            ],
+        );
+    }
+    out.push_str(
+        "</tbody></table>\n<h3>Items the authors must supply</h3>\n<table class=\"notes tripod\">\n",
+    );
+    header(out, &["items", "topic"]);
+    out.push_str("<tbody>\n");
+    for (items, topic) in TRIPOD_FOR_AUTHORS {
+        row(out, &[(*items).to_string(), (*topic).to_string()]);
+    }
+    out.push_str("</tbody></table>\n");
 }
 
 /// An SVG document without its XML declaration, ready to sit inside HTML.

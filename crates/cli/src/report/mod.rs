@@ -1,7 +1,8 @@
-//! Presentation of an evaluation: the calibration and ROC plots (SVG) and the
-//! self-contained HTML report. The numbers come from `recontact_scoring::metrics`;
-//! nothing here computes a statistic.
+//! Presentation of an evaluation: the calibration and ROC plots (SVG, written as SVG,
+//! PNG or PDF) and the self-contained HTML report. The numbers come from
+//! `recontact_scoring::metrics`; nothing here computes a statistic.
 
+pub mod figure;
 pub mod html;
 pub mod plots;
 

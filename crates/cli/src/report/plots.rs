@@ -14,17 +14,30 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use recontact_scoring::decision_curve::DecisionCurveRow;
 use recontact_scoring::metrics::Evaluation;
 
+use super::figure::Size;
 use super::number;
 
-/// Figure size in pixels (the SVG has a viewBox, so it scales in a browser).
-const WIDTH: u32 = 1280;
-const HEIGHT: u32 = 680;
-/// Width of the calibration column; the ROC panel takes the rest.
-const LEFT_WIDTH: u32 = 700;
-/// Height of each panel's title and summary line.
-const HEAD_HEIGHT: u32 = 52;
-/// Height of the risk histogram strip under the calibration plot.
+/// The figure's size when none is asked for (the SVG has a viewBox, so it scales in a
+/// browser).
+pub const DEFAULT_SIZE: Size = Size {
+    width: 1100,
+    height: 720,
+};
+/// Height of the figure's title line.
+const TITLE_HEIGHT: u32 = 40;
+/// Height of each panel's title and its two lines of summary numbers.
+const HEAD_HEIGHT: u32 = 72;
+/// Height of the risk histogram strip under the calibration plot, its axis included.
 const HISTOGRAM_HEIGHT: u32 = 150;
+/// Space left of the y-label area and right of the plot, in each panel.
+const MARGIN_LEFT: u32 = 10;
+const MARGIN_RIGHT: u32 = 24;
+/// Space above a plot and below an x axis.
+const MARGIN_Y: u32 = 6;
+/// Height of the x-axis labels and caption under a plot.
+const X_LABEL_AREA: u32 = 46;
+/// The calibration plot's own x axis is unlabelled (the histogram's is shared): a strip.
+const CALIBRATION_X_LABEL_AREA: u32 = 12;
 /// Histogram bins over [0, 1]: fine enough to show the shape, coarse enough to read.
 const HISTOGRAM_BINS: usize = 50;
 /// Y-label area shared by the calibration plot and the histogram so their x axes line up.
@@ -49,16 +62,53 @@ type Failure = Box<dyn Error>;
 
 /// The figure for an evaluation of predictions `p` against outcomes `y`, as SVG text.
 ///
-/// `title` heads the figure; the panels carry their own captions and legends.
+/// `title` heads the figure; the panels carry their own captions and legends. The
+/// figure is `size` pixels; both plots are squares of the same side, as large as the
+/// size allows, so that the diagonals are at 45 degrees and the panels compare.
 pub fn evaluation_svg(
     evaluation: &Evaluation,
     y: &[f64],
     p: &[f64],
     title: &str,
+    size: Size,
 ) -> Result<String, String> {
     let mut svg = String::new();
-    draw(&mut svg, evaluation, y, p, title).map_err(|e| e.to_string())?;
+    draw(&mut svg, evaluation, y, p, title, size).map_err(|e| e.to_string())?;
     Ok(svg)
+}
+
+/// Where the square plots go in a figure of a given size.
+struct Layout {
+    /// Width of each of the two columns.
+    column: u32,
+    /// Side of both square plots.
+    side: u32,
+    /// Left margin that centres a plot and its y labels in its column.
+    margin_left: u32,
+}
+
+impl Layout {
+    fn new(size: Size) -> Layout {
+        let column = size.width / 2;
+        let body = size.height.saturating_sub(TITLE_HEIGHT + HEAD_HEIGHT);
+        let by_width = column.saturating_sub(MARGIN_LEFT + Y_LABEL_AREA + MARGIN_RIGHT);
+        // The calibration column also holds the histogram; the ROC column the same
+        // vertical space, so both squares have the calibration column's height.
+        let by_height = body.saturating_sub(MARGIN_Y + CALIBRATION_X_LABEL_AREA + HISTOGRAM_HEIGHT);
+        let side = by_width.min(by_height).max(1);
+        let slack = column.saturating_sub(MARGIN_LEFT + Y_LABEL_AREA + MARGIN_RIGHT + side);
+        Layout {
+            column,
+            side,
+            margin_left: MARGIN_LEFT + slack / 2,
+        }
+    }
+
+    /// The right margin that, with `margin_left`, leaves exactly `side` for the plot.
+    fn margin_right(&self) -> u32 {
+        self.column
+            .saturating_sub(self.margin_left + Y_LABEL_AREA + self.side)
+    }
 }
 
 fn draw(
@@ -67,11 +117,21 @@ fn draw(
     y: &[f64],
     p: &[f64],
     title: &str,
+    size: Size,
 ) -> Result<(), Failure> {
-    let root = SVGBackend::with_string(svg, (WIDTH, HEIGHT)).into_drawing_area();
+    let layout = Layout::new(size);
+    let root = SVGBackend::with_string(svg, (size.width, size.height)).into_drawing_area();
     root.fill(&WHITE)?;
-    let body = root.titled(title, (FONT, 24).into_font().color(&BLACK))?;
-    let (left, right) = body.split_horizontally(LEFT_WIDTH);
+    let (title_area, body) = root.split_vertically(TITLE_HEIGHT);
+    let (width, _) = title_area.dim_in_pixel();
+    title_area.draw(&Text::new(
+        title,
+        (width as i32 / 2, 10),
+        TextStyle::from((FONT, 22).into_font())
+            .color(&BLACK)
+            .pos(Pos::new(HPos::Center, VPos::Top)),
+    ))?;
+    let (left, right) = body.split_horizontally(layout.column);
     let (left_head, left) = left.split_vertically(HEAD_HEIGHT);
     let (right_head, right) = right.split_vertically(HEAD_HEIGHT);
     // The summary numbers go in a line under each panel's title rather than inside the
@@ -80,33 +140,44 @@ fn draw(
     let intercept = &evaluation.calibration_intercept;
     heading(
         &left_head,
+        &layout,
         "Calibration: observed against predicted",
-        &format!(
-            "slope {} (95% CI {} to {}), intercept {} ({} to {}), O/E {}",
-            number(slope.estimate, 3),
-            number(slope.ci_low, 3),
-            number(slope.ci_high, 3),
-            number(intercept.estimate, 3),
-            number(intercept.ci_low, 3),
-            number(intercept.ci_high, 3),
-            number(evaluation.observed_expected, 3)
-        ),
+        &[
+            format!(
+                "slope {} (95% CI {} to {}), O/E {}",
+                number(slope.estimate, 3),
+                number(slope.ci_low, 3),
+                number(slope.ci_high, 3),
+                number(evaluation.observed_expected, 3)
+            ),
+            format!(
+                "calibration-in-the-large {} (95% CI {} to {})",
+                number(intercept.estimate, 3),
+                number(intercept.ci_low, 3),
+                number(intercept.ci_high, 3),
+            ),
+        ],
     )?;
     heading(
         &right_head,
+        &layout,
         "ROC curve: discrimination",
-        &format!(
-            "AUC {} (95% CI {} to {}), Somers' Dxy {}",
-            number(evaluation.auc, 3),
-            number(evaluation.auc_ci[0], 3),
-            number(evaluation.auc_ci[1], 3),
-            number(evaluation.dxy, 3)
-        ),
+        &[
+            format!(
+                "AUC {} (95% CI {} to {})",
+                number(evaluation.auc, 3),
+                number(evaluation.auc_ci[0], 3),
+                number(evaluation.auc_ci[1], 3),
+            ),
+            format!("Somers' Dxy {}", number(evaluation.dxy, 3)),
+        ],
     )?;
-    let (upper, lower) = left.split_vertically(left.dim_in_pixel().1 - HISTOGRAM_HEIGHT);
-    calibration(&upper, evaluation)?;
-    histogram(&lower, y, p)?;
-    roc(&right, evaluation)?;
+    let (upper, rest) = left.split_vertically(MARGIN_Y + layout.side + CALIBRATION_X_LABEL_AREA);
+    let (lower, _) = rest.split_vertically(HISTOGRAM_HEIGHT);
+    calibration(&upper, &layout, evaluation)?;
+    histogram(&lower, &layout, y, p)?;
+    let (right, _) = right.split_vertically(MARGIN_Y + layout.side + X_LABEL_AREA + MARGIN_Y);
+    roc(&right, &layout, evaluation)?;
     root.present()?;
     Ok(())
 }
@@ -114,16 +185,15 @@ fn draw(
 /// A chart with real-valued axes.
 type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
-/// A panel's title with a line of summary numbers beneath it.
+/// A panel's title with lines of summary numbers beneath it, centred over the plot.
 fn heading(
     area: &DrawingArea<SVGBackend, Shift>,
+    layout: &Layout,
     title: &str,
-    numbers: &str,
+    numbers: &[String],
 ) -> Result<(), Failure> {
-    let (width, _) = area.dim_in_pixel();
     let centre = Pos::new(HPos::Center, VPos::Top);
-    // Offset by half the y-label area so the text centres over the plot, not the panel.
-    let x = (width as i32 + Y_LABEL_AREA as i32) / 2;
+    let x = (layout.margin_left + Y_LABEL_AREA + layout.side / 2) as i32;
     area.draw(&Text::new(
         title,
         (x, 6),
@@ -131,13 +201,15 @@ fn heading(
             .color(&BLACK)
             .pos(centre),
     ))?;
-    area.draw(&Text::new(
-        numbers,
-        (x, 30),
-        TextStyle::from((FONT, 14).into_font())
-            .color(&RGBColor(70, 75, 85))
-            .pos(centre),
-    ))?;
+    for (k, line) in numbers.iter().enumerate() {
+        area.draw(&Text::new(
+            line.as_str(),
+            (x, 30 + 19 * k as i32),
+            TextStyle::from((FONT, 14).into_font())
+                .color(&RGBColor(70, 75, 85))
+                .pos(centre),
+        ))?;
+    }
     Ok(())
 }
 
@@ -167,6 +239,7 @@ where
 
 fn calibration(
     area: &DrawingArea<SVGBackend, Shift>,
+    layout: &Layout,
     evaluation: &Evaluation,
 ) -> Result<(), Failure> {
     // Loess is not bounded to [0, 1]; widen the axis rather than hide part of the curve.
@@ -181,10 +254,10 @@ fn calibration(
         .map(|&(_, s)| s)
         .fold(1.0_f64, f64::max);
     let mut chart = ChartBuilder::on(area)
-        .margin_left(10)
-        .margin_right(20)
-        .margin_top(6)
-        .x_label_area_size(12)
+        .margin_left(layout.margin_left)
+        .margin_right(layout.margin_right())
+        .margin_top(MARGIN_Y)
+        .x_label_area_size(CALIBRATION_X_LABEL_AREA)
         .y_label_area_size(Y_LABEL_AREA)
         .build_cartesian_2d(0.0..1.0, low..high)?;
     chart
@@ -250,7 +323,12 @@ fn calibration(
     Ok(())
 }
 
-fn histogram(area: &DrawingArea<SVGBackend, Shift>, y: &[f64], p: &[f64]) -> Result<(), Failure> {
+fn histogram(
+    area: &DrawingArea<SVGBackend, Shift>,
+    layout: &Layout,
+    y: &[f64],
+    p: &[f64],
+) -> Result<(), Failure> {
     let mut events = [0usize; HISTOGRAM_BINS];
     let mut non_events = [0usize; HISTOGRAM_BINS];
     for (&y, &p) in y.iter().zip(p) {
@@ -267,10 +345,10 @@ fn histogram(area: &DrawingArea<SVGBackend, Shift>, y: &[f64], p: &[f64]) -> Res
         .unwrap_or(0)
         .max(1) as f64;
     let mut chart = ChartBuilder::on(area)
-        .margin_left(10)
-        .margin_right(20)
-        .margin_bottom(6)
-        .x_label_area_size(46)
+        .margin_left(layout.margin_left)
+        .margin_right(layout.margin_right())
+        .margin_bottom(MARGIN_Y)
+        .x_label_area_size(X_LABEL_AREA)
         .y_label_area_size(Y_LABEL_AREA)
         .build_cartesian_2d(0.0..1.0, 0.0..tallest * 1.05)?;
     chart
@@ -321,13 +399,17 @@ fn histogram(area: &DrawingArea<SVGBackend, Shift>, y: &[f64], p: &[f64]) -> Res
     Ok(())
 }
 
-fn roc(area: &DrawingArea<SVGBackend, Shift>, evaluation: &Evaluation) -> Result<(), Failure> {
+fn roc(
+    area: &DrawingArea<SVGBackend, Shift>,
+    layout: &Layout,
+    evaluation: &Evaluation,
+) -> Result<(), Failure> {
     let mut chart = ChartBuilder::on(area)
-        .margin_left(10)
-        .margin_right(24)
-        .margin_top(6)
-        .margin_bottom(6)
-        .x_label_area_size(46)
+        .margin_left(layout.margin_left)
+        .margin_right(layout.margin_right())
+        .margin_top(MARGIN_Y)
+        .margin_bottom(MARGIN_Y)
+        .x_label_area_size(X_LABEL_AREA)
         .y_label_area_size(Y_LABEL_AREA)
         .build_cartesian_2d(0.0..1.0, 0.0..1.0)?;
     chart
@@ -395,13 +477,21 @@ fn draw_decision(
     root.fill(&WHITE)?;
     let body = root.titled(title, (FONT, 22).into_font().color(&BLACK))?;
     let (head, plot) = body.split_vertically(HEAD_HEIGHT);
+    // The heading centres over the plot area the chart below leaves (its margins 10
+    // and 24 around the y labels).
+    let layout = Layout {
+        column: DECISION_WIDTH,
+        side: DECISION_WIDTH - 10 - Y_LABEL_AREA - 24,
+        margin_left: 10,
+    };
     heading(
         &head,
+        &layout,
         "Decision curve: net benefit against threshold",
-        &format!(
+        &[format!(
             "treat if predicted ≥ t; net benefit = TP/N − FP/N · t/(1 − t); prevalence {}",
             number(prevalence, 3)
-        ),
+        )],
     )?;
     let (low, high) = decision_y_range(prevalence);
     let mut chart = ChartBuilder::on(&plot)
