@@ -4,6 +4,7 @@
 
 pub mod html;
 pub mod plots;
+pub mod validation_plots;
 
 use recontact_scoring::Model;
 
