@@ -206,6 +206,60 @@ mod tests {
     }
 
     #[test]
+    fn ties_and_skipped_points_match_the_numpy_port_of_clowess() {
+        // Reference: `clowess(x, y)` of scripts/validation_reference.py (a numpy port of R's
+        // C routine, iter = 0, f = 2/3, delta = 0.01 · range). x has ties (0.12, 0.3) and
+        // points within delta of a fitted one (0.602, 0.604 lie on the line between the
+        // fits at 0.6 and 0.606).
+        let x = [
+            0.05, 0.12, 0.12, 0.13, 0.2, 0.21, 0.215, 0.3, 0.3, 0.3, 0.42, 0.5, 0.51, 0.515, 0.6,
+            0.602, 0.604, 0.606, 0.7, 0.71, 0.85, 0.9, 0.95,
+        ];
+        let y = [
+            0., 0., 1., 0., 0., 1., 0., 0., 1., 1., 0., 1., 0., 1., 1., 0., 1., 0., 1., 0., 1., 1.,
+            1.,
+        ];
+        let expected = [
+            0.18945640533197097,
+            0.2803446268640055,
+            0.2803446268640055,
+            0.2926041483590054,
+            0.3719268899420178,
+            0.3821444173286008,
+            0.38713438167626657,
+            0.45912974815991375,
+            0.45912974815991375,
+            0.45912974815991375,
+            0.5335432540110154,
+            0.5227560864480043,
+            0.5222048301982246,
+            0.5219807220543644,
+            0.5313383272826058,
+            0.5326129495396836,
+            0.5338875717967613,
+            0.535162194053839,
+            0.6671426541276125,
+            0.6804912660484544,
+            0.8598036378404856,
+            0.9271312311332791,
+            0.9969290995338066,
+        ];
+        // Reversed input: the smoother sorts.
+        let (xr, yr): (Vec<f64>, Vec<f64>) = x.iter().zip(&y).rev().map(|(a, b)| (*a, *b)).unzip();
+        let curve = lowess(&xr, &yr, 2.0 / 3.0);
+        for (k, (got, want)) in curve.fitted.iter().zip(expected).enumerate() {
+            assert!((got - want).abs() < 1e-13, "point {k}: {got} vs {want}");
+        }
+        // approx(..., xout = c(0.3, 0.125, 0.95, 0.04), ties = first): 0.28647439 by hand
+        // is the midpoint of the fits at 0.12 and 0.13.
+        assert!((curve.at(0.3).unwrap() - 0.45912974815991375).abs() < 1e-13);
+        let midpoint = (0.2803446268640055 + 0.2926041483590054) / 2.0;
+        assert!((curve.at(0.125).unwrap() - midpoint).abs() < 1e-12);
+        assert!((curve.at(0.95).unwrap() - 0.9969290995338066).abs() < 1e-13);
+        assert_eq!(curve.at(0.04), None);
+    }
+
+    #[test]
     fn interpolation_is_linear_and_refuses_extrapolation() {
         let (x, y) = ([0.0, 1.0, 3.0], [0.0, 2.0, 0.0]);
         assert_eq!(interpolate(&x, &y, 0.5), Some(1.0));

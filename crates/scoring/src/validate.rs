@@ -612,7 +612,22 @@ struct BootstrapPlan<'a> {
     resamples: usize,
     seed: u64,
     threshold: f64,
+    limits: Limits,
 }
+
+/// Memory bounds of the bootstrap (parameters so that tests can reach them on small data).
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    /// Predictions on the original data held at once by a batch of resamples.
+    batch_predictions: usize,
+    /// Bootstrap predictions kept for the stability plot.
+    stored_predictions: usize,
+}
+
+const LIMITS: Limits = Limits {
+    batch_predictions: BATCH_PREDICTIONS,
+    stored_predictions: MAX_STORED_PREDICTIONS,
+};
 
 fn bootstrap_validate(
     spec: &Spec,
@@ -630,10 +645,11 @@ fn bootstrap_validate(
         plan.threshold,
         plan.resamples,
         grid,
+        plan.limits.stored_predictions,
     );
     // Batches bound the predictions held at once; within a batch resamples run in
     // parallel, and every sum is added in resample order.
-    let batch = (BATCH_PREDICTIONS / data.len().max(1)).max(1);
+    let batch = (plan.limits.batch_predictions / data.len().max(1)).max(1);
     for start in (0..plan.resamples).step_by(batch) {
         let end = (start + batch).min(plan.resamples);
         let results: Vec<Result<ResampleOutcome, String>> = (start..end)
@@ -687,6 +703,36 @@ fn bootstrap_validate(
         curve,
         stability: stability.finish(),
     }
+}
+
+/// The model fitted on all the data, its apparent curve, and the bootstrap on `data`
+/// (weights already expanded).
+fn bootstrap_all(
+    spec: &Spec,
+    data: &Dataset,
+    options: FitOptions,
+    validation: ValidationOptions,
+    limits: Limits,
+) -> Result<BootstrapResults, ValidateError> {
+    let model = fit(spec, data, options)?;
+    let first = score(&model, data, &[]).map_err(ValidateError::Apparent)?;
+    let grid = calibration_curve::grid(&first.p);
+    let apparent = match &grid {
+        Ok(grid) => Scored {
+            curve: curve_at(&first.p, &data.outcome, grid),
+            ..first
+        },
+        Err(_) => first,
+    };
+    let plan = BootstrapPlan {
+        apparent: &apparent,
+        grid,
+        resamples: validation.bootstrap,
+        seed: validation.seed,
+        threshold: validation.stability_threshold,
+        limits,
+    };
+    Ok(bootstrap_validate(spec, data, options, plan))
 }
 
 /// The optimism-corrected measures from the per-resample differences.
@@ -756,24 +802,7 @@ pub fn validate(
     let cross_validation =
         (folds > 0).then(|| cross_validate(spec, data, options, folds, validation.seed));
     let bootstrap = if validation.bootstrap > 0 {
-        let model = fit(spec, data, options)?;
-        let first = score(&model, data, &[]).map_err(ValidateError::Apparent)?;
-        let grid = calibration_curve::grid(&first.p);
-        let apparent = match &grid {
-            Ok(grid) => Scored {
-                curve: curve_at(&first.p, &data.outcome, grid),
-                ..first
-            },
-            Err(_) => first,
-        };
-        let plan = BootstrapPlan {
-            apparent: &apparent,
-            grid,
-            resamples: validation.bootstrap,
-            seed: validation.seed,
-            threshold,
-        };
-        Some(bootstrap_validate(spec, data, options, plan))
+        Some(bootstrap_all(spec, data, options, validation, LIMITS)?)
     } else {
         None
     };
@@ -1150,6 +1179,66 @@ mod tests {
             cv.failures[0].reason.contains("calibration slope"),
             "{cv:?}"
         );
+    }
+
+    #[test]
+    fn batches_and_the_stored_subsample_change_nothing_else() {
+        let (spec, data) = toy();
+        let options = ValidationOptions {
+            folds: 0,
+            bootstrap: 12,
+            seed: 4,
+            stability_threshold: 0.4,
+        };
+        let run = |batch_predictions, stored_predictions| {
+            let limits = Limits {
+                batch_predictions,
+                stored_predictions,
+            };
+            bootstrap_all(&spec, &data, FitOptions::default(), options, limits).unwrap()
+        };
+        let whole = run(usize::MAX, usize::MAX);
+        // One resample per batch, and room for the predictions of 50 individuals only.
+        let small = run(1, 12 * 50);
+        assert_eq!(whole.validation, small.validation);
+        assert_eq!(whole.curve, small.curve);
+        let (whole, small) = (whole.stability.unwrap(), small.stability.unwrap());
+        assert_eq!(whole.mape.to_bits(), small.mape.to_bits());
+        assert_eq!(
+            whole.classification_instability.to_bits(),
+            small.classification_instability.to_bits()
+        );
+        assert_eq!(whole.calibration_curves, small.calibration_curves);
+        assert!(!whole.subsampled && whole.stored_individuals == data.len());
+        assert!(
+            small.subsampled && small.stored_individuals == 50,
+            "{small:?}"
+        );
+        // The subsample spans the predictions: its lowest is the data's.
+        let kept: Vec<f64> = small
+            .stored
+            .rows
+            .iter()
+            .map(|&i| small.original[i])
+            .collect();
+        let lowest = small.original.iter().copied().fold(f64::INFINITY, f64::min);
+        assert_eq!(kept.iter().copied().fold(f64::INFINITY, f64::min), lowest);
+        assert_eq!(small.prediction_bounds().len(), 50);
+    }
+
+    #[test]
+    fn a_threshold_outside_the_unit_interval_is_refused() {
+        let (spec, data) = toy();
+        for threshold in [0.0, 1.0, f64::NAN] {
+            let options = ValidationOptions {
+                stability_threshold: threshold,
+                ..ValidationOptions::default()
+            };
+            assert!(matches!(
+                validate(&spec, &data, FitOptions::default(), options),
+                Err(ValidateError::Threshold(_))
+            ));
+        }
     }
 
     #[test]

@@ -106,9 +106,16 @@ pub(super) struct StabilitySums {
 impl StabilitySums {
     /// Sums for the predictions `original` of the model fitted on all the data, `resamples`
     /// bootstrap models and the calibration grid `grid` (empty when there is none).
-    pub(super) fn new(original: Vec<f64>, threshold: f64, resamples: usize, grid: &[f64]) -> Self {
+    /// At most `max_stored` bootstrap predictions are kept for the plot.
+    pub(super) fn new(
+        original: Vec<f64>,
+        threshold: f64,
+        resamples: usize,
+        grid: &[f64],
+        max_stored: usize,
+    ) -> Self {
         let n = original.len();
-        let keep = (MAX_STORED_PREDICTIONS / resamples.max(1)).clamp(1, n.max(1));
+        let keep = (max_stored / resamples.max(1)).clamp(1, n.max(1));
         let subsampled = keep < n;
         let rows = if subsampled {
             let mut by_prediction: Vec<usize> = (0..n).collect();
