@@ -285,3 +285,127 @@ fn fit_warns_when_the_data_are_too_few_for_its_parameters() {
         text(&output.stderr)
     );
 }
+
+/// The birthwt model of `crates/scoring/tests/validation_reference.rs`, whose calibration
+/// curve and stability measures are checked there against numpy and statsmodels.
+const REFERENCE_ARGS: [&str; 15] = [
+    "validate",
+    "--data",
+    BIRTHWT,
+    "--outcome",
+    "low",
+    "--numeric",
+    "age,lwt,smoke,ht,ui",
+    "--folds",
+    "0",
+    "--bootstrap",
+    "20",
+    "--seed",
+    "3",
+    "--stability-threshold",
+    "0.3",
+];
+
+fn finite_numbers(value: &serde_json::Value) -> Vec<f64> {
+    value
+        .as_array()
+        .unwrap_or_else(|| panic!("an array: {value}"))
+        .iter()
+        .map(|v| v.as_f64().unwrap_or_else(|| panic!("a number: {v}")))
+        .inspect(|v| assert!(v.is_finite()))
+        .collect()
+}
+
+#[test]
+fn calibration_curve_and_stability_are_written_as_json_tables_and_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let (plot, stability_plot) = (dir.path().join("c.svg"), dir.path().join("s.svg"));
+    let mut args = REFERENCE_ARGS.to_vec();
+    args.extend(["--format", "json"]);
+    let output = recontact(&args);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let curve = &v["calibration_curve"];
+    let grid = finite_numbers(&curve["grid"]);
+    assert_eq!(grid.len(), 50);
+    assert_eq!(finite_numbers(&curve["apparent"]).len(), 50);
+    assert_eq!(finite_numbers(&curve["bias_corrected"]).len(), 50);
+    assert_eq!(curve["resamples_used"][10], 20);
+    // scripts/validation_reference.py (see the library test).
+    let mae = curve["mean_absolute_error"].as_f64().unwrap();
+    assert!((mae - 0.030851787998034695).abs() < 1e-8, "{mae}");
+    assert!(curve["smoother"].as_str().unwrap().starts_with("lowess"));
+    assert!(v["calibration_curve_unavailable"].is_null());
+    let stability = &v["stability"];
+    let mape = stability["mape"].as_f64().unwrap();
+    assert!((mape - 0.06289392599294938).abs() < 1e-8, "{mape}");
+    assert_eq!(stability["threshold"], 0.3);
+    assert_eq!(
+        stability["calibration_curves"].as_array().unwrap().len(),
+        20
+    );
+    let first = &stability["calibration_curves"][0];
+    let start = first["first_grid_point"].as_u64().unwrap() as usize;
+    assert!(start + finite_numbers(&first["values"]).len() <= 50);
+    assert!(
+        stability.get("original").is_none(),
+        "per-individual data stay out"
+    );
+
+    let mut args = REFERENCE_ARGS.to_vec();
+    args.extend(["--plot", plot.to_str().unwrap()]);
+    args.extend(["--stability-plot", stability_plot.to_str().unwrap()]);
+    let output = recontact(&args);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let table = text(&output.stdout);
+    for expected in [
+        "mean absolute error                   0.0309",
+        "0.9 quantile of absolute error        0.0571",
+        "mean absolute prediction error        0.0629",
+        "classification instability at 0.3",
+    ] {
+        assert!(table.contains(expected), "{expected}: {table}");
+    }
+    for (path, label) in [
+        (&plot, "Bias-corrected"),
+        (&stability_plot, "MAPE instability"),
+    ] {
+        let svg = std::fs::read_to_string(path).unwrap();
+        assert!(svg.starts_with("<svg") && svg.contains(label), "{label}");
+    }
+}
+
+#[test]
+fn bad_stability_and_figure_flags_are_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let plot = dir.path().join("c.svg");
+    let cases: [(&[&str], &str); 3] = [
+        (
+            &["--stability-threshold", "1.5"],
+            "strictly between 0 and 1",
+        ),
+        (
+            &["--bootstrap", "0", "--plot", plot.to_str().unwrap()],
+            "need --bootstrap 1 or more",
+        ),
+        (
+            &[
+                "--plot",
+                plot.to_str().unwrap(),
+                "--stability-plot",
+                plot.to_str().unwrap(),
+            ],
+            "same file",
+        ),
+    ];
+    for (extra, message) in cases {
+        // The data and spec without the bootstrap settings: every case stops before fitting.
+        let mut args = REFERENCE_ARGS[..9].to_vec();
+        args.extend_from_slice(extra);
+        let output = recontact(&args);
+        assert_eq!(output.status.code(), Some(2), "{extra:?}");
+        let stderr = text(&output.stderr);
+        assert!(stderr.contains(message), "{extra:?}: {stderr}");
+    }
+    assert!(!plot.exists(), "nothing written on a usage error");
+}

@@ -25,6 +25,7 @@ pub mod fit;
 mod inference;
 mod knots;
 pub mod lines;
+pub mod lowess;
 pub mod metrics;
 pub mod model;
 mod model_check;

@@ -1014,7 +1014,7 @@ pub fn ece(y: &[f64], p: &[f64], b: usize, binning: Binning) -> Result<f64, Metr
 
 /// R's default (type 7) quantile of sorted values, in R's own arithmetic:
 /// `(1 − h) x[lo] + h x[hi]`, and exactly `x[lo]` when the neighbours are equal.
-fn quantile_r7(sorted: &[f64], prob: f64) -> f64 {
+pub(crate) fn quantile_r7(sorted: &[f64], prob: f64) -> f64 {
     let index = (sorted.len() - 1) as f64 * prob;
     let lo = index.floor() as usize;
     let hi = (index.ceil() as usize).min(sorted.len() - 1);

@@ -39,6 +39,18 @@ use crate::progress::{self, Progress, Report, Stage};
 use crate::sample_size::{riley_with, RileyOptions, SampleSize, SampleSizeError};
 use crate::spec::Spec;
 
+mod calibration_curve;
+mod stability;
+
+pub use calibration_curve::{CalibrationCurve, GRID_POINTS, LOWESS_SPAN};
+pub use stability::{
+    BootstrapCurve, PredictionBounds, Stability, StoredPredictions, DEFAULT_STABILITY_THRESHOLD,
+    MAX_STORED_PREDICTIONS,
+};
+
+use calibration_curve::{curve_at, OptimismSums};
+use stability::StabilitySums;
+
 /// Folds of cross-validation unless told otherwise.
 pub const DEFAULT_FOLDS: usize = 10;
 /// Bootstrap resamples unless told otherwise.
@@ -49,6 +61,11 @@ pub const DEFAULT_SEED: u64 = 1;
 /// Frequency weights are expanded into repeated rows; beyond this many rows the expansion
 /// would exhaust memory long before it finished, so it is refused.
 const MAX_EXPANDED_ROWS: f64 = 50_000_000.0;
+
+/// Resamples run in parallel in batches holding at most about this many predictions on
+/// the original data (64 MB), reduced in order before the next batch: the memory of the
+/// stability sums stays bounded whatever the number of resamples.
+const BATCH_PREDICTIONS: usize = 8_000_000;
 
 /// Why a validation could not be run at all (a failing fold or resample is not an error:
 /// it is counted in the result).
@@ -95,10 +112,13 @@ pub enum ValidateError {
     /// The apparent performance of the model on all the data does not exist.
     #[error("the apparent performance cannot be computed: {0}")]
     Apparent(String),
+    /// The classification threshold of the stability index is not inside (0, 1).
+    #[error("the stability threshold must lie strictly between 0 and 1; got {0}")]
+    Threshold(f64),
 }
 
 /// What to run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct ValidationOptions {
     /// Folds of stratified cross-validation; 0 skips cross-validation.
     pub folds: usize,
@@ -106,6 +126,8 @@ pub struct ValidationOptions {
     pub bootstrap: usize,
     /// Seed of every random choice.
     pub seed: u64,
+    /// Threshold of the classification instability index, strictly between 0 and 1.
+    pub stability_threshold: f64,
 }
 
 impl Default for ValidationOptions {
@@ -114,6 +136,7 @@ impl Default for ValidationOptions {
             folds: DEFAULT_FOLDS,
             bootstrap: DEFAULT_BOOTSTRAP,
             seed: DEFAULT_SEED,
+            stability_threshold: DEFAULT_STABILITY_THRESHOLD,
         }
     }
 }
@@ -244,6 +267,15 @@ pub struct Validation {
     pub cross_validation: Option<CrossValidation>,
     /// Optimism-corrected performance, unless skipped.
     pub bootstrap_validation: Option<BootstrapValidation>,
+    /// The calibration curve corrected for overfitting, from the same resamples (`None`
+    /// when the bootstrap is skipped or the curve does not exist: see
+    /// `calibration_curve_unavailable`).
+    pub calibration_curve: Option<CalibrationCurve>,
+    /// Why the bootstrap ran but the calibration curve does not exist.
+    pub calibration_curve_unavailable: Option<String>,
+    /// Stability of the predictions over the same resamples' models (`None` when the
+    /// bootstrap is skipped or no resample could be evaluated).
+    pub stability: Option<Stability>,
 }
 
 /// The rows `rows` of `data`, in that order (an index may repeat, as in a bootstrap
@@ -392,15 +424,21 @@ pub fn bootstrap_rows(n: usize, seed: u64, index: usize) -> Vec<usize> {
     rows
 }
 
-/// A model's performance on some data, and how many rows it could not score.
+/// A model's performance on some data, its predictions, and the rows it could not score.
 struct Scored {
     performance: Performance,
     unscored: usize,
+    /// Which rows were scored, when not all were.
+    scorable: Option<Vec<bool>>,
+    /// Predictions for the scored rows, in row order.
+    p: Vec<f64>,
+    /// The lowess calibration curve at the grid, when one was asked for.
+    curve: Vec<Option<f64>>,
 }
 
 /// Evaluates a fitted model on `data`, leaving out rows with a category level the model
-/// was not fitted with.
-fn score(model: &FittedModel, data: &Dataset) -> Result<Scored, String> {
+/// was not fitted with, and reads its calibration curve at `grid` (may be empty).
+fn score(model: &FittedModel, data: &Dataset, grid: &[f64]) -> Result<Scored, String> {
     let mut scorable = vec![true; data.len()];
     for term in &model.encoding.terms {
         let EncodedTerm::Categorical { column, levels, .. } = term else {
@@ -448,9 +486,17 @@ fn score(model: &FittedModel, data: &Dataset) -> Result<Scored, String> {
         calibration_slope: calibration_slope(y, &lp).map_err(metric)?.estimate,
         calibration_intercept: calibration_in_the_large(y, &lp).map_err(metric)?.estimate,
     };
+    let curve = if grid.is_empty() {
+        Vec::new()
+    } else {
+        curve_at(&p, y, grid)
+    };
     Ok(Scored {
         performance,
         unscored,
+        scorable: (unscored > 0).then_some(scorable),
+        p,
+        curve,
     })
 }
 
@@ -514,7 +560,7 @@ fn cross_validate(
             let train = subset(data, &train_rows).map_err(|e| e.to_string())?;
             let test = subset(data, test_rows).map_err(|e| e.to_string())?;
             let model = fit(spec, &train, options).map_err(|e| format!("fit: {e}"))?;
-            score(&model, &test).map_err(|e| format!("held-out metrics: {e}"))
+            score(&model, &test, &[]).map_err(|e| format!("held-out metrics: {e}"))
         })
         .inspect(|_| counter.tick())
         .collect();
@@ -552,57 +598,192 @@ fn cross_validate(
     }
 }
 
+/// What one evaluated resample contributes: its performance on itself and on the original
+/// data, its calibration curve on itself at the grid.
+struct ResampleOutcome {
+    on_resample: Performance,
+    resample_curve: Vec<Option<f64>>,
+    on_original: Scored,
+}
+
+/// Draws, fits and scores resample `b` (from 0).
+fn run_resample(
+    spec: &Spec,
+    data: &Dataset,
+    options: FitOptions,
+    grid: &[f64],
+    seed: u64,
+    b: usize,
+) -> Result<ResampleOutcome, String> {
+    let rows = bootstrap_rows(data.len(), seed, b);
+    let resample = subset(data, &rows).map_err(|e| e.to_string())?;
+    let model = fit(spec, &resample, options).map_err(|e| format!("fit: {e}"))?;
+    let on_resample =
+        score(&model, &resample, grid).map_err(|e| format!("metrics on the resample: {e}"))?;
+    let on_original =
+        score(&model, data, grid).map_err(|e| format!("metrics on the original data: {e}"))?;
+    Ok(ResampleOutcome {
+        on_resample: on_resample.performance,
+        resample_curve: on_resample.curve,
+        on_original,
+    })
+}
+
+/// Everything the bootstrap resamples give.
+struct BootstrapResults {
+    validation: BootstrapValidation,
+    curve: Option<Result<CalibrationCurve, String>>,
+    stability: Option<Stability>,
+}
+
+/// The settings of one bootstrap run.
+struct BootstrapPlan<'a> {
+    /// The model fitted on all the data, scored on all the data with its curve at `grid`.
+    apparent: &'a Scored,
+    /// The calibration grid, or why there is none.
+    grid: Result<Vec<f64>, String>,
+    resamples: usize,
+    seed: u64,
+    threshold: f64,
+    limits: Limits,
+    /// Where each finished resample is reported.
+    report: Report<'a>,
+}
+
+/// Memory bounds of the bootstrap (parameters so that tests can reach them on small data).
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    /// Predictions on the original data held at once by a batch of resamples.
+    batch_predictions: usize,
+    /// Bootstrap predictions kept for the stability plot.
+    stored_predictions: usize,
+}
+
+const LIMITS: Limits = Limits {
+    batch_predictions: BATCH_PREDICTIONS,
+    stored_predictions: MAX_STORED_PREDICTIONS,
+};
+
 fn bootstrap_validate(
     spec: &Spec,
     data: &Dataset,
     options: FitOptions,
-    apparent: Performance,
-    resamples: usize,
-    seed: u64,
-    report: Report<'_>,
-) -> BootstrapValidation {
-    let counter = Counter::new(Stage::Resamples, resamples, report);
-    let results: Vec<Result<(Performance, Scored), String>> = (0..resamples)
-        .into_par_iter()
-        .map(|b| {
-            let rows = bootstrap_rows(data.len(), seed, b);
-            let resample = subset(data, &rows).map_err(|e| e.to_string())?;
-            let model = fit(spec, &resample, options).map_err(|e| format!("fit: {e}"))?;
-            let on_resample =
-                score(&model, &resample).map_err(|e| format!("metrics on the resample: {e}"))?;
-            let on_original =
-                score(&model, data).map_err(|e| format!("metrics on the original data: {e}"))?;
-            Ok((on_resample.performance, on_original))
-        })
-        .inspect(|_| counter.tick())
-        .collect();
-
+    plan: BootstrapPlan,
+) -> BootstrapResults {
+    let grid: &[f64] = plan.grid.as_deref().unwrap_or(&[]);
     let mut differences: [Vec<f64>; 5] = Default::default();
     let mut failures = Vec::new();
     let (mut unscored_rows, mut resamples_with_unscored_rows) = (0, 0);
-    for (b, result) in results.into_iter().enumerate() {
-        match result {
-            Ok((on_resample, on_original)) => {
-                let pairs = on_resample
-                    .values()
-                    .into_iter()
-                    .zip(on_original.performance.values());
-                for (column, (a, t)) in differences.iter_mut().zip(pairs) {
-                    column.push(a - t);
+    let mut optimism = OptimismSums::new(grid.len());
+    let mut stability = StabilitySums::new(
+        plan.apparent.p.clone(),
+        plan.threshold,
+        plan.resamples,
+        grid,
+        plan.limits.stored_predictions,
+    );
+    // Batches bound the predictions held at once; within a batch resamples run in
+    // parallel, and every sum is added in resample order.
+    let batch = (plan.limits.batch_predictions / data.len().max(1)).max(1);
+    let counter = Counter::new(Stage::Resamples, plan.resamples, plan.report);
+    for start in (0..plan.resamples).step_by(batch) {
+        let end = (start + batch).min(plan.resamples);
+        let results: Vec<Result<ResampleOutcome, String>> = (start..end)
+            .into_par_iter()
+            .map(|b| run_resample(spec, data, options, grid, plan.seed, b))
+            .inspect(|_| counter.tick())
+            .collect();
+        for (b, result) in (start..end).zip(results) {
+            let outcome = match result {
+                Ok(outcome) => outcome,
+                Err(reason) => {
+                    failures.push(ResampleFailure {
+                        index: b + 1,
+                        reason,
+                    });
+                    continue;
                 }
-                unscored_rows += on_original.unscored;
-                resamples_with_unscored_rows += usize::from(on_original.unscored > 0);
+            };
+            let original = &outcome.on_original;
+            let pairs = outcome
+                .on_resample
+                .values()
+                .into_iter()
+                .zip(original.performance.values());
+            for (column, (a, t)) in differences.iter_mut().zip(pairs) {
+                column.push(a - t);
             }
-            Err(reason) => failures.push(ResampleFailure {
-                index: b + 1,
-                reason,
-            }),
+            unscored_rows += original.unscored;
+            resamples_with_unscored_rows += usize::from(original.unscored > 0);
+            optimism.add(&outcome.resample_curve, &original.curve);
+            stability.add(
+                b,
+                &original.p,
+                original.scorable.as_deref(),
+                &original.curve,
+            );
         }
     }
-    let apparent_values = apparent.values();
+    let validation = corrected_measures(
+        plan.apparent.performance,
+        &differences,
+        failures,
+        unscored_rows,
+        resamples_with_unscored_rows,
+    );
+    let curve = (validation.evaluated_resamples > 0).then(|| {
+        let grid = plan.grid.as_deref().map_err(Clone::clone)?;
+        optimism.finish(grid, &plan.apparent.curve, &plan.apparent.p)
+    });
+    BootstrapResults {
+        validation,
+        curve,
+        stability: stability.finish(),
+    }
+}
+
+/// The model fitted on all the data, its apparent curve, and the bootstrap on `data`
+/// (weights already expanded).
+fn bootstrap_all(
+    spec: &Spec,
+    data: &Dataset,
+    options: FitOptions,
+    validation: ValidationOptions,
+    (limits, report): (Limits, Report<'_>),
+) -> Result<BootstrapResults, ValidateError> {
+    let model = fit(spec, data, options)?;
+    let first = score(&model, data, &[]).map_err(ValidateError::Apparent)?;
+    let grid = calibration_curve::grid(&first.p);
+    let apparent = match &grid {
+        Ok(grid) => Scored {
+            curve: curve_at(&first.p, &data.outcome, grid),
+            ..first
+        },
+        Err(_) => first,
+    };
+    let plan = BootstrapPlan {
+        apparent: &apparent,
+        grid,
+        resamples: validation.bootstrap,
+        seed: validation.seed,
+        threshold: validation.stability_threshold,
+        limits,
+        report,
+    };
+    Ok(bootstrap_validate(spec, data, options, plan))
+}
+
+/// The optimism-corrected measures from the per-resample differences.
+fn corrected_measures(
+    apparent: Performance,
+    differences: &[Vec<f64>; 5],
+    failures: Vec<ResampleFailure>,
+    unscored_rows: usize,
+    resamples_with_unscored_rows: usize,
+) -> BootstrapValidation {
     let corrected: Vec<Corrected> = differences
         .iter()
-        .zip(apparent_values)
+        .zip(apparent.values())
         .map(|(d, apparent)| {
             let optimism = d.iter().sum::<f64>() / d.len() as f64;
             Corrected {
@@ -627,7 +808,9 @@ fn bootstrap_validate(
 }
 
 /// Cross-validates the procedure "learn the encoding `spec` describes, fit with `options`"
-/// on `data` and corrects its apparent performance for optimism by the bootstrap.
+/// on `data` and corrects its apparent performance for optimism by the bootstrap; the same
+/// resamples give the overfitting-corrected calibration curve and the stability of the
+/// predictions.
 ///
 /// Frequency weights must be whole numbers: each row is expanded into that many
 /// observations first, so folds and resamples draw observations. Runs folds and resamples
@@ -650,6 +833,10 @@ pub fn validate_reporting(
     validation: ValidationOptions,
     report: Report<'_>,
 ) -> Result<Validation, ValidateError> {
+    let threshold = validation.stability_threshold;
+    if !(threshold > 0.0 && threshold < 1.0) {
+        return Err(ValidateError::Threshold(threshold));
+    }
     let data = expand_weights(data)?;
     let data = data.as_ref();
     let events = data.outcome.iter().filter(|&&y| y == 1.0).count();
@@ -664,20 +851,25 @@ pub fn validate_reporting(
     }
     let cross_validation =
         (folds > 0).then(|| cross_validate(spec, data, options, folds, validation.seed, report));
-    let bootstrap_validation = if validation.bootstrap > 0 {
-        let model = fit(spec, data, options)?;
-        let apparent = score(&model, data).map_err(ValidateError::Apparent)?;
-        Some(bootstrap_validate(
+    let bootstrap = if validation.bootstrap > 0 {
+        Some(bootstrap_all(
             spec,
             data,
             options,
-            apparent.performance,
-            validation.bootstrap,
-            validation.seed,
-            report,
-        ))
+            validation,
+            (LIMITS, report),
+        )?)
     } else {
         None
+    };
+    let (bootstrap_validation, curve, stability) = match bootstrap {
+        Some(b) => (Some(b.validation), b.curve, b.stability),
+        None => (None, None, None),
+    };
+    let (calibration_curve, calibration_curve_unavailable) = match curve {
+        Some(Ok(curve)) => (Some(curve), None),
+        Some(Err(reason)) => (None, Some(reason)),
+        None => (None, None),
     };
     Ok(Validation {
         n: data.len(),
@@ -687,6 +879,9 @@ pub fn validate_reporting(
         seed: validation.seed,
         cross_validation,
         bootstrap_validation,
+        calibration_curve,
+        calibration_curve_unavailable,
+        stability,
     })
 }
 
@@ -907,6 +1102,7 @@ mod tests {
             folds: 5,
             bootstrap: 20,
             seed: 1,
+            ..ValidationOptions::default()
         };
         let result = validate(&spec, &data, FitOptions::default(), options).unwrap();
         let cv = result.cross_validation.as_ref().unwrap();
@@ -977,6 +1173,7 @@ mod tests {
             folds: 5,
             bootstrap: 40,
             seed: 2,
+            ..ValidationOptions::default()
         };
         let result = validate(&spec, &data, FitOptions::default(), options).unwrap();
         let bv = result.bootstrap_validation.unwrap();
@@ -1014,6 +1211,7 @@ mod tests {
             folds: 4,
             bootstrap: 0,
             seed: 1,
+            ..ValidationOptions::default()
         };
         let result = validate(&spec, &data, FitOptions::default(), options).unwrap();
         let cv = result.cross_validation.unwrap();
@@ -1037,6 +1235,73 @@ mod tests {
             cv.failures[0].reason.contains("calibration slope"),
             "{cv:?}"
         );
+    }
+
+    #[test]
+    fn batches_and_the_stored_subsample_change_nothing_else() {
+        let (spec, data) = toy();
+        let options = ValidationOptions {
+            folds: 0,
+            bootstrap: 12,
+            seed: 4,
+            stability_threshold: 0.4,
+        };
+        let run = |batch_predictions, stored_predictions| {
+            let limits = Limits {
+                batch_predictions,
+                stored_predictions,
+            };
+            bootstrap_all(
+                &spec,
+                &data,
+                FitOptions::default(),
+                options,
+                (limits, &progress::ignore),
+            )
+            .unwrap()
+        };
+        let whole = run(usize::MAX, usize::MAX);
+        // One resample per batch, and room for the predictions of 50 individuals only.
+        let small = run(1, 12 * 50);
+        assert_eq!(whole.validation, small.validation);
+        assert_eq!(whole.curve, small.curve);
+        let (whole, small) = (whole.stability.unwrap(), small.stability.unwrap());
+        assert_eq!(whole.mape.to_bits(), small.mape.to_bits());
+        assert_eq!(
+            whole.classification_instability.to_bits(),
+            small.classification_instability.to_bits()
+        );
+        assert_eq!(whole.calibration_curves, small.calibration_curves);
+        assert!(!whole.subsampled && whole.stored_individuals == data.len());
+        assert!(
+            small.subsampled && small.stored_individuals == 50,
+            "{small:?}"
+        );
+        // The subsample spans the predictions: its lowest is the data's.
+        let kept: Vec<f64> = small
+            .stored
+            .rows
+            .iter()
+            .map(|&i| small.original[i])
+            .collect();
+        let lowest = small.original.iter().copied().fold(f64::INFINITY, f64::min);
+        assert_eq!(kept.iter().copied().fold(f64::INFINITY, f64::min), lowest);
+        assert_eq!(small.prediction_bounds().len(), 50);
+    }
+
+    #[test]
+    fn a_threshold_outside_the_unit_interval_is_refused() {
+        let (spec, data) = toy();
+        for threshold in [0.0, 1.0, f64::NAN] {
+            let options = ValidationOptions {
+                stability_threshold: threshold,
+                ..ValidationOptions::default()
+            };
+            assert!(matches!(
+                validate(&spec, &data, FitOptions::default(), options),
+                Err(ValidateError::Threshold(_))
+            ));
+        }
     }
 
     #[test]

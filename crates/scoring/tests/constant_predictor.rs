@@ -50,6 +50,7 @@ fn a_resample_with_equal_odds_is_a_counted_failure() {
         folds: 0,
         bootstrap: 200,
         seed: 2,
+        ..ValidationOptions::default()
     };
     let result = validate(&spec, &data, FitOptions::default(), options).unwrap();
     let bootstrap = result.bootstrap_validation.unwrap();

@@ -1,24 +1,29 @@
 //! `recontact validate`: cross-validated and optimism-corrected performance of the whole
 //! modelling procedure (encoding and fit repeated in every fold and resample).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use recontact_scoring::progress;
 use recontact_scoring::validate::{
     validate_reporting, Corrected, MeanSd, ResampleFailure, ValidateError, Validation,
-    ValidationOptions, DEFAULT_BOOTSTRAP, DEFAULT_FOLDS, DEFAULT_SEED,
+    ValidationOptions, DEFAULT_BOOTSTRAP, DEFAULT_FOLDS, DEFAULT_SEED, DEFAULT_STABILITY_THRESHOLD,
 };
 
-use super::bounded;
+use super::{bounded, open_unit};
+use crate::output;
 use crate::progress::Progress;
+use crate::report::figure::{self, FigurePath};
+use crate::report::validation_plots::{calibration_curve_svg, stability_svg};
 use crate::Failure;
 
 use super::spec_args::{read_data, FitOptionArgs, SpecArgs};
 
 /// Estimate how well the modelling procedure predicts new data: stratified k-fold
 /// cross-validation and bootstrap optimism correction of AUC, Dxy, Brier score,
-/// calibration slope and calibration intercept.
+/// calibration slope and calibration intercept; from the same resamples, the calibration
+/// curve corrected for overfitting (as rms's calibrate) and the stability of the
+/// predictions (Riley & Collins 2023).
 ///
 /// Every fold and resample learns the encoding (levels, knots) and fits again. Without
 /// --spec or term flags, the default re-contact spec is used. Results depend on the seed
@@ -27,6 +32,7 @@ use super::spec_args::{read_data, FitOptionArgs, SpecArgs};
 #[command(after_help = "Examples:\n  \
 recontact validate --data data/recontact_outcomes.csv\n  \
 recontact validate --data my.csv --spec my_spec.toml --folds 5 --bootstrap 500 --seed 7\n  \
+recontact validate --data my.csv --plot calibration.svg --stability-plot stability.svg --stability-threshold 0.2\n  \
 recontact validate --data my.csv --outcome y --numeric age --categorical region --format json")]
 pub struct Args {
     /// The outcome data (CSV), or `-` for standard input.
@@ -46,6 +52,18 @@ pub struct Args {
     /// Seed of the fold assignment and the resamples.
     #[arg(long, value_name = "S", default_value_t = DEFAULT_SEED)]
     seed: u64,
+    /// Threshold of the classification instability index: an individual is classified
+    /// positive when its predicted risk is at least T.
+    #[arg(long, value_name = "T", default_value_t = DEFAULT_STABILITY_THRESHOLD, value_parser = open_unit)]
+    stability_threshold: f64,
+    /// Write the overfitting-corrected calibration curve (apparent, bias-corrected,
+    /// ideal) to this file: its extension chooses SVG, PNG or PDF.
+    #[arg(long, value_name = "FILE.svg|png|pdf", value_parser = figure::parse_path)]
+    plot: Option<FigurePath>,
+    /// Write the stability figure (prediction, calibration and MAPE instability) to this
+    /// file: its extension chooses SVG, PNG or PDF.
+    #[arg(long, value_name = "FILE.svg|png|pdf", value_parser = figure::parse_path)]
+    stability_plot: Option<FigurePath>,
     /// Leave out rows with missing or invalid values and report them (default: stop).
     #[arg(long)]
     drop_invalid: bool,
@@ -62,7 +80,8 @@ pub struct Args {
 pub enum Format {
     /// Aligned text.
     Table,
-    /// JSON with `cross_validation` and `bootstrap_validation`.
+    /// JSON with `cross_validation`, `bootstrap_validation`, `calibration_curve` and
+    /// `stability`.
     Json,
 }
 
@@ -76,6 +95,24 @@ fn failure(source_name: &str, error: ValidateError) -> Failure {
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<(), Failure> {
+    let mut inputs = vec![("--data", args.data.as_path())];
+    inputs.extend(args.model_spec.file().map(|s| ("--spec", s)));
+    // The table or JSON goes to standard output, so no figure may be `-` too.
+    let mut outputs = vec![("", Path::new("-"))];
+    outputs.extend(args.plot.as_ref().map(|p| ("--plot", p.path.as_path())));
+    outputs.extend(
+        args.stability_plot
+            .as_ref()
+            .map(|p| ("--stability-plot", p.path.as_path())),
+    );
+    output::check_distinct(&inputs, &outputs)?;
+    if (args.plot.is_some() || args.stability_plot.is_some()) && args.bootstrap == 0 {
+        return Err(Failure::Usage(
+            "--plot and --stability-plot draw results of the bootstrap: they need \
+             --bootstrap 1 or more"
+                .into(),
+        ));
+    }
     let (_, spec) = args.model_spec.load()?;
     let data = read_data(&args.data, &spec, args.drop_invalid, args.quiet)?;
     // Wald intervals play no part in validation; the level only has to be valid.
@@ -84,9 +121,12 @@ pub fn run(args: Args) -> Result<(), Failure> {
         folds: args.folds,
         bootstrap: args.bootstrap,
         seed: args.seed,
+        stability_threshold: args.stability_threshold,
     };
     let result = validate_with_progress(&spec, &data, options, settings, args.quiet)
         .map_err(|e| failure(&data.source_name, e))?;
+    // Files first: a run that cannot write them fails before printing a result.
+    write_figures(&args, &data.source_name, &result)?;
     let text = match args.format {
         Format::Table => render_table(&data.source_name, &result),
         Format::Json => {
@@ -120,6 +160,45 @@ fn validate_with_progress(
     let result = validate_reporting(spec, data, options, settings, &report);
     bar.finish();
     result
+}
+
+/// Draws and writes the figures asked for, all or none.
+fn write_figures(args: &Args, source: &str, result: &Validation) -> Result<(), Failure> {
+    let name = Path::new(source)
+        .file_name()
+        .map_or_else(|| source.to_string(), |n| n.to_string_lossy().into_owned());
+    let mut files = Vec::new();
+    if let Some(path) = &args.plot {
+        let Some(curve) = &result.calibration_curve else {
+            let reason = result.calibration_curve_unavailable.as_deref();
+            return Err(Failure::Data(format!(
+                "{source}: no calibration curve to draw for --plot: {}",
+                reason.unwrap_or("no resample could be evaluated")
+            )));
+        };
+        let title = format!(
+            "Calibration corrected for overfitting: {name}, B = {}",
+            result.bootstrap
+        );
+        let svg = calibration_curve_svg(curve, &title).map_err(draw_failure)?;
+        files.push(figure::write(path, &svg)?);
+    }
+    if let Some(path) = &args.stability_plot {
+        let Some(stability) = &result.stability else {
+            return Err(Failure::Data(format!(
+                "{source}: no stability results to draw for --stability-plot: no resample \
+                 could be evaluated"
+            )));
+        };
+        let svg = stability_svg(stability, result.calibration_curve.as_ref(), &name)
+            .map_err(draw_failure)?;
+        files.push(figure::write(path, &svg)?);
+    }
+    output::commit_all(files)
+}
+
+fn draw_failure(e: String) -> Failure {
+    Failure::Io(format!("cannot draw the figure: {e}"))
 }
 
 /// A value with four decimals; a statistic that does not exist as `-`.
@@ -229,5 +308,56 @@ pub fn render_table(source: &str, v: &Validation) -> String {
         }
         list_failures(&mut out, "resample", &bv.failures);
     }
+    render_curve_and_stability(&mut out, v);
     out
+}
+
+/// The calibration-curve errors and the stability measures as text.
+fn render_curve_and_stability(out: &mut String, v: &Validation) {
+    if let Some(c) = &v.calibration_curve {
+        *out += &format!(
+            "\ncalibration curve corrected for overfitting (lowess, as rms calibrate; \
+             n = {} within the grid)\n",
+            c.observations
+        );
+        *out += &format!(
+            "  {:<34}{:>10}\n",
+            "mean absolute error",
+            number(c.mean_absolute_error)
+        );
+        *out += &format!(
+            "  {:<34}{:>10}\n",
+            "mean squared error",
+            number(c.mean_squared_error)
+        );
+        *out += &format!(
+            "  {:<34}{:>10}\n",
+            "0.9 quantile of absolute error",
+            number(c.quantile_90_absolute_error)
+        );
+    } else if let Some(reason) = &v.calibration_curve_unavailable {
+        *out +=
+            &format!("\ncalibration curve corrected for overfitting: not available: {reason}\n");
+    }
+    if let Some(s) = &v.stability {
+        *out += &format!(
+            "\nstability over {} (Riley & Collins)\n",
+            plural(s.resamples_used, "bootstrap model")
+        );
+        *out += &format!(
+            "  {:<34}{:>10}\n",
+            "mean absolute prediction error",
+            number(s.mape)
+        );
+        *out += &format!(
+            "  {:<34}{:>10}\n",
+            "largest individual MAPE",
+            number(s.max_individual_ape)
+        );
+        *out += &format!(
+            "  {:<34}{:>10}\n",
+            format!("classification instability at {}", s.threshold),
+            number(s.classification_instability)
+        );
+    }
 }

@@ -5,6 +5,7 @@
 pub mod figure;
 pub mod html;
 pub mod plots;
+pub mod validation_plots;
 
 use recontact_scoring::data::PredictionScale;
 use recontact_scoring::Model;
