@@ -1,13 +1,14 @@
 //! The figures of `recontact validate`: the overfitting-corrected calibration curve (one
 //! square panel), and model stability (prediction, calibration and MAPE instability,
 //! side by side). Each is a function returning SVG text; nothing here computes a
-//! statistic beyond choosing which points to draw.
+//! statistic beyond choosing which points to draw and smoothing the percentile lines.
 
 use std::error::Error;
 
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use recontact_scoring::lowess::lowess;
 use recontact_scoring::validate::{CalibrationCurve, Stability};
 
 use super::number;
@@ -19,7 +20,7 @@ const HEAD: u32 = 56;
 /// At most this many (individual, bootstrap model) points in the prediction-instability
 /// panel, and this many individuals in the MAPE panel: beyond them the SVG would be tens
 /// of megabytes; individuals are thinned at equally spaced ranks of the prediction.
-const MAX_POINTS: usize = 100_000;
+const MAX_POINTS: usize = 20_000;
 const MAX_MAPE_POINTS: usize = 20_000;
 
 const FONT: &str = "sans-serif";
@@ -158,7 +159,7 @@ fn prediction_panel(
     heading(
         &head,
         title,
-        &format!("lines: 2.5th and 97.5th percentiles{thinned}"),
+        &format!("lines: 2.5th and 97.5th percentiles, smoothed (lowess){thinned}"),
     )?;
     let mut chart = square_chart(
         &body,
@@ -180,16 +181,22 @@ fn prediction_panel(
             .filter(|v| !v.is_nan())
             .map(move |v| Circle::new((x, v), 1, faint))
     }))?;
+    // Each individual's own percentiles jump from one individual to the next (they rest
+    // on B predictions each); the lines are their lowess smooth over the original
+    // prediction (R's default span 2/3), as a reader would draw the band by eye.
     let bounds = stability.prediction_bounds();
+    let original: Vec<f64> = bounds.iter().map(|b| b.original).collect();
     let line = APPARENT.stroke_width(2);
-    chart.draw_series(LineSeries::new(
-        bounds.iter().map(|b| (b.original, b.lower)),
-        line,
-    ))?;
-    chart.draw_series(LineSeries::new(
-        bounds.iter().map(|b| (b.original, b.upper)),
-        line,
-    ))?;
+    for bound in [
+        bounds.iter().map(|b| b.lower).collect::<Vec<f64>>(),
+        bounds.iter().map(|b| b.upper).collect(),
+    ] {
+        let smooth = lowess(&original, &bound, 2.0 / 3.0);
+        chart.draw_series(LineSeries::new(
+            smooth.x.iter().copied().zip(smooth.fitted.iter().copied()),
+            line,
+        ))?;
+    }
     diagonal(&mut chart, 0.0, 1.0)
 }
 
