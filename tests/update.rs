@@ -106,3 +106,52 @@ fn recontact_sha256(bytes: &[u8]) -> String {
         .unwrap()
         .to_string()
 }
+
+/// An extended spec may add an interaction to a model that already has one: each keeps
+/// its own columns (matching terms by kind alone once made the new interaction a copy of
+/// the old one, and the extension was refused as "exactly collinear").
+#[test]
+fn extend_adds_a_second_interaction() {
+    let dir = tempfile::tempdir().unwrap();
+    let default_spec = std::fs::read_to_string(root().join("data/default_spec.toml")).unwrap();
+    let (terms, bounds) = default_spec.split_at(default_spec.find("[bounds]").unwrap());
+    let extended = format!(
+        "{terms}[[term]]\nkind = \"interaction\"\nbetween = [\"same_contact\", \"transparent\"]\n\n{bounds}"
+    );
+    let spec = dir.path().join("extended.toml");
+    std::fs::write(&spec, extended).unwrap();
+    let out = dir.path().join("extended.json");
+    let output = recontact(&[
+        "update",
+        "--model",
+        "data/default_model.json",
+        "--data",
+        "data/recontact_outcomes.csv",
+        "--method",
+        "extend",
+        "--spec",
+        spec.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let model: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let names: Vec<&str> = model["terms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["term"].as_str())
+        .collect();
+    assert!(
+        names.contains(&"same_contact:transparent"),
+        "the new interaction is in the model: {names:?}"
+    );
+    assert!(
+        names
+            .iter()
+            .any(|n| n.starts_with("contact_type=corporate_recruiter:stage_reached=")),
+        "the old interaction is kept: {names:?}"
+    );
+}

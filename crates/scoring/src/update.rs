@@ -274,14 +274,24 @@ pub fn extended_encoding(
 ) -> Result<Encoding, FitError> {
     let mut encoding = Encoding::learn(spec, data)?;
     for term in &mut encoding.terms {
-        if let Some(previous) = old.terms.iter().find(|t| {
-            std::mem::discriminant(*t) == std::mem::discriminant(&*term)
-                && t.column_name() == term.column_name()
-        }) {
+        if let Some(previous) = old.terms.iter().find(|t| same_term(t, term)) {
             *term = previous.clone();
         }
     }
     Ok(encoding)
+}
+
+/// Whether two encoded terms are the same term of a spec: the same kind on the same
+/// column, or interactions between the same two columns. (An interaction has no column
+/// of its own: matched by kind alone, every interaction of an extended spec took the old
+/// model's first one, and a second interaction became an exact copy of the first.)
+fn same_term(a: &EncodedTerm, b: &EncodedTerm) -> bool {
+    match (a, b) {
+        (EncodedTerm::Interaction { between: x }, EncodedTerm::Interaction { between: y }) => {
+            x == y
+        }
+        _ => std::mem::discriminant(a) == std::mem::discriminant(b) && a.column() == b.column(),
+    }
 }
 
 /// Updates `old` on new data (read with the old spec, or with `extension` when given).
