@@ -19,7 +19,7 @@ use crate::{input, Failure};
 /// each term; dropping a factor drops every interaction it is part of (marginality).
 #[derive(clap::Args)]
 #[command(after_help = "Examples:\n  recontact anova --model model.json\n  \
-recontact anova --model model.json --data outcomes.csv --format json -o anova.json")]
+recontact anova --model model.json --data my_outcomes.csv --format json -o anova.json")]
 pub struct Args {
     /// The model file.
     #[arg(long, value_name = "MODEL.json")]

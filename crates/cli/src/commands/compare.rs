@@ -16,7 +16,7 @@ use crate::{input, Failure};
 /// were fitted on these data, and DeLong's paired test of the two AUCs.
 #[derive(clap::Args)]
 #[command(after_help = "Examples:\n  \
-recontact compare --model small.json --model large.json --data outcomes.csv\n  \
+recontact compare --model small.json --model large.json --data my_outcomes.csv\n  \
 recontact compare --model a.json --model b.json --data holdout.csv --format json")]
 pub struct Args {
     /// The two model files, A then B (give --model twice).

@@ -7,10 +7,9 @@ use crate::Failure;
 
 /// Print a completion script for a shell.
 #[derive(clap::Args)]
-#[command(
-    after_help = "Examples:\n  recontact completions bash > ~/.local/share/bash-completion/completions/recontact\n  \
-recontact completions zsh > ~/.zfunc/_recontact"
-)]
+#[command(after_help = "Examples:\n  \
+mkdir -p ~/.local/share/bash-completion/completions && recontact completions bash > ~/.local/share/bash-completion/completions/recontact\n  \
+mkdir -p ~/.zfunc && recontact completions zsh > ~/.zfunc/_recontact")]
 pub struct Args {
     /// The shell.
     #[arg(value_enum)]

@@ -32,7 +32,7 @@ use super::spec_args::{read_data, FitOptionArgs, SpecArgs};
 #[command(after_help = "Examples:\n  \
 recontact validate --data data/recontact_outcomes.csv\n  \
 recontact validate --data my.csv --spec my_spec.toml --folds 5 --bootstrap 500 --seed 7\n  \
-recontact validate --data my.csv --plot calibration.svg --stability-plot stability.svg --stability-threshold 0.2\n  \
+recontact validate --data my_outcomes.csv --plot calibration.svg --stability-plot stability.svg --stability-threshold 0.2\n  \
 recontact validate --data my.csv --outcome y --numeric age --categorical region --format json")]
 pub struct Args {
     /// The outcome data (CSV), or `-` for standard input.
