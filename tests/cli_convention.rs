@@ -56,6 +56,15 @@ fn positional_data_and_stdin_give_the_same_results() {
         &["check"][..],
         &["check", "--format", "json"],
         &["evaluate", "--format", "json", "--bins", "5"],
+        &[
+            "validate",
+            "--folds",
+            "3",
+            "--bootstrap",
+            "0",
+            "--format",
+            "json",
+        ],
     ] {
         same_in_every_form(command, data, &bytes);
     }
