@@ -164,9 +164,9 @@ fn evaluate_refuses_one_file_for_the_plot_and_the_report() {
 fn fit_refuses_to_write_the_model_over_its_data() {
     let (_dir, cases) = cases_with_a_bad_row();
     let before = std::fs::read(&cases).unwrap();
-    let output = recontact(&["fit", "--data", s(&cases), "--out", s(&cases)]);
+    let output = recontact(&["fit", s(&cases), "--out", s(&cases)]);
     let message = format!(
-        "--out {0} is the same file as the input --data {0}",
+        "--out {0} is the same file as the input {0}",
         cases.display()
     );
     assert_refused(&output, &message, &cases, &before);

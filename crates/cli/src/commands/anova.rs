@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use recontact_scoring::anova::{self, AnovaRow, LikelihoodRatioRow};
 
+use super::conventions::OptionalDataArg;
 use crate::output::{self, Output};
 use crate::report::{number, p_value};
 use crate::{input, Failure};
@@ -15,24 +16,29 @@ use crate::{input, Failure};
 /// (its levels, spline basis and interactions), its non-linear part, each interaction
 /// and the totals, as rms `anova` lays them out.
 ///
-/// With --data, also likelihood-ratio tests, refitting the model on the data without
+/// With a data FILE, also likelihood-ratio tests, refitting the model on the data without
 /// each term; dropping a factor drops every interaction it is part of (marginality).
 #[derive(clap::Args)]
 #[command(after_help = "Examples:\n  recontact anova --model model.json\n  \
-recontact anova --model model.json --data my_outcomes.csv --format json -o anova.json")]
+recontact anova my_outcomes.csv --model model.json --format json -o anova.json")]
 pub struct Args {
     /// The model file.
     #[arg(long, value_name = "MODEL.json")]
     model: PathBuf,
-    /// Outcome data to refit on for likelihood-ratio tests (CSV with the model's columns), or `-`.
-    #[arg(long, value_name = "CSV|-")]
-    data: Option<PathBuf>,
+    // Outcome data to refit on for likelihood-ratio tests (CSV with the model's columns).
+    #[command(flatten)]
+    data: OptionalDataArg,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
     /// Write to this file (atomically) instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     out: Option<PathBuf>,
+    /// Print nothing on standard error but errors (anova prints no other message;
+    /// accepted by every command alike).
+    #[arg(long, short = 'q')]
+    #[allow(dead_code)]
+    quiet: bool,
 }
 
 /// How the tests are printed.
@@ -40,20 +46,20 @@ pub struct Args {
 pub enum Format {
     /// Aligned text.
     Table,
-    /// JSON with `wald` rows and, with --data, `likelihood_ratio` rows.
+    /// JSON with `wald` rows and, with a data FILE, `likelihood_ratio` rows.
     Json,
 }
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<(), Failure> {
     let mut inputs = vec![("--model", args.model.as_path())];
-    inputs.extend(args.data.as_deref().map(|d| ("--data", d)));
+    inputs.extend(args.data.path().map(|d| ("", d)));
     let out_path = args.out.clone().unwrap_or_else(|| PathBuf::from("-"));
     output::check_distinct(&inputs, &[("--out", out_path.as_path())])?;
     let model = super::summary::load(&args.model)?;
     let name = args.model.display().to_string();
     let wald = anova::wald_anova(&model).map_err(|e| Failure::Data(format!("{name}: {e}")))?;
-    let likelihood_ratio = match &args.data {
+    let likelihood_ratio = match args.data.path() {
         Some(path) => Some(likelihood_ratio(&model, &name, path)?),
         None => None,
     };

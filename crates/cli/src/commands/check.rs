@@ -2,9 +2,12 @@
 
 use std::path::PathBuf;
 
+use serde_json::json;
+
 use recontact_domain::{CaseReader, OutcomeColumn, Summary};
 use recontact_scoring::data::{check_source, SourceCheck};
 
+use super::conventions::{plural_s, DataArg, OutArg};
 use super::spec_args::SpecArgs;
 use crate::{input, Failure};
 
@@ -21,12 +24,22 @@ use crate::{input, Failure};
 #[derive(clap::Args)]
 #[command(
     after_help = "Examples:\n  recontact check data/recontact_outcomes.csv\n  \
-recontact simulate --n 100 --seed 3 | recontact check -"
+recontact simulate --n 100 --seed 3 | recontact check -\n  \
+recontact check data/recontact_outcomes.csv --format json -o summary.json"
 )]
 pub struct Args {
-    /// The CSV file to check, or `-` for standard input.
-    #[arg(value_name = "CSV|-")]
-    csv: PathBuf,
+    #[command(flatten)]
+    data: DataArg,
+    #[command(flatten)]
+    out: OutArg,
+    /// Output format of the summary of a valid file (problems always go to standard error).
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Print nothing but results and errors (check prints no other message; accepted by
+    /// every command alike).
+    #[arg(long, short = 'q')]
+    #[allow(dead_code)]
+    quiet: bool,
     /// List at most this many problems (the total is always counted).
     #[arg(long, default_value_t = 50, value_name = "N", value_parser = super::bounded(0, 1_000_000))]
     max_problems: usize,
@@ -37,12 +50,26 @@ pub struct Args {
     model_spec: Box<SpecArgs>,
 }
 
+/// How the summary of a valid file is printed.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Aligned text.
+    Table,
+    /// JSON with `file`, `valid`, `rows` and the counts and spreads (or, against a spec
+    /// or model, `against` and `has_outcome`).
+    Json,
+}
+
 /// Runs the command.
 pub fn run(args: Args) -> Result<(), Failure> {
+    let mut inputs = vec![("", args.data.path())];
+    inputs.extend(args.model.as_deref().map(|m| ("--model", m)));
+    inputs.extend(args.model_spec.file().map(|s| ("--spec", s)));
+    args.out.check(&inputs)?;
     if args.model.is_some() || args.model_spec.given() {
         return check_generic(&args);
     }
-    let input = input::open(&args.csv).map_err(Failure::Io)?;
+    let input = input::open(args.data.path()).map_err(Failure::Io)?;
     let reader = CaseReader::new(input.name.clone(), input.reader, OutcomeColumn::Optional)
         .map_err(|errors| Failure::Data(errors.to_string()))?;
     let has_outcome = reader.has_outcome();
@@ -90,8 +117,11 @@ pub fn run(args: Args) -> Result<(), Failure> {
         return Err(Failure::Data(String::new()));
     }
 
-    let text = render(&input.name, &summary, has_outcome);
-    super::print(text.as_bytes())
+    let text = match args.format {
+        Format::Table => render(&input.name, &summary, has_outcome),
+        Format::Json => to_json(&summary_json(&input.name, &summary, has_outcome))?,
+    };
+    args.out.write(text.as_bytes())
 }
 
 /// Checks the file against a spec or a model, listing the first problems.
@@ -111,7 +141,7 @@ fn check_generic(args: &Args) -> Result<(), Failure> {
             (args.model_spec.describe(), spec, None)
         }
     };
-    let input = input::open(&args.csv).map_err(Failure::Io)?;
+    let input = input::open(args.data.path()).map_err(Failure::Io)?;
     let encoding = model.as_ref().map(|m| &m.encoding);
     let found =
         check_source(&input.name, input.reader, &spec, encoding).map_err(super::fit_failure)?;
@@ -129,12 +159,21 @@ fn check_generic(args: &Args) -> Result<(), Failure> {
                 spec.config().outcome
             )
         };
-        let text = format!(
-            "{}: valid against {against}, {rows} row{}; {outcome}\n",
-            input.name,
-            plural(rows)
-        );
-        return super::print(text.as_bytes());
+        let text = match args.format {
+            Format::Table => format!(
+                "{}: valid against {against}, {rows} row{}; {outcome}\n",
+                input.name,
+                plural(rows)
+            ),
+            Format::Json => to_json(&json!({
+                "file": input.name,
+                "valid": true,
+                "against": against,
+                "rows": rows,
+                "has_outcome": has_outcome,
+            }))?,
+        };
+        return args.out.write(text.as_bytes());
     }
     let problems: u64 = invalid.reasons.values().sum();
     let shown = invalid.first_problems.len().min(args.max_problems);
@@ -157,11 +196,55 @@ fn check_generic(args: &Args) -> Result<(), Failure> {
 }
 
 fn plural(n: u64) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
-    }
+    plural_s(n == 1)
+}
+
+/// `value` as pretty JSON and a final newline.
+fn to_json(value: &serde_json::Value) -> Result<String, Failure> {
+    serde_json::to_string_pretty(value)
+        .map(|text| text + "\n")
+        .map_err(|e| Failure::Data(e.to_string()))
+}
+
+/// The summary of a valid re-contact file as JSON, the same counts as the table.
+fn summary_json(name: &str, summary: &Summary, has_outcome: bool) -> serde_json::Value {
+    let levels: serde_json::Map<_, _> = summary
+        .level_counts()
+        .into_iter()
+        .map(|(column, counts)| {
+            let counts: serde_json::Map<_, _> = counts
+                .into_iter()
+                .map(|(level, n)| (level.to_string(), json!(n)))
+                .collect();
+            (column.to_string(), serde_json::Value::Object(counts))
+        })
+        .collect();
+    let true_counts: serde_json::Map<_, _> = summary
+        .true_counts()
+        .into_iter()
+        .map(|(column, n)| (column.to_string(), json!(n)))
+        .collect();
+    let spreads: serde_json::Map<_, _> = summary
+        .spreads()
+        .into_iter()
+        .map(|(column, spread)| {
+            let spread = spread.map(|s| json!({"min": s.min, "median": s.median, "max": s.max}));
+            (
+                column.to_string(),
+                spread.unwrap_or(serde_json::Value::Null),
+            )
+        })
+        .collect();
+    json!({
+        "file": name,
+        "valid": true,
+        "rows": summary.rows(),
+        "has_outcome": has_outcome,
+        "successes": summary.successes().map(|(successes, _)| successes),
+        "levels": levels,
+        "true": true_counts,
+        "numbers": spreads,
+    })
 }
 
 fn percent(part: u64, whole: u64) -> String {

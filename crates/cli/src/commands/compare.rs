@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use recontact_scoring::compare::{self, Comparison, FitOnData};
 
+use super::conventions::DataArg;
 use crate::output::{self, Output};
 use crate::report::{number, p_value};
 use crate::{input, Failure};
@@ -16,21 +17,26 @@ use crate::{input, Failure};
 /// were fitted on these data, and DeLong's paired test of the two AUCs.
 #[derive(clap::Args)]
 #[command(after_help = "Examples:\n  \
-recontact compare --model small.json --model large.json --data my_outcomes.csv\n  \
-recontact compare --model a.json --model b.json --data holdout.csv --format json")]
+recontact compare my_outcomes.csv --model small.json --model large.json\n  \
+recontact compare holdout.csv --model a.json --model b.json --format json -o comparison.json")]
 pub struct Args {
     /// The two model files, A then B (give --model twice).
     #[arg(long, value_name = "MODEL.json", num_args = 1, required = true)]
     model: Vec<PathBuf>,
-    /// The outcome data (CSV with both models' outcome and input columns), or `-`.
-    #[arg(long, value_name = "CSV|-")]
-    data: PathBuf,
+    // The outcome data (CSV with both models' outcome and input columns).
+    #[command(flatten)]
+    data: DataArg,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
     /// Write to this file (atomically) instead of standard output.
     #[arg(long, short = 'o', value_name = "FILE")]
     out: Option<PathBuf>,
+    /// Print nothing on standard error but errors (compare prints no other message;
+    /// accepted by every command alike).
+    #[arg(long, short = 'q')]
+    #[allow(dead_code)]
+    quiet: bool,
 }
 
 /// How the comparison is printed.
@@ -58,7 +64,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         &[
             ("--model", path_a.as_path()),
             ("--model", path_b.as_path()),
-            ("--data", args.data.as_path()),
+            ("", args.data.path()),
         ],
         &[("--out", out_path.as_path())],
     )?;
@@ -66,7 +72,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         super::summary::load(&path_a)?,
         super::summary::load(&path_b)?,
     );
-    let (name, bytes) = read_all(&args.data)?;
+    let (name, bytes) = read_all(args.data.path())?;
     let data_a = super::read_for_model(&a, &path_a.display().to_string(), &name, &bytes[..])?;
     let data_b = super::read_for_model(&b, &path_b.display().to_string(), &name, &bytes[..])?;
     let comparison = compare::compare(&a, &b, &data_a, &data_b, &data_a.sha256)

@@ -3,6 +3,7 @@
 use clap::CommandFactory;
 use clap_complete::Shell;
 
+use super::conventions::OutArg;
 use crate::Failure;
 
 /// Print a completion script for a shell.
@@ -14,6 +15,13 @@ pub struct Args {
     /// The shell.
     #[arg(value_enum)]
     shell: Shell,
+    #[command(flatten)]
+    out: OutArg,
+    /// Print nothing on standard error but errors (completions prints no other message;
+    /// accepted by every command alike).
+    #[arg(long, short = 'q')]
+    #[allow(dead_code)]
+    quiet: bool,
 }
 
 /// Runs the command.
@@ -21,5 +29,5 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let mut command = crate::Cli::command();
     let mut out = Vec::new();
     clap_complete::generate(args.shell, &mut command, "recontact", &mut out);
-    super::print(&out)
+    args.out.write(&out)
 }

@@ -11,6 +11,7 @@ use recontact_scoring::metrics::{self, BinnedCalibration, Evaluation, WaldEstima
 use recontact_scoring::Model;
 use serde::Serialize;
 
+use super::conventions::{DataArg, OutArg};
 use crate::output;
 use crate::progress::Progress;
 use crate::report::figure::{self, FigurePath, Size};
@@ -27,27 +28,27 @@ use crate::{input, Failure};
 /// Without --model the embedded default model is used (fitted on the synthetic data in
 /// data/; its weights are for demonstration, not estimates from real outcomes). With
 /// --prob-column or --logit-column no model is used: the predictions of any model are
-/// read from that column of --data.
+/// read from that column of the data.
 #[derive(clap::Args)]
 #[command(after_help = "Examples:\n  \
-recontact evaluate --data data/recontact_outcomes.csv\n  \
-recontact evaluate --model model.json --data holdout.csv --format json\n  \
-recontact evaluate --model model.json --data holdout.csv --plot calibration.svg --report report.html\n  \
-recontact evaluate --data predictions.csv --prob-column risk --outcome died --decision-plot dca.svg\n  \
-recontact evaluate --data holdout.csv --thresholds 0.05,0.1,0.2")]
+recontact evaluate data/recontact_outcomes.csv\n  \
+recontact evaluate holdout.csv --model model.json --format json -o evaluation.json\n  \
+recontact evaluate holdout.csv --model model.json --plot calibration.svg --report report.html\n  \
+recontact evaluate predictions.csv --prob-column risk --outcome died --decision-plot dca.svg\n  \
+recontact evaluate holdout.csv --thresholds 0.05,0.1,0.2")]
 #[command(group = clap::ArgGroup::new("predictions").args(["prob_column", "logit_column"]))]
 pub struct Args {
     /// A model file from `recontact fit` (default: the embedded default model).
     #[arg(long, value_name = "MODEL.json", conflicts_with = "predictions")]
     model: Option<PathBuf>,
-    /// Evaluate the probabilities in this column of --data (each strictly between 0 and
+    /// Evaluate the probabilities in this column of the data (each strictly between 0 and
     /// 1) instead of a model's; the calibration uses logit(p) as the linear predictor.
     #[arg(long, value_name = "P", conflicts_with_all = ["model", "logit_column"])]
     prob_column: Option<String>,
-    /// Evaluate the logits (log-odds) in this column of --data instead of a model's.
+    /// Evaluate the logits (log-odds) in this column of the data instead of a model's.
     #[arg(long, value_name = "L", conflicts_with_all = ["model", "prob_column"])]
     logit_column: Option<String>,
-    /// The 0/1 outcome column of --data, with --prob-column or --logit-column (default:
+    /// The 0/1 outcome column of the data, with --prob-column or --logit-column (default:
     /// the default model's outcome column).
     #[arg(long, value_name = "Y", requires = "predictions")]
     outcome: Option<String>,
@@ -59,13 +60,15 @@ pub struct Args {
     /// extension chooses SVG, PNG or PDF.
     #[arg(long, value_name = "FILE.svg|png|pdf", value_parser = figure::parse_path)]
     decision_plot: Option<FigurePath>,
-    /// The outcome data (CSV with the model's outcome and input columns, or with the
-    /// outcome and prediction columns), or `-`.
-    #[arg(long, value_name = "CSV|-")]
-    data: PathBuf,
-    /// Output format on standard output.
+    // The outcome data: a CSV with the model's outcome and input columns, or with the
+    // outcome and prediction columns.
+    #[command(flatten)]
+    data: DataArg,
+    /// Output format of the results.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
+    #[command(flatten)]
+    out: OutArg,
     /// Number of bins of the binned calibration tables (equal-mass and equal-width).
     #[arg(long, value_name = "B", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1_000))]
     bins: u32,
@@ -217,10 +220,10 @@ struct Evaluated {
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<(), Failure> {
-    let mut inputs = vec![("--data", args.data.as_path())];
+    let mut inputs = vec![("", args.data.path())];
     inputs.extend(args.model.as_deref().map(|m| ("--model", m)));
-    // The table or JSON goes to standard output, so neither file may be `-` too.
-    let mut outputs = vec![("", Path::new("-"))];
+    // The table or JSON goes to --out or standard output, so no other file may too.
+    let mut outputs = vec![args.out.entry()];
     outputs.extend(args.plot.as_ref().map(|p| ("--plot", p.path.as_path())));
     outputs.extend(args.report.as_deref().map(|r| ("--report", r)));
     outputs.extend(
@@ -231,7 +234,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
     output::check_distinct(&inputs, &outputs)?;
     let source = load_source(&args)?;
     let progress = Progress::spinner(args.quiet, "reading the data");
-    let evaluated = read_predictions_of(&source, &args.data)?;
+    let evaluated = read_predictions_of(&source, args.data.path())?;
     progress.stage("measuring discrimination and calibration");
     let Predictions { y, p, lp } = &evaluated.predictions;
     let cannot = |what: &str, e: metrics::MetricsError| {
@@ -267,7 +270,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
             serde_json::to_string_pretty(&json).map_err(|e| Failure::Data(e.to_string()))? + "\n"
         }
     };
-    super::print(text.as_bytes())
+    args.out.write(text.as_bytes())
 }
 
 /// The thresholds of the decision curve in the JSON and plot, and of the table and

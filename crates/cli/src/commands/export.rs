@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use recontact_scoring::export::{to_pmml, to_sql, Dialect, PmmlOptions, SqlOptions};
 
+use super::conventions::{model_input, OutArg};
 use crate::Failure;
 
 /// Write a model as one SQL statement or as a PMML 4.4 document.
@@ -35,6 +36,13 @@ pub struct Args {
     /// Name of the appended probability column (the PMML output field).
     #[arg(long, default_value = "p_success")]
     pub column: String,
+    #[command(flatten)]
+    pub out: OutArg,
+    /// Print nothing on standard error but errors (export prints no other message;
+    /// accepted by every command alike).
+    #[arg(long, short = 'q')]
+    #[allow(dead_code)]
+    pub quiet: bool,
 }
 
 /// What `export` writes.
@@ -85,5 +93,6 @@ pub fn run(args: Args) -> Result<(), Failure> {
         ),
     }
     .map_err(|e| Failure::Usage(e.to_string()))?;
-    super::print(text.as_bytes())
+    args.out
+        .write_checked(&model_input(args.model.as_deref()), text.as_bytes())
 }

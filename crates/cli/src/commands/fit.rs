@@ -17,6 +17,7 @@ use crate::progress::Progress;
 use crate::output::{self, Output};
 use crate::Failure;
 
+use super::conventions::DataArg;
 use super::spec_args::{read_data, FitOptionArgs, SpecArgs};
 use super::summary::render_table;
 
@@ -25,14 +26,13 @@ use super::summary::render_table;
 /// Without --spec or term flags, the default re-contact spec (data/default_spec.toml) is used.
 #[derive(clap::Args)]
 #[command(after_help = "Examples:\n  \
-recontact fit --data data/recontact_outcomes.csv --out model.json\n  \
-recontact fit --data my.csv --spec my_spec.toml --out model.json\n  \
-recontact fit --data my.csv --outcome y --numeric age --categorical region --boolean smoker --out model.json\n  \
-recontact fit --data small.csv --spec spec.toml --firth --out model.json")]
+recontact fit data/recontact_outcomes.csv -o model.json\n  \
+recontact fit my.csv --spec my_spec.toml -o model.json\n  \
+recontact fit my.csv --outcome y --numeric age --categorical region --boolean smoker -o model.json\n  \
+recontact fit small.csv --spec spec.toml --firth -o model.json")]
 pub struct Args {
-    /// The outcome data (CSV), or `-` for standard input.
-    #[arg(long, value_name = "CSV|-")]
-    data: PathBuf,
+    #[command(flatten)]
+    data: DataArg,
     #[command(flatten)]
     model_spec: SpecArgs,
     #[command(flatten)]
@@ -65,9 +65,13 @@ pub struct Args {
     /// Where to write the model file (atomically).
     #[arg(long, short = 'o', value_name = "MODEL.json")]
     out: PathBuf,
-    /// Print nothing but errors.
+    /// Print nothing but errors: no table, warnings or progress.
     #[arg(long, short = 'q')]
     quiet: bool,
+    /// Format of the estimates printed on standard output: the table, or the JSON of
+    /// `recontact summary --format json`.
+    #[arg(long, value_enum, default_value_t = super::summary::Format::Table)]
+    format: super::summary::Format,
 }
 
 /// The choices of `--cov`.
@@ -137,7 +141,7 @@ fn check_inference_flags(args: &Args, spec: &Spec) -> Result<(), Failure> {
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<(), Failure> {
-    let mut inputs = vec![("--data", args.data.as_path())];
+    let mut inputs = vec![("", args.data.path())];
     inputs.extend(args.model_spec.file().map(|s| ("--spec", s)));
     // Unless --quiet, the table goes to standard output, so the model cannot.
     let mut outputs = vec![("--out", args.out.as_path())];
@@ -173,8 +177,12 @@ pub fn run(args: Args) -> Result<(), Failure> {
         if let Some(warning) = shortfall {
             eprintln!("warning: {warning}");
         }
-        let text = render_table(&model) + &format!("\nmodel written to {target}\n");
+        let text = match args.format {
+            super::summary::Format::Table => render_table(&model),
+            super::summary::Format::Json => super::summary::render_json(&model)?,
+        };
         super::print(text.as_bytes())?;
+        eprintln!("model written to {target}");
     }
     Ok(())
 }
@@ -192,7 +200,7 @@ fn fit_in_memory(
             .map_err(|e| Failure::Usage(e.to_string()))?,
         None => spec,
     };
-    let mut data = read_data(&args.data, &spec, args.drop_invalid, args.quiet)?;
+    let mut data = read_data(args.data.path(), &spec, args.drop_invalid, args.quiet)?;
     let clusters = match &args.cluster {
         Some(column) => Some(Clusters::from_dataset(&data, column).map_err(super::fit_failure)?),
         None => None,
@@ -212,7 +220,7 @@ fn fit_by_passes(
     spec: &Spec,
     options: FitOptions,
 ) -> Result<Model, Failure> {
-    if args.data.as_os_str() == "-" {
+    if args.data.path().as_os_str() == "-" {
         return Err(Failure::Usage(
             "--streaming reads the data several times, so it needs a file, not `-`".into(),
         ));
@@ -229,8 +237,8 @@ fn fit_by_passes(
     } else {
         InvalidRows::Fail
     };
-    let name = input::open(&args.data).map_err(Failure::Io)?.name;
-    let size = std::fs::metadata(&args.data).map_or(0, |m| m.len());
+    let name = input::open(args.data.path()).map_err(Failure::Io)?.name;
+    let size = std::fs::metadata(args.data.path()).map_or(0, |m| m.len());
     let progress = Progress::counter(args.quiet, size, "pass 1");
     let mut passes = 0;
     // Every pass opens the file afresh: the bar restarts and names the pass.
@@ -238,7 +246,7 @@ fn fit_by_passes(
         passes += 1;
         progress.stage(&format!("bytes, pass {passes}"));
         progress.set_done(0);
-        std::fs::File::open(&args.data).map(|file| CountingReader {
+        std::fs::File::open(args.data.path()).map(|file| CountingReader {
             inner: file,
             progress: &progress,
         })

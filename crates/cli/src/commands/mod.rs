@@ -5,6 +5,7 @@ pub mod anova;
 pub mod check;
 pub mod compare;
 pub mod completions;
+pub mod conventions;
 pub mod evaluate;
 pub mod export;
 pub mod fit;

@@ -3,6 +3,7 @@
 
 use recontact_scoring::sample_size::{riley_with, RileyOptions, Rounding, SampleSize};
 
+use super::conventions::OutArg;
 use crate::Failure;
 
 /// Minimum sample size for developing a logistic prediction model (Riley et al. 2019/2020,
@@ -33,6 +34,13 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
+    #[command(flatten)]
+    out: OutArg,
+    /// Print nothing on standard error but errors (sample-size prints no other message;
+    /// accepted by every command alike).
+    #[arg(long, short = 'q')]
+    #[allow(dead_code)]
+    quiet: bool,
 }
 
 /// How intermediate quantities are rounded.
@@ -75,7 +83,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
             serde_json::to_string_pretty(&value).map_err(|e| Failure::Data(e.to_string()))? + "\n"
         }
     };
-    super::print(text.as_bytes())
+    args.out.write_checked(&[], text.as_bytes())
 }
 
 /// The criteria as aligned text.

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use recontact_scoring::{scorecard, Scaling, Scorecard};
 
+use super::conventions::{model_input, OutArg};
 use crate::Failure;
 
 /// Show a model as a points scorecard: points per level, value or knot region of every
@@ -31,6 +32,13 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
+    #[command(flatten)]
+    out: OutArg,
+    /// Print nothing on standard error but errors (scorecard prints no other message;
+    /// accepted by every command alike).
+    #[arg(long, short = 'q')]
+    #[allow(dead_code)]
+    quiet: bool,
 }
 
 /// How a scorecard is printed.
@@ -144,5 +152,6 @@ pub fn run(args: Args) -> Result<(), Failure> {
             serde_json::to_string_pretty(&card).map_err(|e| Failure::Data(e.to_string()))? + "\n"
         }
     };
-    super::print(text.as_bytes())
+    args.out
+        .write_checked(&model_input(args.model.as_deref()), text.as_bytes())
 }

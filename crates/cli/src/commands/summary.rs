@@ -5,13 +5,15 @@ use std::path::PathBuf;
 use recontact_scoring::effects::{self, Effect, Effects};
 use recontact_scoring::{CovarianceType, Model};
 
+use super::conventions::OutArg;
 use crate::input::{self, ReadFailure};
+use crate::report::p_value;
 use crate::Failure;
 
 /// Print a model's coefficients, standard errors, tests and fit statistics.
 #[derive(clap::Args)]
 #[command(after_help = "Examples:\n  recontact summary --model model.json\n  \
-recontact summary --model model.json --format json")]
+recontact summary --model model.json --format json -o summary.json")]
 pub struct Args {
     /// The model file.
     #[arg(long, value_name = "MODEL.json")]
@@ -19,6 +21,13 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
+    #[command(flatten)]
+    out: OutArg,
+    /// Print nothing but results and errors (summary prints no other message; accepted
+    /// by every command alike).
+    #[arg(long, short = 'q')]
+    #[allow(dead_code)]
+    quiet: bool,
 }
 
 /// How a summary is printed.
@@ -57,12 +66,18 @@ pub fn run(args: Args) -> Result<(), Failure> {
             let effects = effects::effects(&model).map_err(|e| e.to_string());
             render_table(&model) + &render_effects(&model, &effects)
         }
-        Format::Json => {
-            let json = effects::summary_report(&model);
-            serde_json::to_string_pretty(&json).map_err(|e| Failure::Data(e.to_string()))? + "\n"
-        }
+        Format::Json => render_json(&model)?,
     };
-    super::print(text.as_bytes())
+    args.out
+        .write_checked(&[("--model", &args.model)], text.as_bytes())
+}
+
+/// The summary of `model` as pretty JSON: terms with odds ratios, fit statistics, effects.
+pub fn render_json(model: &Model) -> Result<String, Failure> {
+    let json = effects::summary_report(model);
+    serde_json::to_string_pretty(&json)
+        .map(|text| text + "\n")
+        .map_err(|e| Failure::Data(e.to_string()))
 }
 
 fn number(v: f64) -> String {
@@ -70,16 +85,6 @@ fn number(v: f64) -> String {
         format!("{v:.4e}")
     } else {
         format!("{v:.6}")
-    }
-}
-
-fn p_value(p: f64) -> String {
-    if p < 1e-16 {
-        "<1e-16".to_string()
-    } else if p < 1e-4 {
-        format!("{p:.2e}")
-    } else {
-        format!("{p:.4}")
     }
 }
 

@@ -5,8 +5,10 @@ use std::path::PathBuf;
 use recontact_scoring::update::{update, Method, PriorStrength, UpdateOptions, UpdateReport};
 use recontact_scoring::{read_dataset_for, sha256_hex, FitOptions, InvalidRows};
 
+use super::conventions::{plural, DataArg};
 use crate::output::{self, Output};
 use crate::progress::Progress;
+use crate::report::p_value;
 use crate::{input, Failure};
 
 /// Update a model on new outcome data, from recalibrating its intercept to
@@ -15,17 +17,17 @@ use crate::{input, Failure};
 /// Only the old model file is read, never its training data. See docs/updating.md.
 #[derive(clap::Args)]
 #[command(after_help = "Examples:\n  \
-recontact update --model old.json --data new.csv --out new.json\n  \
-recontact update --model old.json --data new.csv --method slope --out new.json --format json\n  \
-recontact update --model old.json --data new.csv --method prior --prior-factor 0.5 --out new.json\n  \
-recontact update --model old.json --data new.csv --method extend --spec extended.toml --out new.json")]
+recontact update new.csv --model old.json --out new.json\n  \
+recontact update new.csv --model old.json --method slope --out new.json --format json\n  \
+recontact update new.csv --model old.json --method prior --prior-factor 0.5 --out new.json\n  \
+recontact update new.csv --model old.json --method extend --spec extended.toml --out new.json")]
 pub struct Args {
     /// The model to update.
     #[arg(long, value_name = "OLD.json")]
     model: PathBuf,
-    /// The new outcome data (CSV), or `-` for standard input.
-    #[arg(long, value_name = "CSV|-")]
-    data: PathBuf,
+    // The new outcome data (CSV), or `-` for standard input.
+    #[command(flatten)]
+    data: DataArg,
     /// The update: auto (closed testing), intercept, slope, refit, prior or extend.
     #[arg(long, value_enum, default_value_t = MethodArg::Auto)]
     method: MethodArg,
@@ -51,7 +53,7 @@ pub struct Args {
     /// Leave out rows with missing or invalid values and report them.
     #[arg(long)]
     drop_invalid: bool,
-    /// Show no progress on standard error (it shows only on a terminal anyway).
+    /// Print nothing on standard error but errors: no progress, no message.
     #[arg(long, short = 'q')]
     quiet: bool,
     /// Where to write the updated model (atomically).
@@ -102,16 +104,21 @@ fn render(report: &UpdateReport) -> String {
         );
         for t in &report.tests {
             out += &format!(
-                "  {:<24} {:>10.3} {:>4} {:>10.4}\n",
-                t.comparison, t.lr, t.df, t.p_value
+                "  {:<24} {:>10.3} {:>4} {:>10}\n",
+                t.comparison,
+                t.lr,
+                t.df,
+                p_value(t.p_value)
             );
         }
     }
     out += "\nLog-likelihood on the new data\n";
     for c in &report.candidates {
         out += &format!(
-            "  {:<10} {:>14.4}  ({} parameters estimated)\n",
-            c.model, c.log_likelihood, c.parameters
+            "  {:<10} {:>14.4}  ({} estimated)\n",
+            c.model,
+            c.log_likelihood,
+            plural(c.parameters, "parameter")
         );
     }
     let width = report
@@ -163,7 +170,7 @@ fn render(report: &UpdateReport) -> String {
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<(), Failure> {
-    let mut inputs = vec![("--model", args.model.as_path()), ("--data", &args.data)];
+    let mut inputs = vec![("--model", args.model.as_path()), ("", args.data.path())];
     inputs.extend(args.spec.as_deref().map(|s| ("--spec", s)));
     // The report goes to standard output, so the model cannot.
     let outputs = [("", std::path::Path::new("-")), ("--out", &args.out)];
@@ -190,7 +197,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
             .map_err(|e| Failure::Data(format!("{name}: {e}")))?,
     };
     let progress = Progress::spinner(args.quiet, "reading the new data");
-    let input = input::open(&args.data).map_err(Failure::Io)?;
+    let input = input::open(args.data.path()).map_err(Failure::Io)?;
     let invalid = if args.drop_invalid {
         InvalidRows::Drop
     } else {
@@ -244,14 +251,16 @@ pub fn run(args: Args) -> Result<(), Failure> {
         .map_err(|e| out.write_failure(e))?;
     out.commit()?;
     let text = match args.format {
-        Format::Table => {
-            render(&updated.report) + &format!("\nupdated model written to {target}\n")
-        }
+        Format::Table => render(&updated.report),
         Format::Json => {
             serde_json::to_string_pretty(&updated.report)
                 .map_err(|e| Failure::Data(e.to_string()))?
                 + "\n"
         }
     };
-    super::print(text.as_bytes())
+    super::print(text.as_bytes())?;
+    if !args.quiet {
+        eprintln!("updated model written to {target}");
+    }
+    Ok(())
 }

@@ -1,7 +1,7 @@
 //! `recontact validate`: cross-validated and optimism-corrected performance of the whole
 //! modelling procedure (encoding and fit repeated in every fold and resample).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use recontact_scoring::progress;
@@ -17,6 +17,7 @@ use crate::report::figure::{self, FigurePath};
 use crate::report::validation_plots::{calibration_curve_svg, stability_svg};
 use crate::Failure;
 
+use super::conventions::{plural, DataArg, OutArg};
 use super::spec_args::{read_data, FitOptionArgs, SpecArgs};
 
 /// Estimate how well the modelling procedure predicts new data: stratified k-fold
@@ -30,14 +31,15 @@ use super::spec_args::{read_data, FitOptionArgs, SpecArgs};
 /// only, never on the number of threads (RAYON_NUM_THREADS).
 #[derive(clap::Args)]
 #[command(after_help = "Examples:\n  \
-recontact validate --data data/recontact_outcomes.csv\n  \
-recontact validate --data my.csv --spec my_spec.toml --folds 5 --bootstrap 500 --seed 7\n  \
-recontact validate --data my_outcomes.csv --plot calibration.svg --stability-plot stability.svg --stability-threshold 0.2\n  \
-recontact validate --data my.csv --outcome y --numeric age --categorical region --format json")]
+recontact validate data/recontact_outcomes.csv\n  \
+recontact validate my.csv --spec my_spec.toml --folds 5 --bootstrap 500 --seed 7\n  \
+recontact validate my_outcomes.csv --plot calibration.svg --stability-plot stability.svg --stability-threshold 0.2\n  \
+recontact validate my.csv --outcome y --numeric age --categorical region --format json -o validation.json")]
 pub struct Args {
-    /// The outcome data (CSV), or `-` for standard input.
-    #[arg(long, value_name = "CSV|-")]
-    data: PathBuf,
+    #[command(flatten)]
+    data: DataArg,
+    #[command(flatten)]
+    out: OutArg,
     // Boxed: the spec flags would make this the largest of the command variants.
     #[command(flatten)]
     model_spec: Box<SpecArgs>,
@@ -95,10 +97,10 @@ fn failure(source_name: &str, error: ValidateError) -> Failure {
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<(), Failure> {
-    let mut inputs = vec![("--data", args.data.as_path())];
+    let mut inputs = vec![("", args.data.path())];
     inputs.extend(args.model_spec.file().map(|s| ("--spec", s)));
-    // The table or JSON goes to standard output, so no figure may be `-` too.
-    let mut outputs = vec![("", Path::new("-"))];
+    // The table or JSON goes to --out or standard output, so no figure may be there too.
+    let mut outputs = vec![args.out.entry()];
     outputs.extend(args.plot.as_ref().map(|p| ("--plot", p.path.as_path())));
     outputs.extend(
         args.stability_plot
@@ -114,7 +116,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         ));
     }
     let (_, spec) = args.model_spec.load()?;
-    let data = read_data(&args.data, &spec, args.drop_invalid, args.quiet)?;
+    let data = read_data(args.data.path(), &spec, args.drop_invalid, args.quiet)?;
     // Wald intervals play no part in validation; the level only has to be valid.
     let options = args.fitting.options(0.95);
     let settings = ValidationOptions {
@@ -133,7 +135,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
             serde_json::to_string_pretty(&result).map_err(|e| Failure::Data(e.to_string()))? + "\n"
         }
     };
-    super::print(text.as_bytes())
+    args.out.write(text.as_bytes())
 }
 
 /// Validates with a bar over the folds, then one over the resamples (unless `quiet`).
@@ -231,10 +233,6 @@ fn list_failures(out: &mut String, what: &str, failures: &[ResampleFailure]) {
             failures.len() - LISTED_FAILURES
         );
     }
-}
-
-fn plural(n: usize, word: &str) -> String {
-    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
 
 /// The results as aligned text.
