@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{DataProblem, SpecError};
+use crate::lever::{CautionConfig, LeverConfig};
 
 /// How a numeric column is transformed before it enters the model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -133,6 +134,13 @@ pub struct SpecConfig {
     /// design would need a column per level.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_levels: Option<usize>,
+    /// What a person can still change (`[[lever]]` tables): read by the advice, not
+    /// by the fit.
+    #[serde(default, rename = "lever", skip_serializing_if = "Vec::is_empty")]
+    pub levers: Vec<LeverConfig>,
+    /// Cautions shown when a case matches (`[[caution]]` tables): read by the advice.
+    #[serde(default, rename = "caution", skip_serializing_if = "Vec::is_empty")]
+    pub cautions: Vec<CautionConfig>,
 }
 
 /// Most distinct levels of a categorical column, unless the spec sets `max_levels`.
@@ -353,6 +361,7 @@ impl SpecConfig {
                 )));
             }
         }
+        crate::lever::check(&self.terms, &self.levers, &self.cautions)?;
         if !self.intercept && self.terms.is_empty() {
             return Err(SpecError::Invalid(
                 "the model has neither an intercept nor any term".into(),
