@@ -602,6 +602,10 @@ a = { min = 0, max = 10, integer = true }
             ("outcome = \"y\"\n[[term]]\nkind = \"categorical\"\ncolumn = \"a\"\nlevels = [\"p\", \"q\"]\nreference = \"r\"\n", "reference level \"r\" is not among its levels (p, q)"),
             ("outcome = \"y\"\n[[term]]\nkind = \"categorical\"\ncolumn = \"a\"\nlevels = [\"p\", \"p\"]\n", "pins the level \"p\" more than once"),
             ("outcome = \"y\"\n[[term]]\nkind = \"categorical\"\ncolumn = \"a\"\nlevels = []\n", "pins 0 levels"),
+            ("outcome = \"y\"\n[[term]]\nkind = \"boolean\"\ncolumn = \"a\"\n[[lever]]\ncolumn = \"b\"\nto = [{ value = \"true\", words = \"w\" }]\n", "a lever moves `b`, which is not a term column"),
+            ("outcome = \"y\"\n[[term]]\nkind = \"boolean\"\ncolumn = \"a\"\n[[lever]]\ncolumn = \"a\"\nkind = \"wait\"\nwords = \"w\"\nto = [{ value = \"3\", words = \"w\" }]\n", "needs a numeric column"),
+            ("outcome = \"y\"\n[[term]]\nkind = \"boolean\"\ncolumn = \"a\"\n[[lever]]\ncolumn = \"a\"\nto = []\n", "has no `to` values"),
+            ("outcome = \"y\"\n[[term]]\nkind = \"boolean\"\ncolumn = \"a\"\n[[caution]]\nwhen = { c = [\"x\"] }\nwords = \"w\"\n", "a caution reads `c`"),
             ("outcome = \"y\"\nmax_levels = 1\n[[term]]\nkind = \"categorical\"\ncolumn = \"a\"\n", "max_levels = 1: allowed from 2"),
         ];
         for (text, expected) in cases {
