@@ -46,6 +46,10 @@ pub struct LeverValue {
 pub struct LeverConfig {
     /// The term column it moves.
     pub column: String,
+    /// The lever's name in the advice's JSON (default: the column, or `column=value`
+    /// for a change to a value other than `true`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// How it moves it (default `change`).
     #[serde(default, skip_serializing_if = "is_change")]
     pub kind: LeverKind,

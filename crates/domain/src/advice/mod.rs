@@ -65,7 +65,8 @@ pub struct AdviceContribution {
 /// without it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Lever {
-    /// The lever: its column, or `column=value` for a change to a value that is not `true`.
+    /// The lever: its spec `name`, else its column (`column=value` for a change to a
+    /// value that is not `true`).
     pub lever: String,
     /// The probability when the person pulls the lever (for `find_out`, with the first
     /// value; for `wait`, acting now).
@@ -261,7 +262,9 @@ impl Situation<'_> {
             };
             let is_true = boolean && target == TermInput::Number(1.0);
             found.push(Lever {
-                lever: if is_true {
+                lever: if let Some(name) = &lever.name {
+                    name.clone()
+                } else if is_true {
                     column.to_string()
                 } else {
                     format!("{column}={}", to.value)
@@ -296,7 +299,7 @@ impl Situation<'_> {
             .map(|(p, words)| format!("{} {words}", percent(*p)))
             .collect();
         Some(Lever {
-            lever: column.to_string(),
+            lever: lever.name.clone().unwrap_or_else(|| column.to_string()),
             p_with: first.0,
             p_without: last.0,
             words: format!(
@@ -345,7 +348,7 @@ impl Situation<'_> {
             p,
         }));
         let found = Lever {
-            lever: column.to_string(),
+            lever: lever.name.clone().unwrap_or_else(|| column.to_string()),
             p_with: p_now,
             p_without: p_first,
             words: format!(
