@@ -120,9 +120,12 @@ pub(crate) fn effect_words(logit: f64) -> &'static str {
 /// assert_eq!(percent(1e-9), "<0.0001%");
 /// ```
 pub fn percent(p: f64) -> String {
+    if p.is_nan() {
+        return "not a number".to_string();
+    }
     let tail = p.min(1.0 - p);
-    if !(tail >= 0.01) {
-        if !(tail >= 1e-6) {
+    if tail < 0.01 {
+        if tail < 1e-6 {
             return if p < 0.5 { "<0.0001%" } else { ">99.9999%" }.to_string();
         }
         // Two significant digits of the tail, in percent.
