@@ -47,6 +47,15 @@ fn advice_in_words() {
     ] {
         assert!(stdout.contains(needle), "{needle} missing from\n{stdout}");
     }
+    // -o writes the same advice to a file, nothing on standard output.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("advice.txt");
+    let mut args = vec!["advise", "-q", "-o", out.to_str().unwrap()];
+    args.extend(CASE);
+    let written = recontact(&args);
+    assert_eq!(written.status.code(), Some(0), "{}", text(&written.stderr));
+    assert!(written.stdout.is_empty());
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), stdout);
 }
 
 #[test]
