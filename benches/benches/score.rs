@@ -11,7 +11,7 @@ use criterion::{
     criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput,
 };
 use recontact_benches::{numeric_csv, simulated_csv};
-use recontact_domain::{default_spec, model_inputs, Simulator};
+use recontact_domain::{case_values, default_spec, model_inputs, Simulator};
 use recontact_scoring::{
     fit, read_dataset, score_csv, BatchOptions, FitOptions, InvalidRows, Model, Scorer, SpecConfig,
     TermInput,
@@ -78,7 +78,7 @@ fn batches(c: &mut Criterion) {
             let width = model.encoding.main_terms().count();
             let mut inputs = Vec::with_capacity(BATCH_ROWS * width);
             for (case, _) in Simulator::new(BATCH_ROWS as u64, 6) {
-                inputs.extend(model_inputs(&case, &model).expect("known levels"));
+                inputs.extend(model_inputs(&case_values(&case), &model).expect("known levels"));
             }
             (model, inputs, width)
         });

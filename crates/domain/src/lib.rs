@@ -21,7 +21,10 @@ pub mod simulate;
 mod summary;
 mod writer;
 
-pub use advice::{advise, model_inputs, Advice, AdviceContribution, AdviceError, Lever, Wait};
+pub use advice::{
+    advise, advise_values, allowed_values, case_values, csv_row_values, model_columns,
+    model_inputs, percent, Advice, AdviceContribution, AdviceError, Lever, RowError, Values, Wait,
+};
 pub use case::{Case, Observation, MAX_DAYS_SINCE_DECLINE, MAX_YEARS_EXPERIENCE};
 pub use column::Column;
 pub use error::{Problem, ReadError, ReadErrors};

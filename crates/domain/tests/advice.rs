@@ -62,7 +62,7 @@ fn levers_show_the_probability_with_and_without_them() {
             .iter()
             .map(|w| w.days_from_now)
             .collect::<Vec<_>>(),
-        [0, 3, 7, 30]
+        [0.0, 3.0, 7.0, 30.0]
     );
     assert!(p.windows(2).all(|w| w[0] > w[1]), "{p:?}");
     assert!((p[0] - advice.p_success).abs() < 1e-12);
@@ -115,7 +115,7 @@ fn cautions_follow_the_article() {
     for needle in [
         "other commitments",
         "misrepresented",
-        "60 days",
+        "two weeks",
         "filled",
         "presented you to a manager",
     ] {

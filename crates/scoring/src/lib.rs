@@ -24,6 +24,7 @@ pub mod export;
 pub mod fit;
 mod inference;
 mod knots;
+pub mod lever;
 pub mod lines;
 pub mod lowess;
 pub mod metrics;
@@ -53,6 +54,7 @@ pub use fit::{
     fit, fit_encoded, fit_releasing, fit_releasing_clustered, newton_step, FitOptions, FittedModel,
     GaussianPrior,
 };
+pub use lever::{CautionConfig, LeverConfig, LeverKind, LeverValue};
 pub use model::{sha256_hex, Model, Scorer};
 pub use profile::{IntervalKind, ProfileInterval};
 pub use robust::{ClusterSummary, Clusters, CovarianceType};

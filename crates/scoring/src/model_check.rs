@@ -787,7 +787,11 @@ mod tests {
 
     #[test]
     fn the_spec_and_the_encoding_must_agree() {
-        let (path, problem) = invalid(|v| v["spec"]["term"][6]["column"] = json!("transparent2"));
+        // Without the lever on `same_contact`, which the spec's own check would refuse first.
+        let (path, problem) = invalid(|v| {
+            v["spec"].as_object_mut().expect("object").remove("lever");
+            v["spec"]["term"][6]["column"] = json!("transparent2");
+        });
         assert_eq!(path, "encoding.terms[6]");
         assert!(matches!(problem, ModelProblem::SpecMismatch { .. }));
         let (path, _) = invalid(|v| v["spec"]["term"][4]["transform"] = json!("none"));

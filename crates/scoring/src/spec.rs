@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{DataProblem, SpecError};
+use crate::lever::{CautionConfig, LeverConfig};
 
 /// How a numeric column is transformed before it enters the model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -133,6 +134,13 @@ pub struct SpecConfig {
     /// design would need a column per level.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_levels: Option<usize>,
+    /// What a person can still change (`[[lever]]` tables): read by the advice, not
+    /// by the fit.
+    #[serde(default, rename = "lever", skip_serializing_if = "Vec::is_empty")]
+    pub levers: Vec<LeverConfig>,
+    /// Cautions shown when a case matches (`[[caution]]` tables): read by the advice.
+    #[serde(default, rename = "caution", skip_serializing_if = "Vec::is_empty")]
+    pub cautions: Vec<CautionConfig>,
 }
 
 /// Most distinct levels of a categorical column, unless the spec sets `max_levels`.
@@ -353,6 +361,7 @@ impl SpecConfig {
                 )));
             }
         }
+        crate::lever::check(&self.terms, &self.levers, &self.cautions)?;
         if !self.intercept && self.terms.is_empty() {
             return Err(SpecError::Invalid(
                 "the model has neither an intercept nor any term".into(),
@@ -593,6 +602,10 @@ a = { min = 0, max = 10, integer = true }
             ("outcome = \"y\"\n[[term]]\nkind = \"categorical\"\ncolumn = \"a\"\nlevels = [\"p\", \"q\"]\nreference = \"r\"\n", "reference level \"r\" is not among its levels (p, q)"),
             ("outcome = \"y\"\n[[term]]\nkind = \"categorical\"\ncolumn = \"a\"\nlevels = [\"p\", \"p\"]\n", "pins the level \"p\" more than once"),
             ("outcome = \"y\"\n[[term]]\nkind = \"categorical\"\ncolumn = \"a\"\nlevels = []\n", "pins 0 levels"),
+            ("outcome = \"y\"\n[[term]]\nkind = \"boolean\"\ncolumn = \"a\"\n[[lever]]\ncolumn = \"b\"\nto = [{ value = \"true\", words = \"w\" }]\n", "a lever moves `b`, which is not a term column"),
+            ("outcome = \"y\"\n[[term]]\nkind = \"boolean\"\ncolumn = \"a\"\n[[lever]]\ncolumn = \"a\"\nkind = \"wait\"\nwords = \"w\"\nto = [{ value = \"3\", words = \"w\" }]\n", "needs a numeric column"),
+            ("outcome = \"y\"\n[[term]]\nkind = \"boolean\"\ncolumn = \"a\"\n[[lever]]\ncolumn = \"a\"\nto = []\n", "has no `to` values"),
+            ("outcome = \"y\"\n[[term]]\nkind = \"boolean\"\ncolumn = \"a\"\n[[caution]]\nwhen = { c = [\"x\"] }\nwords = \"w\"\n", "a caution reads `c`"),
             ("outcome = \"y\"\nmax_levels = 1\n[[term]]\nkind = \"categorical\"\ncolumn = \"a\"\n", "max_levels = 1: allowed from 2"),
         ];
         for (text, expected) in cases {

@@ -1,73 +1,99 @@
-//! `recontact advise`: the chance of one re-contact, why, and what can still change.
+//! `recontact advise`: the chance of one case, why, and what can still change, for any
+//! model (its levers and cautions come from the model's spec).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use recontact_domain::{
-    advise, Advice, Case, CaseReader, ContactType, DeclineReason, Level, OutcomeColumn,
-    PositionStatus, StageReached, MAX_DAYS_SINCE_DECLINE, MAX_YEARS_EXPERIENCE,
-};
+use recontact_domain::{advise_values, csv_row_values, model_columns, percent, Advice, Values};
+use recontact_scoring::Model;
 
 use crate::{input, Failure};
 
 /// Advice for one person: the probability that re-contacting succeeds (with a 95%
 /// interval), what pushes it up or down, the levers still in your hands, and cautions.
 ///
-/// Describe the case with the flags (they mirror the CSV columns), or take it from a CSV
-/// row (--csv FILE --row N) or a JSON object (--json FILE).
+/// Describe the case with --set column=value (repeatable), take it from a CSV row
+/// (FILE --row N) or a JSON object (--json FILE); --set overrides a value of the row or
+/// object. Every value is checked against the model's own columns, levels and bounds.
 #[derive(clap::Args)]
-#[command(after_help = "Examples:\n  \
-recontact advise --contact-type corporate_recruiter --stage-reached presented_to_manager \\\n    \
---decline-reason accepted_other_offer --days-since-decline 20 --position-status unknown \\\n    \
---same-contact false --misrepresentation false --transparent true --open-to-reinterview true \\\n    \
---years-experience 8\n  \
-recontact advise --csv data/recontact_outcomes.csv --row 7 --format json\n  \
-recontact advise --json case.json --model my_model.json")]
+#[command(after_help = after_help())]
 pub struct Args {
+    /// Take the case from this CSV (with --row); `-` for standard input.
+    #[arg(value_name = "FILE", requires = "row", conflicts_with = "json")]
+    file: Option<PathBuf>,
+    /// The same as FILE.
+    #[arg(long = "data", value_name = "FILE", requires = "row", conflicts_with_all = ["json", "file"])]
+    data: Option<PathBuf>,
+    /// The same as FILE (older spelling).
+    #[arg(long = "csv", hide = true, requires = "row", conflicts_with_all = ["json", "file", "data"])]
+    csv: Option<PathBuf>,
+    /// The 1-based data row of FILE.
+    #[arg(long, value_name = "N")]
+    row: Option<u64>,
+    /// Take the case from a JSON object keyed by column name, or `-` for standard input.
+    #[arg(long, value_name = "FILE|-")]
+    json: Option<PathBuf>,
+    /// A value of the case, as `column=value` (repeatable; overrides FILE or --json).
+    #[arg(long = "set", value_name = "COLUMN=VALUE")]
+    set: Vec<String>,
     /// A model file (default: the embedded default model, fitted on synthetic data).
     #[arg(long, value_name = "MODEL.json")]
     model: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
-    /// Take the case from this CSV (with --row).
-    #[arg(long, value_name = "FILE", requires = "row", conflicts_with = "json")]
-    csv: Option<PathBuf>,
-    /// The 1-based data row of --csv.
-    #[arg(long, value_name = "N", requires = "csv")]
-    row: Option<u64>,
-    /// Take the case from a JSON object with the CSV column names, or `-` for standard input.
-    #[arg(long, value_name = "FILE|-")]
-    json: Option<PathBuf>,
-    /// Who you would contact.
-    #[arg(long, value_parser = level_parser::<ContactType>, required_unless_present_any = ["csv", "json"])]
-    contact_type: Option<ContactType>,
-    /// How far the process had gone when you declined.
-    #[arg(long, value_parser = level_parser::<StageReached>, required_unless_present_any = ["csv", "json"])]
-    stage_reached: Option<StageReached>,
-    /// Why you declined.
-    #[arg(long, value_parser = level_parser::<DeclineReason>, required_unless_present_any = ["csv", "json"])]
-    decline_reason: Option<DeclineReason>,
-    /// Days since you declined (0 to 3650).
-    #[arg(long, value_parser = clap::value_parser!(u32).range(0..=i64::from(MAX_DAYS_SINCE_DECLINE)), required_unless_present_any = ["csv", "json"])]
-    days_since_decline: Option<u32>,
-    /// What you know about the position.
-    #[arg(long, value_parser = level_parser::<PositionStatus>, required_unless_present_any = ["csv", "json"])]
-    position_status: Option<PositionStatus>,
-    /// You use the same contact details as during the process (true/false).
-    #[arg(long, value_parser = bool_parser, required_unless_present_any = ["csv", "json"])]
-    same_contact: Option<bool>,
-    /// They may believe you misrepresented your availability or skills (true/false).
-    #[arg(long, value_parser = bool_parser, required_unless_present_any = ["csv", "json"])]
-    misrepresentation: Option<bool>,
-    /// Your message is honest and transparent (true/false).
-    #[arg(long, value_parser = bool_parser, required_unless_present_any = ["csv", "json"])]
-    transparent: Option<bool>,
-    /// You are ready to interview again (true/false).
-    #[arg(long, value_parser = bool_parser, required_unless_present_any = ["csv", "json"])]
-    open_to_reinterview: Option<bool>,
-    /// Years of experience (0 to 60).
-    #[arg(long, value_parser = years_parser, required_unless_present_any = ["csv", "json"])]
-    years_experience: Option<f64>,
+    /// Write the advice to this file instead of standard output.
+    #[arg(short = 'o', long = "out", value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// Print no notes on standard error.
+    #[arg(short = 'q', long)]
+    quiet: bool,
+    #[command(flatten)]
+    contract: ContractFlags,
+}
+
+/// The re-contact contract's columns as flags (older spelling of --set).
+#[derive(clap::Args)]
+struct ContractFlags {
+    #[arg(long, hide = true)]
+    contact_type: Option<String>,
+    #[arg(long, hide = true)]
+    stage_reached: Option<String>,
+    #[arg(long, hide = true)]
+    decline_reason: Option<String>,
+    #[arg(long, hide = true)]
+    days_since_decline: Option<String>,
+    #[arg(long, hide = true)]
+    position_status: Option<String>,
+    #[arg(long, hide = true)]
+    same_contact: Option<String>,
+    #[arg(long, hide = true)]
+    misrepresentation: Option<String>,
+    #[arg(long, hide = true)]
+    transparent: Option<String>,
+    #[arg(long, hide = true)]
+    open_to_reinterview: Option<String>,
+    #[arg(long, hide = true)]
+    years_experience: Option<String>,
+}
+
+impl ContractFlags {
+    fn values(&self) -> Vec<(&'static str, &str)> {
+        [
+            ("contact_type", &self.contact_type),
+            ("stage_reached", &self.stage_reached),
+            ("decline_reason", &self.decline_reason),
+            ("days_since_decline", &self.days_since_decline),
+            ("position_status", &self.position_status),
+            ("same_contact", &self.same_contact),
+            ("misrepresentation", &self.misrepresentation),
+            ("transparent", &self.transparent),
+            ("open_to_reinterview", &self.open_to_reinterview),
+            ("years_experience", &self.years_experience),
+        ]
+        .into_iter()
+        .filter_map(|(c, v)| Some((c, v.as_deref()?)))
+        .collect()
+    }
 }
 
 /// How advice is printed.
@@ -79,63 +105,40 @@ pub enum Format {
     Json,
 }
 
-fn level_parser<L: Level>(text: &str) -> Result<L, String> {
-    L::parse(text).ok_or_else(|| format!("`{text}` is not one of {}", L::allowed().join(", ")))
-}
-
-fn bool_parser(text: &str) -> Result<bool, String> {
-    recontact_domain::parse_bool(text)
-        .ok_or_else(|| format!("`{text}` is not one of true/false, 1/0, yes/no"))
-}
-
-fn years_parser(text: &str) -> Result<f64, String> {
-    match text.parse::<f64>() {
-        Ok(v) if v.is_finite() && (0.0..=MAX_YEARS_EXPERIENCE).contains(&v) => Ok(v),
-        _ => Err(format!(
-            "`{text}` is not a number of years from 0 to {MAX_YEARS_EXPERIENCE}"
-        )),
+/// The help's closing text: the default model's columns with their allowed values.
+fn after_help() -> String {
+    let mut text = String::from("Columns of the default model (--set COLUMN=VALUE):\n");
+    match recontact_domain::default_model() {
+        Ok(model) => {
+            for (column, allowed) in model_columns(&model) {
+                text += &format!("  {column}: {allowed}\n");
+            }
+        }
+        Err(error) => text += &format!("  (the default model does not load: {error})\n"),
     }
+    text + "A model of your own (--model) has its own columns; an error names them.\n\n\
+Examples:\n  \
+recontact advise --set contact_type=corporate_recruiter --set stage_reached=presented_to_manager \\\n    \
+--set decline_reason=accepted_other_offer --set days_since_decline=20 --set position_status=unknown \\\n    \
+--set same_contact=false --set misrepresentation=false --set transparent=true \\\n    \
+--set open_to_reinterview=true --set years_experience=8\n  \
+recontact advise data/recontact_outcomes.csv --row 7 --format json\n  \
+recontact advise --json case.json --model my_model.json"
 }
 
-fn case_from_flags(args: &Args) -> Option<Case> {
-    Some(Case {
-        case_id: None,
-        contact_type: args.contact_type?,
-        stage_reached: args.stage_reached?,
-        decline_reason: args.decline_reason?,
-        days_since_decline: args.days_since_decline?,
-        position_status: args.position_status?,
-        same_contact: args.same_contact?,
-        misrepresentation: args.misrepresentation?,
-        transparent: args.transparent?,
-        open_to_reinterview: args.open_to_reinterview?,
-        years_experience: args.years_experience?,
+fn usage(message: impl Into<String>) -> Failure {
+    Failure::Usage(message.into())
+}
+
+fn values_from_csv(path: &Path, row: u64) -> Result<Values, Failure> {
+    let input = input::open(path).map_err(Failure::Io)?;
+    csv_row_values(&input.name, input.reader, row).map_err(|e| match e {
+        recontact_domain::RowError::NoRow { .. } => usage(e.to_string()),
+        recontact_domain::RowError::Csv { .. } => Failure::Data(e.to_string()),
     })
 }
 
-fn case_from_csv(path: &std::path::Path, row: u64) -> Result<Case, Failure> {
-    let input = input::open(path).map_err(Failure::Io)?;
-    let reader = CaseReader::new(input.name.clone(), input.reader, OutcomeColumn::Ignored)
-        .map_err(|e| Failure::Data(e.to_string()))?;
-    for (index, observation) in reader.enumerate() {
-        if index as u64 + 1 == row {
-            return observation
-                .map(|o| o.case)
-                .map_err(|e| Failure::Data(e.to_string()));
-        }
-        if let Err(errors) = &observation {
-            if errors.is_fatal() {
-                return Err(Failure::Io(errors.to_string()));
-            }
-        }
-    }
-    Err(Failure::Usage(format!(
-        "{}: has no data row {row}",
-        input.name
-    )))
-}
-
-fn case_from_json(path: &std::path::Path) -> Result<Case, Failure> {
+fn values_from_json(path: &Path) -> Result<Values, Failure> {
     let file = input::read_text_bounded(path, input::MAX_SMALL_FILE_BYTES, "case file").map_err(
         |failure| match failure {
             input::ReadFailure::Io(message) => Failure::Io(message),
@@ -143,27 +146,60 @@ fn case_from_json(path: &std::path::Path) -> Result<Case, Failure> {
         },
     )?;
     let name = &file.name;
-    let case: Case =
-        serde_json::from_str(file.text()).map_err(|e| Failure::Data(format!("{name}: {e}")))?;
-    if case.days_since_decline > MAX_DAYS_SINCE_DECLINE {
-        return Err(Failure::Data(format!(
-            "{name}: days_since_decline {} is out of range; allowed: 0 to {MAX_DAYS_SINCE_DECLINE}",
-            case.days_since_decline
-        )));
+    let object: serde_json::Map<String, serde_json::Value> = serde_json::from_str(file.text())
+        .map_err(|e| Failure::Data(format!("{name}: expected one JSON object: {e}")))?;
+    let mut values = Values::new();
+    for (column, value) in object {
+        let text = match value {
+            serde_json::Value::String(s) => s,
+            serde_json::Value::Bool(b) => b.to_string(),
+            serde_json::Value::Number(n) => n.to_string(),
+            serde_json::Value::Null => continue,
+            other => {
+                return Err(Failure::Data(format!(
+                    "{name}: `{column}` is {other}; give a text, number or true/false"
+                )))
+            }
+        };
+        values.insert(column, text);
     }
-    if !(case.years_experience.is_finite()
-        && (0.0..=MAX_YEARS_EXPERIENCE).contains(&case.years_experience))
-    {
-        return Err(Failure::Data(format!(
-            "{name}: years_experience {} is out of range; allowed: 0 to {MAX_YEARS_EXPERIENCE}",
-            case.years_experience
-        )));
-    }
-    Ok(case)
+    Ok(values)
 }
 
-fn percent(p: f64) -> String {
-    format!("{:.0}%", 100.0 * p)
+/// The case's values: from the file or JSON object, then the flags, then --set.
+fn case_values(args: &Args, model: &Model) -> Result<Values, Failure> {
+    let file = args
+        .file
+        .as_ref()
+        .or(args.data.as_ref())
+        .or(args.csv.as_ref());
+    let mut values = match (file, &args.json) {
+        (Some(path), _) => {
+            let row = args.row.ok_or_else(|| usage("FILE needs --row N"))?;
+            values_from_csv(path, row)?
+        }
+        (None, Some(path)) => values_from_json(path)?,
+        (None, None) if args.row.is_some() => return Err(usage("--row needs a FILE")),
+        (None, None) => Values::new(),
+    };
+    for (column, value) in args.contract.values() {
+        values.insert(column.to_string(), value.to_string());
+    }
+    let columns = model.encoding.input_columns();
+    for entry in &args.set {
+        let (column, value) = entry
+            .split_once('=')
+            .ok_or_else(|| usage(format!("--set {entry:?}: expected COLUMN=VALUE")))?;
+        let column = column.trim();
+        if !columns.contains(&column) {
+            return Err(usage(format!(
+                "--set {entry:?}: the model has no column `{column}`; its columns are {}",
+                columns.join(", ")
+            )));
+        }
+        values.insert(column.to_string(), value.to_string());
+    }
+    Ok(values)
 }
 
 /// The caution added when the embedded model is used; the text output shows it at the top.
@@ -192,9 +228,11 @@ fn render(advice: &Advice, demonstration: bool) -> String {
     {
         out += &format!("  {:+.2}  {}\n", c.logit, c.words);
     }
-    out += "\nWhat you can still change (largest gain first)\n";
-    for (i, lever) in advice.levers.iter().enumerate() {
-        out += &format!("  {}. {}\n", i + 1, lever.words);
+    if !advice.levers.is_empty() {
+        out += "\nWhat you can still change (largest gain first)\n";
+        for (i, lever) in advice.levers.iter().enumerate() {
+            out += &format!("  {}. {}\n", i + 1, lever.words);
+        }
     }
     let cautions: Vec<&String> = advice
         .cautions
@@ -214,16 +252,13 @@ fn render(advice: &Advice, demonstration: bool) -> String {
 pub fn run(args: Args) -> Result<(), Failure> {
     let demonstration = args.model.is_none();
     let model = super::model_or_default(args.model.as_deref())?;
-    let case = match (&args.csv, args.row, &args.json) {
-        (Some(path), Some(row), _) => case_from_csv(path, row)?,
-        (_, _, Some(path)) => case_from_json(path)?,
-        _ => case_from_flags(&args).ok_or_else(|| {
-            Failure::Usage("describe the case with every flag, --csv with --row, or --json".into())
-        })?,
-    };
-    let mut advice = advise(&case, &model).map_err(|e| Failure::Data(e.to_string()))?;
+    let values = case_values(&args, &model)?;
+    let mut advice = advise_values(&values, &model).map_err(|e| usage(e.to_string()))?;
     if demonstration {
         advice.cautions.push(DEMONSTRATION.to_string());
+    }
+    if model.spec.levers.is_empty() && !args.quiet {
+        eprintln!("note: the model's spec defines no levers; advice shows the probability and contributions only");
     }
     let text = match args.format {
         Format::Text => render(&advice, demonstration),
@@ -231,5 +266,15 @@ pub fn run(args: Args) -> Result<(), Failure> {
             serde_json::to_string_pretty(&advice).map_err(|e| Failure::Data(e.to_string()))? + "\n"
         }
     };
-    super::print(text.as_bytes())
+    match &args.out {
+        None => super::print(text.as_bytes()),
+        Some(path) => {
+            use std::io::Write;
+            let mut output = crate::output::Output::open(Some(path))?;
+            output
+                .write_all(text.as_bytes())
+                .map_err(|e| output.write_failure(e))?;
+            output.commit()
+        }
+    }
 }

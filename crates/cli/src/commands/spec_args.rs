@@ -210,6 +210,8 @@ impl SpecArgs {
             terms,
             bounds: Default::default(),
             max_levels: None,
+            levers: Vec::new(),
+            cautions: Vec::new(),
         }))
     }
 
