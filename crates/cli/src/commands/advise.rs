@@ -21,7 +21,7 @@ pub struct Args {
     #[arg(value_name = "FILE", requires = "row", conflicts_with = "json")]
     file: Option<PathBuf>,
     /// The same as FILE.
-    #[arg(long = "data", value_name = "FILE", requires = "row", conflicts_with_all = ["json", "file"])]
+    #[arg(long = "data", value_name = "FILE", hide = true, requires = "row", conflicts_with_all = ["json", "file"])]
     data: Option<PathBuf>,
     /// The same as FILE (older spelling).
     #[arg(long = "csv", hide = true, requires = "row", conflicts_with_all = ["json", "file", "data"])]
@@ -99,7 +99,8 @@ impl ContractFlags {
 /// How advice is printed.
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
-    /// Plain words.
+    /// Plain words (`table`, the other commands' name for the human form, means the same).
+    #[value(alias = "table")]
     Text,
     /// JSON with p_success, ci, logit, contributions, levers, timeline, cautions.
     Json,
