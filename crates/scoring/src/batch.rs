@@ -918,6 +918,98 @@ mod tests {
         String::from_utf8(out).unwrap()
     }
 
+    fn default_model() -> Model {
+        let text = include_str!("../../../data/default_model.json");
+        Model::from_json("default_model.json", text).expect("the default model loads")
+    }
+
+    #[test]
+    fn explain_columns_are_the_bits_of_explain_against_the_reference() {
+        let model = default_model();
+        let csv = "contact_type,stage_reached,decline_reason,days_since_decline,position_status,\
+same_contact,misrepresentation,transparent,open_to_reinterview,years_experience\n\
+corporate_recruiter,interviewed,other,35,unknown,true,false,true,false,1.8\n";
+        let options = BatchOptions {
+            explain: true,
+            ..BatchOptions::default()
+        };
+        let mut out = Vec::new();
+        let report = score_csv(
+            "t",
+            csv.as_bytes(),
+            &mut out,
+            None::<&mut Vec<u8>>,
+            &model,
+            &options,
+            &mut |_, _| {},
+        )
+        .expect("scored");
+        assert_eq!(report.scored, 1);
+        let out = String::from_utf8(out).unwrap();
+        let row: Vec<f64> = out
+            .lines()
+            .nth(1)
+            .unwrap()
+            .split(',')
+            .skip(10)
+            .map(|v| v.parse().unwrap())
+            .collect();
+        let level = |column: &str, value: &str| {
+            let levels = model
+                .encoding
+                .main_terms()
+                .find_map(|term| match term {
+                    EncodedTerm::Categorical {
+                        column: c, levels, ..
+                    } if c == column => Some(levels),
+                    _ => None,
+                })
+                .expect("a categorical term");
+            TermInput::Level(levels.iter().position(|l| l == value).unwrap())
+        };
+        let inputs = [
+            level("contact_type", "corporate_recruiter"),
+            level("stage_reached", "interviewed"),
+            level("decline_reason", "other"),
+            TermInput::Number(35.0),
+            level("position_status", "unknown"),
+            TermInput::Number(1.0),
+            TermInput::Number(0.0),
+            TermInput::Number(1.0),
+            TermInput::Number(0.0),
+            TermInput::Number(1.8),
+        ];
+        let explanation = crate::explain::explain(&model, &inputs);
+        assert_eq!(row[1].to_bits(), explanation.logit.to_bits());
+        assert_eq!(row[2].to_bits(), explanation.reference_logit.to_bits());
+        assert_eq!(row.len() - 3, explanation.contributions.len());
+        for (got, c) in row[3..].iter().zip(&explanation.contributions) {
+            // The output writes -0 (a negative weight times 0) as 0.
+            assert_eq!(got.to_bits(), (c.logit + 0.0).to_bits(), "{}", c.term);
+        }
+    }
+
+    #[test]
+    fn two_appended_columns_of_one_name_are_refused_naming_both_flags() {
+        let options = BatchOptions {
+            column: "reference_lp".into(),
+            logit_column: "lp".into(),
+            explain: true,
+            ..BatchOptions::default()
+        };
+        let error = appended_columns(&default_model(), &options).unwrap_err();
+        let message = error.to_string();
+        assert!(
+            message.contains("rename one with --column or --logit-column"),
+            "{message}"
+        );
+        let fine = BatchOptions {
+            explain: false,
+            ..options
+        };
+        assert_eq!(appended_columns(&default_model(), &fine).unwrap().len(), 2);
+    }
+
     #[test]
     fn numbers_are_written_as_display_writes_them() {
         for value in [
