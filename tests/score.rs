@@ -234,7 +234,7 @@ fn the_probability_column_can_be_renamed_but_not_doubled() {
 }
 
 #[test]
-fn explain_columns_add_up_to_the_logit() {
+fn explain_columns_are_contributions_against_the_reference_row() {
     let output = recontact(
         &[
             "score",
@@ -249,17 +249,215 @@ fn explain_columns_add_up_to_the_logit() {
     let mut lines = stdout.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
     let logit = header.iter().position(|h| *h == "logit").unwrap();
-    assert_eq!(header[logit + 1], "contribution_intercept");
+    assert_eq!(header[logit + 1], "reference_logit");
+    assert_eq!(header[logit + 2], "contribution_contact_type");
     assert!(header.contains(&"contribution_contact_type:stage_reached"));
-    for line in lines.take(200) {
-        let values: Vec<f64> = line
-            .split(',')
-            .skip(logit)
-            .map(|v| v.parse().unwrap())
-            .collect();
+    assert!(!header.contains(&"contribution_intercept"));
+    let rows: Vec<Vec<f64>> = lines
+        .take(200)
+        .map(|line| {
+            line.split(',')
+                .skip(logit)
+                .map(|v| v.parse().unwrap())
+                .collect()
+        })
+        .collect();
+    for values in &rows {
         let sum: f64 = values[1..].iter().sum();
-        assert!((sum - values[0]).abs() < 1e-12, "{line}");
+        assert!((sum - values[0]).abs() < 1e-12, "{values:?}");
     }
+    // Reference: the definition ported to numpy and pandas, reading only
+    // data/default_model.json (coefficients by name; r = reference levels, booleans
+    // false, numbers at the stored medians 14 and 6; Σ over each term's coefficients of
+    // βⱼ·(xⱼ − rⱼ)), on the first data row (rc-000001). Order: the reference logit β·r,
+    // then the terms in spec order.
+    let expected = [
+        -0.3075057292849118,
+        0.0,
+        -0.24802675446824252,
+        0.0,
+        0.0,
+        1.0901194748872283,
+        -0.8036992865234028,
+        0.0,
+        0.0,
+        0.6996254052604962,
+        0.661364107197082,
+        0.056031577101084064,
+    ];
+    for (got, want) in rows[0][1..].iter().zip(expected) {
+        assert!((got - want).abs() < 1e-13, "{got} vs {want}");
+    }
+    let logit_rc1 = 1.1479087941693338;
+    assert!((rows[0][0] - logit_rc1).abs() < 1e-13);
+}
+
+#[test]
+fn a_scored_file_can_be_scored_again_under_other_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let s1 = dir.path().join("s1.csv");
+    let s2 = dir.path().join("s2.csv");
+    let (s1, s2) = (s1.to_str().unwrap(), s2.to_str().unwrap());
+    let first = recontact(&["score", "data/recontact_outcomes.csv", "-o", s1], None);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    // Only the probability renamed: the logit still clashes, and the message says which
+    // flag renames it, before any row is written.
+    let clash = recontact(&["score", s1, "--column", "p2", "-o", s2], None);
+    assert_eq!(clash.status.code(), Some(1));
+    let stderr = text(&clash.stderr);
+    assert!(
+        stderr.contains("column 14 (logit)") && stderr.contains("--logit-column NAME"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("--column NAME"), "{stderr}");
+    assert!(!std::path::Path::new(s2).exists());
+    let again = recontact(
+        &[
+            "score",
+            s1,
+            "--column",
+            "p2",
+            "--logit-column",
+            "logit2",
+            "-o",
+            s2,
+        ],
+        None,
+    );
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again.stderr));
+    let (s1, s2) = (
+        std::fs::read(s1).unwrap(),
+        std::fs::read_to_string(s2).unwrap(),
+    );
+    let s1 = String::from_utf8(s1).unwrap();
+    let mut rows = 0;
+    for (line, before) in s2.lines().zip(s1.lines()) {
+        let appended = line.strip_prefix(before).expect("input passes through");
+        if rows == 0 {
+            assert_eq!(appended, ",p2,logit2");
+        } else {
+            // The same model twice: the same bytes side by side.
+            let old: Vec<&str> = before.rsplitn(3, ',').collect();
+            assert_eq!(appended, format!(",{},{}", old[1], old[0]));
+        }
+        rows += 1;
+    }
+    assert_eq!(rows, 5001);
+}
+
+#[test]
+fn every_appended_name_can_be_chosen_and_clashes_name_their_flag() {
+    let input = with_bad_rows(3, &[]);
+    let output = recontact(
+        &[
+            "score",
+            "-",
+            "--explain",
+            "--explain-prefix",
+            "why_",
+            "--logit-column",
+            "lp",
+            "-q",
+        ],
+        Some(input.as_bytes()),
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    let header = stdout.lines().next().unwrap();
+    assert!(
+        header.contains(",p_success,lp,reference_lp,why_contact_type,why_stage_reached,"),
+        "{header}"
+    );
+    // Two appended names alike: a usage error before anything is read.
+    let output = recontact(&["score", "-", "--column", "logit"], Some(input.as_bytes()));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("rename one with --column or --logit-column"),
+        "{}",
+        text(&output.stderr)
+    );
+    assert!(output.stdout.is_empty());
+    // An empty prefix gives the input's own column names.
+    let output = recontact(
+        &["score", "-", "--explain", "--explain-prefix", ""],
+        Some(input.as_bytes()),
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        text(&output.stderr).contains("column 2 (contact_type)")
+            && text(&output.stderr).contains("--explain-prefix PREFIX"),
+        "{}",
+        text(&output.stderr)
+    );
+    assert!(output.stdout.is_empty());
+    // A prefix without --explain would be ignored silently: refused.
+    let output = recontact(
+        &["score", "-", "--explain-prefix", "x"],
+        Some(input.as_bytes()),
+    );
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn data_is_an_alias_of_the_positional_file_and_messages_go_to_standard_error() {
+    let positional = recontact(&["score", "data/recontact_outcomes.csv"], None);
+    let data = recontact(&["score", "--data", "data/recontact_outcomes.csv"], None);
+    assert_eq!(data.status.code(), Some(0), "{}", text(&data.stderr));
+    assert!(positional.stdout == data.stdout);
+    assert_eq!(text(&data.stderr), "scored 5000, rejected 0\n");
+    assert!(!text(&data.stdout).contains("scored"));
+    let quiet = recontact(
+        &["score", "--data", "data/recontact_outcomes.csv", "-q"],
+        None,
+    );
+    assert!(quiet.stderr.is_empty());
+    let both = recontact(
+        &[
+            "score",
+            "data/recontact_outcomes.csv",
+            "--data",
+            "data/recontact_outcomes.csv",
+        ],
+        None,
+    );
+    assert_eq!(both.status.code(), Some(2));
+    assert!(
+        text(&both.stderr).contains("cannot be used with"),
+        "{}",
+        text(&both.stderr)
+    );
+    // Piped standard input gets no terminal hint.
+    let piped = recontact(&["score"], Some(committed().as_bytes()));
+    assert_eq!(piped.status.code(), Some(0));
+    assert_eq!(text(&piped.stderr), "scored 5000, rejected 0\n");
+}
+
+/// `recontact score` run with a pseudo-terminal as standard input, through util-linux
+/// `script`; `None` where `script` is not installed.
+fn on_a_terminal(args: &str) -> Option<String> {
+    let binary = env!("CARGO_BIN_EXE_recontact");
+    let output = std::process::Command::new("script")
+        .args(["-qec", &format!("{binary} {args} < /dev/tty"), "/dev/null"])
+        .current_dir(root())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    Some(text(&output.stdout))
+}
+
+#[test]
+fn a_terminal_as_input_gets_a_hint_not_a_silent_wait() {
+    let Some(shown) = on_a_terminal("score --column x") else {
+        return;
+    };
+    assert!(
+        shown.contains("reading CSV from standard input (a terminal)"),
+        "{shown:?}"
+    );
+    let Some(quiet) = on_a_terminal("score -q") else {
+        return;
+    };
+    assert!(!quiet.contains("reading CSV"), "{quiet:?}");
 }
 
 #[test]

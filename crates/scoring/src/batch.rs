@@ -1,5 +1,6 @@
 //! Streaming batch scoring of a CSV: every input byte passes through untouched and the
-//! probability (and logit, and optionally each term's contribution) is appended.
+//! probability, the logit and, with `explain`, the reference row's logit and each term's
+//! contribution against it are appended, under names the caller chooses.
 //!
 //! Records are cut from the byte stream by a quote-aware scan, so the output repeats
 //! each input record byte for byte (quoting, embedded newlines, CRLF, a byte-order mark)
@@ -12,6 +13,7 @@ use thiserror::Error;
 use crate::chunks::{for_each_in_order, record_too_long, split_header, Chunk, ChunkReader, Fields};
 use crate::encoding::{EncodedTerm, TermInput};
 use crate::error::{DataError, DataProblem};
+use crate::explain::{explained_terms, reference_design, term_contribution};
 use crate::model::{Model, Scorer};
 use crate::spec::{Bounds, Transform};
 use crate::values::{parse_bool, parse_finite};
@@ -31,8 +33,14 @@ pub enum OnInvalid {
 pub struct BatchOptions {
     /// Name of the appended probability column.
     pub column: String,
-    /// Also append each term's contribution to the logit.
+    /// Name of the appended logit column; with `explain`, the reference row's logit is
+    /// appended as `reference_` followed by this name.
+    pub logit_column: String,
+    /// Also append the reference row's logit and each term's contribution against it
+    /// (see [`crate::explain`]).
     pub explain: bool,
+    /// What each contribution column's name starts with, before the term's label.
+    pub explain_prefix: String,
     /// What to do with invalid rows.
     pub on_invalid: OnInvalid,
     /// Longest record accepted, in bytes.
@@ -45,7 +53,9 @@ impl Default for BatchOptions {
     fn default() -> Self {
         BatchOptions {
             column: "p_success".to_string(),
+            logit_column: "logit".to_string(),
             explain: false,
+            explain_prefix: "contribution_".to_string(),
             on_invalid: OnInvalid::Fail,
             max_record_bytes: crate::lines::DEFAULT_MAX_RECORD_BYTES,
             max_columns: crate::lines::DEFAULT_MAX_COLUMNS,
@@ -70,6 +80,16 @@ pub enum BatchError {
     /// The header lacks a needed column, repeats one, or clashes with an output column.
     #[error("{}", join(.0))]
     Header(Vec<DataError>),
+    /// Two appended columns would have the same name (found before any input is read).
+    #[error("{}", clash_message(.name, .first, .second))]
+    AppendedClash {
+        /// The name both would have.
+        name: String,
+        /// What the first holds.
+        first: Appended,
+        /// What the second holds.
+        second: Appended,
+    },
     /// An invalid row under [`OnInvalid::Fail`]: all its problems.
     #[error("{}", join(.0))]
     Row(Vec<DataError>),
@@ -89,6 +109,79 @@ pub enum BatchError {
         /// The I/O error.
         error: io::Error,
     },
+}
+
+fn clash_message(name: &str, first: &Appended, second: &Appended) -> String {
+    let remedy = if let (Appended::Contribution(_), Appended::Contribution(_)) = (first, second) {
+        "rename a column in the spec so that the term labels differ".to_string()
+    } else if first.flag() == second.flag() {
+        format!("rename them with {}", first.flag())
+    } else {
+        format!("rename one with {} or {}", first.flag(), second.flag())
+    };
+    format!(
+        "the appended columns for {} and for {} would both be named `{name}`: {remedy}",
+        first.describe(),
+        second.describe()
+    )
+}
+
+/// What an appended column holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Appended {
+    /// The probability, named by [`BatchOptions::column`].
+    Probability,
+    /// The logit, named by [`BatchOptions::logit_column`].
+    Logit,
+    /// The reference row's logit, `reference_` + [`BatchOptions::logit_column`].
+    ReferenceLogit,
+    /// The contribution of the term with this label, [`BatchOptions::explain_prefix`] +
+    /// the label.
+    Contribution(String),
+}
+
+impl Appended {
+    /// What the column holds, in words.
+    pub fn describe(&self) -> String {
+        match self {
+            Appended::Probability => "the probability".into(),
+            Appended::Logit => "the logit".into(),
+            Appended::ReferenceLogit => "the reference row's logit".into(),
+            Appended::Contribution(term) => format!("the contribution of {term}"),
+        }
+    }
+
+    /// The `recontact score` flag that names the column.
+    pub fn flag(&self) -> &'static str {
+        match self {
+            Appended::Probability => "--column",
+            Appended::Logit | Appended::ReferenceLogit => "--logit-column",
+            Appended::Contribution(_) => "--explain-prefix",
+        }
+    }
+
+    /// How to give the column another name, for messages.
+    fn remedy(&self) -> String {
+        match self {
+            Appended::Probability => "another name for it with --column NAME".into(),
+            Appended::Logit => "another name for it with --logit-column NAME".into(),
+            Appended::ReferenceLogit => {
+                "another name for it with --logit-column NAME (it is named reference_NAME)".into()
+            }
+            Appended::Contribution(_) => {
+                "another prefix for the contributions with --explain-prefix PREFIX".into()
+            }
+        }
+    }
+}
+
+/// One appended column: its name in the header and what it holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppendedColumn {
+    /// Its name in the header.
+    pub name: String,
+    /// What it holds.
+    pub holds: Appended,
 }
 
 fn join(errors: &[DataError]) -> String {
@@ -199,19 +292,40 @@ fn write_field(out: &mut Vec<u8>, text: &str) {
     }
 }
 
-/// The appended column names, in order.
-pub fn appended_columns(model: &Model, options: &BatchOptions) -> Vec<String> {
-    let mut names = vec![options.column.clone(), "logit".to_string()];
+/// The appended columns, in order: the probability, the logit, and with `explain` the
+/// reference row's logit and one contribution per explained term (spec order). Refused
+/// when two would have the same name.
+pub fn appended_columns(
+    model: &Model,
+    options: &BatchOptions,
+) -> Result<Vec<AppendedColumn>, BatchError> {
+    let column = |name: String, holds| AppendedColumn { name, holds };
+    let mut columns = vec![
+        column(options.column.clone(), Appended::Probability),
+        column(options.logit_column.clone(), Appended::Logit),
+    ];
     if options.explain {
-        names.extend(
-            model
-                .encoding
-                .term_groups()
+        let reference = format!("reference_{}", options.logit_column);
+        columns.push(column(reference, Appended::ReferenceLogit));
+        columns.extend(
+            explained_terms(&model.encoding)
                 .into_iter()
-                .map(|(label, _)| format!("contribution_{label}")),
+                .map(|(label, _)| {
+                    let name = format!("{}{label}", options.explain_prefix);
+                    column(name, Appended::Contribution(label))
+                }),
         );
     }
-    names
+    for (k, later) in columns.iter().enumerate() {
+        if let Some(earlier) = columns[..k].iter().find(|c| c.name == later.name) {
+            return Err(BatchError::AppendedClash {
+                name: later.name.clone(),
+                first: earlier.holds.clone(),
+                second: later.holds.clone(),
+            });
+        }
+    }
+    Ok(columns)
 }
 
 /// Scores every row of `input`, writing each input record unchanged plus the appended
@@ -239,6 +353,7 @@ pub fn score_csv<R: BufRead, W: Write, J: Write>(
         target: "rejects",
         error,
     };
+    let appended = appended_columns(model, options)?;
     let mut reader = ChunkReader::new(input, options.max_record_bytes);
     let first = reader.next_chunk(Vec::new()).map_err(read_error)?;
     let Some((header_record, rest)) = first.and_then(split_header) else {
@@ -327,18 +442,16 @@ pub fn score_csv<R: BufRead, W: Write, J: Write>(
             )),
         }
     }
-    let appended = appended_columns(model, options);
-    for name in &appended {
-        if let Some(position) = header.iter().position(|h| h == name) {
-            let mut error = header_problem(
-                DataProblem::DuplicateColumn {
-                    first: position + 1,
-                },
-                name,
-                None,
-            );
+    for column in &appended {
+        if let Some(position) = header.iter().position(|h| *h == column.name) {
+            let problem = DataProblem::AppendedName {
+                holds: column.holds.describe(),
+            };
+            let mut error = header_problem(problem, &column.name, Some(position + 1));
             error.allowed = Some(format!(
-                "a header without `{name}`, which scoring appends (choose another name with --column)"
+                "a header without `{}`, or {}",
+                column.name,
+                column.holds.remedy()
             ));
             problems.push(error);
         }
@@ -353,9 +466,9 @@ pub fn score_csv<R: BufRead, W: Write, J: Write>(
         line_out.extend_from_slice(crate::lines::BOM);
     }
     line_out.extend_from_slice(header_content);
-    for name in &appended {
+    for column in &appended {
         line_out.push(b',');
-        write_field(&mut line_out, name);
+        write_field(&mut line_out, &column.name);
     }
     let terminator = if header_end.is_empty() {
         b"\n".as_slice()
@@ -386,7 +499,7 @@ pub fn score_csv<R: BufRead, W: Write, J: Write>(
             })
             .collect(),
         has_offset,
-        groups: model.encoding.term_groups(),
+        explanation: options.explain.then(|| Explaining::new(model)),
         rejecting: rejects.is_some(),
     };
     let mut report = BatchReport::default();
@@ -427,8 +540,45 @@ struct Job<'a> {
     /// Per header column: whether it is read as a number.
     numeric: Vec<bool>,
     has_offset: bool,
-    groups: Vec<(String, std::ops::Range<usize>)>,
+    /// With `explain`: what contributions are measured against.
+    explanation: Option<Explaining>,
     rejecting: bool,
+}
+
+/// What `explain` needs for every row, computed once: the coefficients, the reference
+/// row's design values and logit, and the explained terms' design columns.
+struct Explaining {
+    beta: Vec<f64>,
+    reference: Vec<f64>,
+    reference_logit: f64,
+    terms: Vec<std::ops::Range<usize>>,
+}
+
+impl Explaining {
+    fn new(model: &Model) -> Self {
+        let (reference, reference_logit) = reference_design(model);
+        Explaining {
+            beta: model.coefficients(),
+            reference,
+            reference_logit,
+            terms: explained_terms(&model.encoding)
+                .into_iter()
+                .map(|(_, range)| range)
+                .collect(),
+        }
+    }
+
+    /// The reference logit, then each term's contribution for the row whose design
+    /// values are `x`.
+    fn values(&self, x: &[f64], out: &mut Vec<f64>) {
+        out.clear();
+        out.push(self.reference_logit);
+        out.extend(
+            self.terms
+                .iter()
+                .map(|range| term_contribution(&self.beta, x, &self.reference, range.clone())),
+        );
+    }
 }
 
 /// A scored chunk: its output and rejects bytes, its counts, and the error that stops
@@ -459,8 +609,7 @@ impl Job<'_> {
         let mut fields = Fields::default();
         let mut inputs = Vec::with_capacity(self.needed.len());
         let mut problems = Vec::new();
-        let mut contributions = Vec::new();
-        let mut group_sums = Vec::new();
+        let mut explained = Vec::new();
         for (line, record) in chunk.records() {
             if record.length() > self.options.max_record_bytes {
                 done.stop = Some(BatchError::Read {
@@ -542,26 +691,23 @@ impl Job<'_> {
                 }
                 return done;
             }
-            let direct = (!self.options.explain)
+            let direct = self
+                .explanation
+                .is_none()
                 .then(|| scorer.direct_logit(&inputs))
                 .flatten();
             let logit = match direct {
                 Some(logit) => logit,
                 None => scorer.logit(&inputs),
             } + offset;
-            group_sums.clear();
-            if self.options.explain {
-                scorer.contributions(&mut contributions);
-                group_sums.extend(
-                    self.groups
-                        .iter()
-                        .map(|(_, range)| contributions[range.clone()].iter().sum::<f64>()),
-                );
+            explained.clear();
+            if let Some(explanation) = &self.explanation {
+                explanation.values(scorer.design_row(), &mut explained);
             }
             // Finite values can still overflow (1e308 times a coefficient of 10): such a
             // row is invalid, never written with an infinite or NaN number.
             let overflow = std::iter::once(logit)
-                .chain(group_sums.iter().copied())
+                .chain(explained.iter().copied())
                 .find(|v| !v.is_finite());
             if let Some(value) = overflow {
                 let mut error = DataError::new(source_name, DataProblem::NonFiniteLogit);
@@ -583,9 +729,9 @@ impl Job<'_> {
             write_number(out, probability);
             out.push(b',');
             write_number(out, logit);
-            for sum in &group_sums {
+            for value in &explained {
                 out.push(b',');
-                write_number(out, *sum);
+                write_number(out, *value);
             }
             out.extend_from_slice(end);
             done.scored += 1;
@@ -770,6 +916,98 @@ mod tests {
         let mut out = Vec::new();
         write_number(&mut out, value);
         String::from_utf8(out).unwrap()
+    }
+
+    fn default_model() -> Model {
+        let text = include_str!("../../../data/default_model.json");
+        Model::from_json("default_model.json", text).expect("the default model loads")
+    }
+
+    #[test]
+    fn explain_columns_are_the_bits_of_explain_against_the_reference() {
+        let model = default_model();
+        let csv = "contact_type,stage_reached,decline_reason,days_since_decline,position_status,\
+same_contact,misrepresentation,transparent,open_to_reinterview,years_experience\n\
+corporate_recruiter,interviewed,other,35,unknown,true,false,true,false,1.8\n";
+        let options = BatchOptions {
+            explain: true,
+            ..BatchOptions::default()
+        };
+        let mut out = Vec::new();
+        let report = score_csv(
+            "t",
+            csv.as_bytes(),
+            &mut out,
+            None::<&mut Vec<u8>>,
+            &model,
+            &options,
+            &mut |_, _| {},
+        )
+        .expect("scored");
+        assert_eq!(report.scored, 1);
+        let out = String::from_utf8(out).unwrap();
+        let row: Vec<f64> = out
+            .lines()
+            .nth(1)
+            .unwrap()
+            .split(',')
+            .skip(10)
+            .map(|v| v.parse().unwrap())
+            .collect();
+        let level = |column: &str, value: &str| {
+            let levels = model
+                .encoding
+                .main_terms()
+                .find_map(|term| match term {
+                    EncodedTerm::Categorical {
+                        column: c, levels, ..
+                    } if c == column => Some(levels),
+                    _ => None,
+                })
+                .expect("a categorical term");
+            TermInput::Level(levels.iter().position(|l| l == value).unwrap())
+        };
+        let inputs = [
+            level("contact_type", "corporate_recruiter"),
+            level("stage_reached", "interviewed"),
+            level("decline_reason", "other"),
+            TermInput::Number(35.0),
+            level("position_status", "unknown"),
+            TermInput::Number(1.0),
+            TermInput::Number(0.0),
+            TermInput::Number(1.0),
+            TermInput::Number(0.0),
+            TermInput::Number(1.8),
+        ];
+        let explanation = crate::explain::explain(&model, &inputs);
+        assert_eq!(row[1].to_bits(), explanation.logit.to_bits());
+        assert_eq!(row[2].to_bits(), explanation.reference_logit.to_bits());
+        assert_eq!(row.len() - 3, explanation.contributions.len());
+        for (got, c) in row[3..].iter().zip(&explanation.contributions) {
+            // The output writes -0 (a negative weight times 0) as 0.
+            assert_eq!(got.to_bits(), (c.logit + 0.0).to_bits(), "{}", c.term);
+        }
+    }
+
+    #[test]
+    fn two_appended_columns_of_one_name_are_refused_naming_both_flags() {
+        let options = BatchOptions {
+            column: "reference_lp".into(),
+            logit_column: "lp".into(),
+            explain: true,
+            ..BatchOptions::default()
+        };
+        let error = appended_columns(&default_model(), &options).unwrap_err();
+        let message = error.to_string();
+        assert!(
+            message.contains("rename one with --column or --logit-column"),
+            "{message}"
+        );
+        let fine = BatchOptions {
+            explain: false,
+            ..options
+        };
+        assert_eq!(appended_columns(&default_model(), &fine).unwrap().len(), 2);
     }
 
     #[test]

@@ -35,6 +35,11 @@ pub enum DataProblem {
         /// 1-based position of its first appearance.
         first: usize,
     },
+    /// A header column has the name of a column that scoring appends.
+    AppendedName {
+        /// What the appended column holds, in words (`the logit`).
+        holds: String,
+    },
     /// A row has a different number of fields than the header.
     FieldCount {
         /// Fields in the header.
@@ -93,6 +98,9 @@ impl DataProblem {
             DataProblem::MissingColumn => "required column is missing from the header".into(),
             DataProblem::DuplicateColumn { first } => {
                 format!("column appears more than once in the header (first at position {first})")
+            }
+            DataProblem::AppendedName { holds } => {
+                format!("the input already has this column, the name scoring would give {holds}")
             }
             DataProblem::FieldCount { expected, found } => {
                 format!("row has {found} fields but the header has {expected}")
@@ -211,6 +219,7 @@ impl DataError {
                 | DataProblem::NoHeader
                 | DataProblem::MissingColumn
                 | DataProblem::DuplicateColumn { .. }
+                | DataProblem::AppendedName { .. }
         )
     }
 }

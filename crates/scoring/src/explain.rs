@@ -54,6 +54,37 @@ fn design(encoding: &Encoding, inputs: &[TermInput]) -> Vec<f64> {
     row
 }
 
+/// The terms a row is explained by: every term group but the intercept (whose design
+/// value is 1 in every row, the reference's too, so its contribution is always 0), with
+/// its design columns.
+pub fn explained_terms(encoding: &Encoding) -> Vec<(String, std::ops::Range<usize>)> {
+    let mut groups = encoding.term_groups();
+    if encoding.intercept {
+        // The intercept is the first group; a column that happens to be called
+        // `intercept` is a term like any other.
+        groups.remove(0);
+    }
+    groups
+}
+
+/// The design row of [`reference_inputs`] and its logit, β·r.
+pub fn reference_design(model: &Model) -> (Vec<f64>, f64) {
+    let r = design(&model.encoding, &reference_inputs(&model.encoding));
+    let logit = r.iter().zip(model.coefficients()).map(|(a, b)| a * b).sum();
+    (r, logit)
+}
+
+/// A term's contribution against the reference: Σ over its design columns j of
+/// βⱼ·(xⱼ − rⱼ), added in design order, so that every caller gets the same bits.
+pub fn term_contribution(
+    beta: &[f64],
+    x: &[f64],
+    reference: &[f64],
+    columns: std::ops::Range<usize>,
+) -> f64 {
+    columns.map(|j| beta[j] * (x[j] - reference[j])).sum()
+}
+
 /// Explains a row (one input per main term) against [`reference_inputs`].
 pub fn explain(model: &Model, inputs: &[TermInput]) -> Explanation {
     explain_against(model, inputs, &reference_inputs(&model.encoding))
@@ -69,14 +100,11 @@ pub fn explain_against(
     let x = design(&model.encoding, inputs);
     let r = design(&model.encoding, reference);
     let dot = |v: &[f64]| v.iter().zip(&beta).map(|(a, b)| a * b).sum::<f64>();
-    let contributions = model
-        .encoding
-        .term_groups()
+    let contributions = explained_terms(&model.encoding)
         .into_iter()
-        .filter(|(label, _)| !(model.encoding.intercept && label == "intercept"))
         .map(|(term, range)| Contribution {
             term,
-            logit: range.map(|j| beta[j] * (x[j] - r[j])).sum(),
+            logit: term_contribution(&beta, &x, &r, range),
         })
         .collect();
     Explanation {

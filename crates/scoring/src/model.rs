@@ -567,6 +567,12 @@ impl<'a> Scorer<'a> {
         out.extend(self.row.iter().zip(&self.coefficients).map(|(x, b)| x * b));
     }
 
+    /// The design values of the row last passed to [`Scorer::logit`] or
+    /// [`Scorer::probability`], one per coefficient.
+    pub fn design_row(&self) -> &[f64] {
+        &self.row
+    }
+
     /// The probability of the outcome for one row, in [0, 1] for any finite inputs.
     pub fn probability(&mut self, inputs: &[TermInput]) -> f64 {
         crate::distributions::logistic(self.logit(inputs))

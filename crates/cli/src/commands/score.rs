@@ -14,16 +14,21 @@ use crate::{input, Failure};
 ///
 /// Without --model the embedded default model is used (fitted on the synthetic data in
 /// data/; its weights are for demonstration, not estimates from real outcomes).
+/// Without FILE the CSV is read from standard input; on a terminal a hint says so.
 #[derive(clap::Args)]
 #[command(after_help = "Examples:\n  \
 recontact score data/recontact_outcomes.csv > scored.csv\n  \
 recontact score cases.csv --model my_model.json -o scored.csv\n  \
 cat cases.csv | recontact score - --explain\n  \
-recontact score cases.csv -o scored.csv --on-invalid skip --rejects rejects.csv")]
+recontact score cases.csv -o scored.csv --on-invalid skip --rejects rejects.csv\n  \
+recontact score scored.csv --model other.json --column p2 --logit-column logit2 -o both.csv")]
 pub struct Args {
-    /// The CSV to score, or `-` for standard input.
-    #[arg(value_name = "CSV|-", default_value = "-")]
-    csv: PathBuf,
+    /// The CSV to score, or `-` for standard input (the default).
+    #[arg(value_name = "FILE")]
+    file: Option<PathBuf>,
+    /// The CSV to score, as FILE.
+    #[arg(long, value_name = "FILE", hide = true, conflicts_with = "file")]
+    data: Option<PathBuf>,
     /// A model file from `recontact fit` (default: the embedded default model).
     #[arg(long, value_name = "MODEL.json")]
     model: Option<PathBuf>,
@@ -33,15 +38,28 @@ pub struct Args {
     /// Name of the appended probability column.
     #[arg(long, value_name = "NAME", default_value = "p_success")]
     column: String,
+    /// Name of the appended logit column (with --explain, the reference logit is
+    /// reference_NAME).
+    #[arg(long, value_name = "NAME", default_value = "logit")]
+    logit_column: String,
     /// What to do with an invalid row: stop (fail) or set it aside (skip).
     #[arg(long, value_enum, default_value_t = Invalid::Fail)]
     on_invalid: Invalid,
     /// Where skipped rows go, with their line and reasons (needed with --on-invalid skip).
     #[arg(long, value_name = "FILE", required_if_eq("on_invalid", "skip"))]
     rejects: Option<PathBuf>,
-    /// Append each term's contribution to the logit.
+    /// Append the reference row's logit and each term's contribution against it:
+    /// βⱼ·(xⱼ − rⱼ) summed over the term's design columns, as `advise` reports them.
     #[arg(long)]
     explain: bool,
+    /// What the contribution columns' names start with, before the term.
+    #[arg(
+        long,
+        value_name = "PREFIX",
+        default_value = "contribution_",
+        requires = "explain"
+    )]
+    explain_prefix: String,
     /// Longest record (line) accepted, in bytes; longer input stops the run.
     #[arg(long, value_name = "BYTES", default_value_t = recontact_scoring::lines::DEFAULT_MAX_RECORD_BYTES)]
     max_record_bytes: usize,
@@ -74,9 +92,18 @@ fn progress_bar(total: Option<u64>) -> ProgressBar {
     bar
 }
 
+/// The hint printed when the CSV is read from a terminal, where a silent wait would
+/// look like a hang.
+const TERMINAL_HINT: &str = "reading CSV from standard input (a terminal): pipe a file, \
+give FILE, or type the rows and end with Ctrl-D";
+
 /// Runs the command.
-pub fn run(args: Args) -> Result<(), Failure> {
-    let mut inputs = vec![("", args.csv.as_path())];
+pub fn run(mut args: Args) -> Result<(), Failure> {
+    let (flag, csv) = match (args.file.take(), args.data.take()) {
+        (_, Some(data)) => ("--data", data),
+        (file, None) => ("", file.unwrap_or_else(|| PathBuf::from("-"))),
+    };
+    let mut inputs = vec![(flag, csv.as_path())];
     inputs.extend(args.model.as_deref().map(|m| ("--model", m)));
     let mut outputs = vec![match &args.out {
         Some(out) => ("-o", out.as_path()),
@@ -85,12 +112,30 @@ pub fn run(args: Args) -> Result<(), Failure> {
     outputs.extend(args.rejects.as_deref().map(|r| ("--rejects", r)));
     output::check_distinct(&inputs, &outputs)?;
     let model = super::model_or_default(args.model.as_deref())?;
-    score(args, &model)
+    let options = BatchOptions {
+        column: args.column.clone(),
+        logit_column: args.logit_column.clone(),
+        explain: args.explain,
+        explain_prefix: args.explain_prefix.clone(),
+        on_invalid: match args.on_invalid {
+            Invalid::Fail => OnInvalid::Fail,
+            Invalid::Skip => OnInvalid::Skip,
+        },
+        max_record_bytes: args.max_record_bytes,
+        max_columns: args.max_columns,
+    };
+    // Names that clash among themselves are a usage error, found before any input is read.
+    recontact_scoring::batch::appended_columns(&model, &options)
+        .map_err(|error| Failure::Usage(error.to_string()))?;
+    if csv.as_os_str() == "-" && !args.quiet && std::io::stdin().is_terminal() {
+        eprintln!("{TERMINAL_HINT}");
+    }
+    score(&csv, args, &model, &options)
 }
 
-fn score(args: Args, model: &Model) -> Result<(), Failure> {
-    let input = input::open(&args.csv).map_err(Failure::Io)?;
-    let size = std::fs::metadata(&args.csv)
+fn score(csv: &Path, args: Args, model: &Model, options: &BatchOptions) -> Result<(), Failure> {
+    let input = input::open(csv).map_err(Failure::Io)?;
+    let size = std::fs::metadata(csv)
         .ok()
         .filter(|m| m.is_file())
         .map(|m| m.len());
@@ -101,16 +146,6 @@ fn score(args: Args, model: &Model) -> Result<(), Failure> {
         .as_deref()
         .map(|path| Output::open(Some(path)))
         .transpose()?;
-    let options = BatchOptions {
-        column: args.column.clone(),
-        explain: args.explain,
-        on_invalid: match args.on_invalid {
-            Invalid::Fail => OnInvalid::Fail,
-            Invalid::Skip => OnInvalid::Skip,
-        },
-        max_record_bytes: args.max_record_bytes,
-        max_columns: args.max_columns,
-    };
     let bar = (!args.quiet && std::io::stderr().is_terminal()).then(|| progress_bar(size));
     let mut progress = |rows: u64, bytes: u64| {
         if let Some(bar) = &bar {
@@ -128,7 +163,7 @@ fn score(args: Args, model: &Model) -> Result<(), Failure> {
         &mut output,
         rejects.as_mut(),
         model,
-        &options,
+        options,
         &mut progress,
     );
     if let Some(bar) = &bar {
