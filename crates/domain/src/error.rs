@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-pub use recontact_scoring::{DataError as ReadError, DataProblem as Problem};
+pub use recontact_model::{DataError as ReadError, DataProblem as Problem};
 
 /// One or more problems found together: in a header, or in one row.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -38,8 +38,8 @@ pub use writer::CaseWriter;
 pub const DEFAULT_SPEC_TOML: &str = include_str!("../../../data/default_spec.toml");
 
 /// The default model specification for re-contact data, parsed.
-pub fn default_spec() -> Result<recontact_scoring::SpecConfig, recontact_scoring::SpecError> {
-    recontact_scoring::SpecConfig::from_toml("data/default_spec.toml", DEFAULT_SPEC_TOML)
+pub fn default_spec() -> Result<recontact_model::SpecConfig, recontact_model::SpecError> {
+    recontact_model::SpecConfig::from_toml("data/default_spec.toml", DEFAULT_SPEC_TOML)
 }
 
 /// The default model, `data/default_model.json`: the default spec fitted on the synthetic
@@ -48,6 +48,6 @@ pub fn default_spec() -> Result<recontact_scoring::SpecConfig, recontact_scoring
 pub const DEFAULT_MODEL_JSON: &str = include_str!("../../../data/default_model.json");
 
 /// The default model, parsed.
-pub fn default_model() -> Result<recontact_scoring::Model, recontact_scoring::ModelError> {
-    recontact_scoring::Model::from_json("data/default_model.json", DEFAULT_MODEL_JSON)
+pub fn default_model() -> Result<recontact_model::Model, recontact_model::ModelError> {
+    recontact_model::Model::from_json("data/default_model.json", DEFAULT_MODEL_JSON)
 }

@@ -2,9 +2,9 @@
 
 use std::io;
 
-use recontact_scoring::lines::{LineTracker, RecordTooLong};
-pub use recontact_scoring::values::parse_bool;
-use recontact_scoring::values::{parse_finite, parse_outcome};
+use recontact_input::lines::{LineTracker, RecordTooLong};
+pub use recontact_input::values::parse_bool;
+use recontact_input::values::{parse_finite, parse_outcome};
 
 use crate::case::{Case, Observation, MAX_DAYS_SINCE_DECLINE, MAX_YEARS_EXPERIENCE};
 use crate::column::Column;
@@ -93,9 +93,9 @@ impl<R: io::Read> CaseReader<R> {
             error.line = Some(1);
             return Err(ReadErrors::new(vec![error]));
         }
-        if header.len() > recontact_scoring::lines::DEFAULT_MAX_COLUMNS {
+        if header.len() > recontact_input::lines::DEFAULT_MAX_COLUMNS {
             let problem = Problem::TooManyColumns {
-                limit: recontact_scoring::lines::DEFAULT_MAX_COLUMNS,
+                limit: recontact_input::lines::DEFAULT_MAX_COLUMNS,
                 found: header.len(),
             };
             let mut error = ReadError::new(&source_name, problem);

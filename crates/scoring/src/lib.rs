@@ -1,63 +1,44 @@
-//! The generic logistic scoring core.
+//! The generic logistic scoring core, as one crate.
 //!
 //! A scoring model is a weighted sum of encoded factors passed through the logistic
-//! function. This crate reads any binary-outcome CSV through a model specification
-//! ([`SpecConfig`] → [`Spec`]), encodes it ([`Encoding`]), fits the weights by maximum
-//! likelihood (optionally penalised or bias-reduced) and reports the estimates with
-//! everything a researcher needs ([`FittedModel`]). It knows nothing about any domain.
+//! function. This facade gathers the crates that do the work, each with one job, under
+//! the paths their users have always called:
+//!
+//! | layer | crate | modules here |
+//! |---|---|---|
+//! | reading data | `recontact-input` | [`chunks`], [`lines`], [`values`], [`progress`] |
+//! | numerics | `recontact-stats` | [`distributions`] |
+//! | the model | `recontact-model` | [`spec`], [`encoding`], [`data`], [`fit`], [`profile`], [`robust`], [`model`], [`streaming`], [`predict`], [`explain`], [`effects`], [`scorecard`], [`anova`], [`batch`], [`lever`], [`error`] |
+//! | evaluation | `recontact-evaluation` | [`metrics`], [`decision_curve`], [`lowess`], [`compare`], [`validate`], [`sample_size`] |
+//! | export | `recontact-export` | [`export`] |
+//! | updating | `recontact-update` | [`update`] |
+//!
+//! Each crate may depend only on the layers above it in this table; the manifests make
+//! any other import a compile error. The model crate never knows a domain.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod anova;
-pub mod batch;
-mod chunks;
-pub mod compare;
-pub mod data;
-pub mod decision_curve;
-pub mod distributions;
-pub mod effects;
-pub mod encoding;
-pub mod error;
-pub mod explain;
-pub mod export;
-pub mod fit;
-mod inference;
-mod knots;
-pub mod lever;
-pub mod lines;
-pub mod lowess;
-pub mod metrics;
-pub mod model;
-mod model_check;
-pub mod predict;
-pub mod profile;
-pub mod progress;
-pub mod robust;
-pub mod sample_size;
-pub mod scorecard;
-pub mod spec;
-pub mod streaming;
-pub mod update;
-pub mod validate;
-pub mod values;
+pub use recontact_evaluation::{compare, decision_curve, lowess, metrics, sample_size, validate};
+pub use recontact_export as export;
+pub use recontact_input::{chunks, lines, progress, values};
+pub use recontact_model::{
+    anova, batch, data, effects, encoding, error, explain, fit, lever, model, predict, profile,
+    robust, scorecard, spec, streaming,
+};
+pub use recontact_stats::distributions;
+pub use recontact_update as update;
 
-pub use batch::{score_csv, BatchError, BatchOptions, BatchReport, OnInvalid};
-pub use data::{read_dataset, read_dataset_for, Dataset, InvalidRows};
-pub use encoding::{EncodedTerm, Encoding, TermInput};
-pub use error::{DataError, DataProblem, FitError, ModelError, ModelProblem, SpecError};
-pub use explain::{
-    checked_explain, checked_predict, explain, predict, reference_inputs, Contribution,
-    Explanation, NotFinite, Prediction,
+pub use recontact_model::{
+    checked_explain, checked_predict, fit_encoded, fit_releasing, fit_releasing_clustered,
+    newton_step, read_dataset, read_dataset_for, reference_inputs, score_csv, sha256_hex,
+    BatchError, BatchOptions, BatchReport, Bounds, CautionConfig, ClusterSummary, Clusters,
+    Contribution, CovarianceType, DataError, DataProblem, Dataset, EncodedTerm, Encoding,
+    Explanation, FitError, FitOptions, FittedModel, GaussianPrior, IntervalKind, InvalidRows,
+    LeverConfig, LeverKind, LeverValue, Model, ModelError, ModelProblem, NotFinite, OnInvalid,
+    Prediction, ProfileInterval, Scaling, Scorecard, ScorecardRow, Scorer, Spec, SpecConfig,
+    SpecError, StreamedFit, TermConfig, TermInput, Transform,
 };
-pub use fit::{
-    fit, fit_encoded, fit_releasing, fit_releasing_clustered, newton_step, FitOptions, FittedModel,
-    GaussianPrior,
-};
-pub use lever::{CautionConfig, LeverConfig, LeverKind, LeverValue};
-pub use model::{sha256_hex, Model, Scorer};
-pub use profile::{IntervalKind, ProfileInterval};
-pub use robust::{ClusterSummary, Clusters, CovarianceType};
-pub use scorecard::{scorecard, Scaling, Scorecard, ScorecardRow};
-pub use spec::{Bounds, Spec, SpecConfig, TermConfig, Transform};
-pub use streaming::{fit_streaming, StreamedFit};
+// `explain`, `fit`, `predict` and `scorecard` are functions as well as modules: the module
+// re-exports above bring both.
+pub use recontact_model::fit_streaming;

@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use recontact_scoring::values::{parse_bool, parse_finite};
-use recontact_scoring::{EncodedTerm, Model, TermInput, Transform};
+use recontact_input::values::{parse_bool, parse_finite};
+use recontact_model::{EncodedTerm, Model, TermInput, Transform};
 
 use super::AdviceError;
 use crate::case::Case;

@@ -8,7 +8,7 @@ mod words;
 use serde::Serialize;
 use thiserror::Error;
 
-use recontact_scoring::{
+use recontact_model::{
     explain, predict, reference_inputs, LeverConfig, LeverKind, Model, TermInput,
 };
 

@@ -1,0 +1,335 @@
+//! Typed errors of the scoring core. Each says where and what, so a person can fix it.
+
+use thiserror::Error;
+
+pub use recontact_input::error::{DataError, DataProblem};
+
+/// A problem with a model specification.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum SpecError {
+    /// The TOML could not be parsed into a spec.
+    #[error("{source_name}: {message}")]
+    Syntax {
+        /// The spec file's name.
+        source_name: String,
+        /// The parser's message, with line and column.
+        message: String,
+    },
+    /// The spec parses but is inconsistent.
+    #[error("invalid model specification: {0}")]
+    Invalid(String),
+}
+
+/// Why a fit failed.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum FitError {
+    /// Reading the data failed.
+    #[error("{}", join_lines(.0))]
+    Data(Vec<DataError>),
+    /// The spec does not fit the data (a reference level never seen, knots that collapse).
+    #[error("{0}")]
+    Encoding(String),
+    /// No rows to fit.
+    #[error("no rows to fit")]
+    NoRows,
+    /// The design matrix does not fit in the memory that can be allocated.
+    #[error(
+        "the design matrix of {rows} rows × {columns} columns needs {:.0} MiB, which cannot be \
+         allocated here; use fewer terms or levels, or fit --streaming",
+        (*rows as f64) * (*columns as f64) * 8.0 / 1048576.0
+    )]
+    DesignTooLarge {
+        /// Rows of the design.
+        rows: usize,
+        /// Columns of the design.
+        columns: usize,
+    },
+    /// The outcome has one value only, so there is nothing to discriminate.
+    #[error("every outcome is {0}: a model needs both successes and failures")]
+    ConstantOutcome(u8),
+    /// Columns of the design are exact linear combinations of earlier ones.
+    #[error("exactly collinear terms: {}; drop them or merge categories", describe_aliases(.0))]
+    Collinear(Vec<Alias>),
+    /// The maximum-likelihood estimate does not exist: the data are separated.
+    #[error(
+        "{kind} separation: the outcome is predicted perfectly by {terms}, so some estimates \
+         are infinite; refit with --firth (bias-reduced) or --l2 <penalty>, or merge categories",
+        kind = if *.complete { "complete" } else { "quasi-complete" },
+        terms = .terms.join(", ")
+    )]
+    Separation {
+        /// True when every row is predicted perfectly; false when some lie on the boundary.
+        complete: bool,
+        /// The terms whose estimates run off to infinity.
+        terms: Vec<String>,
+    },
+    /// The iterations did not converge.
+    #[error(
+        "did not converge in {iterations} iterations: last deviance change {relative_change:e}, \
+         gradient norm {gradient_norm:e}; try more iterations, --l2, or --firth"
+    )]
+    NotConverged {
+        /// Iterations made.
+        iterations: usize,
+        /// Relative change of the deviance in the last iteration.
+        relative_change: f64,
+        /// Largest absolute gradient component at the last estimate.
+        gradient_norm: f64,
+    },
+    /// The information matrix cannot be inverted at the estimate.
+    #[error("the information matrix is singular at the estimate: {0}")]
+    Singular(String),
+}
+
+/// A design column that is an exact linear combination of earlier columns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alias {
+    /// The aliased term.
+    pub term: String,
+    /// The earlier terms it is a combination of.
+    pub of: Vec<String>,
+}
+
+fn describe_aliases(aliases: &[Alias]) -> String {
+    aliases
+        .iter()
+        .map(|a| {
+            if a.of.is_empty() {
+                format!("`{}` is constant zero", a.term)
+            } else {
+                format!("`{}` = combination of {}", a.term, a.of.join(", "))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn join_lines(errors: &[DataError]) -> String {
+    errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A model file that cannot be used.
+#[derive(Debug, Clone, PartialEq, Error)]
+#[non_exhaustive]
+pub enum ModelError {
+    /// Not valid JSON, or not a model.
+    #[error("{source_name}: not a recontact model file: {message}")]
+    Format {
+        /// The file's name.
+        source_name: String,
+        /// What the JSON parser said, with line and column.
+        message: String,
+    },
+    /// `schema_version` is missing or not an integer.
+    #[error(
+        "{source_name}: {}",
+        match found {
+            None => format!("no schema_version: expected the integer {SUPPORTED_SCHEMA}"),
+            Some(found) => format!("schema_version must be an integer, found {found}"),
+        }
+    )]
+    SchemaVersion {
+        /// The file's name.
+        source_name: String,
+        /// The value found, described (`the string "1"`, `the number 1.0`); `None` when absent.
+        found: Option<String>,
+    },
+    /// Written by a newer version of the tool.
+    #[error(
+        "{source_name}: model schema version {found} is newer than this tool reads ({supported}); \
+         upgrade recontact"
+    )]
+    NewerSchema {
+        /// The file's name.
+        source_name: String,
+        /// The version in the file.
+        found: u64,
+        /// The newest version this build reads.
+        supported: u32,
+    },
+    /// A schema version that never existed (below the first).
+    #[error(
+        "{source_name}: model schema version {found} is not supported; this tool reads version \
+         {supported}"
+    )]
+    UnsupportedSchema {
+        /// The file's name.
+        source_name: String,
+        /// The version in the file.
+        found: i64,
+        /// The version this build reads.
+        supported: u32,
+    },
+    /// The file parses but one of its fields breaks an invariant.
+    #[error("{source_name}: invalid model: {path}: {problem}")]
+    Invalid {
+        /// The file's name.
+        source_name: String,
+        /// Where in the file, as a field path (`encoding.terms[3].knots`).
+        path: String,
+        /// What is wrong, and what is allowed.
+        problem: ModelProblem,
+    },
+}
+
+/// The schema version the messages of [`ModelError::SchemaVersion`] name.
+const SUPPORTED_SCHEMA: u32 = crate::model::SCHEMA_VERSION;
+
+/// What is wrong with one field of a model file (see [`crate::Model::check`]).
+#[derive(Debug, Clone, PartialEq, Error)]
+#[non_exhaustive]
+pub enum ModelProblem {
+    /// A spline term with fewer knots than its kind needs.
+    #[error("{found} knot(s) given; a {kind} term needs at least {needed}")]
+    TooFewKnots {
+        /// `rcs` or `spline`.
+        kind: &'static str,
+        /// Knots in the file.
+        found: usize,
+        /// The fewest the term needs.
+        needed: usize,
+    },
+    /// Knots that are not strictly increasing.
+    #[error("knots {knots:?} are not strictly increasing; each knot must exceed the one before")]
+    KnotsNotIncreasing {
+        /// The knots in the file.
+        knots: Vec<f64>,
+    },
+    /// Restricted-cubic-spline knots so close that the basis overflows.
+    #[error(
+        "knots {knots:?} are too close together for the spline's arithmetic; allowed: a span \
+         of at least 1e-100 and gaps of at least 1e-12 of the span"
+    )]
+    KnotsTooClose {
+        /// The knots in the file.
+        knots: Vec<f64>,
+    },
+    /// A number that is NaN or infinite.
+    #[error("{value} is not a finite number")]
+    NotFinite {
+        /// The value.
+        value: f64,
+    },
+    /// A finite number of absurd magnitude.
+    #[error("{value:e} is too large; allowed: magnitude at most {limit:e}")]
+    TooLarge {
+        /// The value.
+        value: f64,
+        /// The largest magnitude allowed.
+        limit: f64,
+    },
+    /// A number outside its range.
+    #[error("{value} is out of range; allowed: {allowed}")]
+    OutOfRange {
+        /// The value.
+        value: f64,
+        /// The range, in words.
+        allowed: &'static str,
+    },
+    /// Two numbers that must be ordered are not (a lower limit above an upper limit).
+    #[error("{low_name} {low} is above {high_name} {high}; allowed: {low_name} <= {high_name}")]
+    Unordered {
+        /// The lower field's name.
+        low_name: &'static str,
+        /// Its value.
+        low: f64,
+        /// The upper field's name.
+        high_name: &'static str,
+        /// Its value.
+        high: f64,
+    },
+    /// A categorical reference that is not one of the term's levels.
+    #[error("reference level {reference:?} is not among the levels [{}]", levels.join(", "))]
+    UnknownReference {
+        /// The reference in the file.
+        reference: String,
+        /// The term's levels.
+        levels: Vec<String>,
+    },
+    /// A level that appears more than once.
+    #[error("level {level:?} appears more than once; allowed: distinct levels")]
+    DuplicateLevel {
+        /// The repeated level.
+        level: String,
+    },
+    /// An empty level.
+    #[error("a level is empty; allowed: non-empty levels")]
+    EmptyLevel,
+    /// A list or matrix of the wrong size.
+    #[error("{found} {what} stored but the encoding has {expected} design columns")]
+    Length {
+        /// What is counted (`coefficients`, `rows`, `entries`).
+        what: &'static str,
+        /// How many the file has.
+        found: usize,
+        /// How many the encoding needs.
+        expected: usize,
+    },
+    /// A coefficient stored under another design column's name.
+    #[error("coefficient `{found}` stands where the encoding has `{expected}`")]
+    Name {
+        /// The name in the file.
+        found: String,
+        /// The design column's name.
+        expected: String,
+    },
+    /// A covariance matrix that is not symmetric.
+    #[error(
+        "the covariance matrix is not symmetric: entry [{row}][{column}] is {upper} but \
+         [{column}][{row}] is {lower}"
+    )]
+    Asymmetric {
+        /// Row of the entry.
+        row: usize,
+        /// Column of the entry.
+        column: usize,
+        /// The entry.
+        upper: f64,
+        /// Its mirror image.
+        lower: f64,
+    },
+    /// The spec and the encoding describe different models.
+    #[error("the encoding has {encoding} where the spec has {spec}; they must agree term by term")]
+    SpecMismatch {
+        /// What the spec says, in words.
+        spec: String,
+        /// What the encoding says, in words.
+        encoding: String,
+    },
+    /// An interaction whose term is absent.
+    #[error("interaction refers to `{column}`, which has no main term in the encoding")]
+    MissingParent {
+        /// The column without a main term.
+        column: String,
+    },
+    /// A column with more than one main term, or an interaction of a term with itself.
+    #[error("column `{column}` is used twice; allowed: one main term per column, interactions of two different terms")]
+    DuplicateColumn {
+        /// The column.
+        column: String,
+    },
+    /// A numeric summary of a column that has no numeric term.
+    #[error("a summary of `{column}`, which has no numeric, spline or rcs term")]
+    UnknownColumn {
+        /// The column.
+        column: String,
+    },
+    /// The stored spec does not pass its own check.
+    #[error("{0}")]
+    Spec(String),
+    /// A name that is not one of the choices of its field.
+    #[error("{found} is not a known value; allowed: {allowed}")]
+    UnknownChoice {
+        /// The value in the file, as JSON.
+        found: String,
+        /// The choices, in words.
+        allowed: &'static str,
+    },
+    /// Fields that contradict each other.
+    #[error("{0}")]
+    Inconsistent(String),
+}

@@ -1,0 +1,1367 @@
+//! Maximum-likelihood fitting of the logistic model by Newton–Raphson (IRLS), with
+//! optional L2 penalty or Firth's bias reduction, and the inference that follows.
+//!
+//! Numerics: every non-intercept design column is divided by its root mean square
+//! before fitting, so columns on wildly different scales (a count next to a salary)
+//! give a well-conditioned information matrix; estimates and covariance are mapped
+//! back to the original scale at the end. The log-likelihood uses a stable softplus,
+//! so no logit, however large, overflows.
+
+use nalgebra::{DMatrix, DVector};
+use serde::{Deserialize, Serialize};
+
+use crate::data::Dataset;
+use crate::encoding::Encoding;
+use crate::error::{Alias, FitError};
+use crate::profile::{IntervalKind, ProfileInterval};
+use crate::robust::{ClusterSummary, Clusters, CovarianceType};
+use crate::spec::Spec;
+use recontact_stats::distributions::{
+    chi_square_sf, log1p_exp, logistic, normal_quantile, two_sided_normal_p,
+};
+
+/// Settings of a fit.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FitOptions {
+    /// L2 penalty λ on the coefficients (never the intercept): the fit maximises
+    /// log-likelihood − λ/2 · Σ β². Zero for plain maximum likelihood.
+    pub l2: f64,
+    /// Firth's bias-reduced (Jeffreys-penalised) likelihood.
+    pub firth: bool,
+    /// Newton iterations at most.
+    pub max_iterations: usize,
+    /// Convergence: relative change of the (penalised) deviance between iterations.
+    pub tolerance: f64,
+    /// Confidence level of the intervals.
+    pub level: f64,
+    /// Which covariance the standard errors, Wald intervals and every later use read
+    /// (`model` when a model file predates the field).
+    #[serde(default)]
+    pub covariance_type: CovarianceType,
+    /// Wald or profile-likelihood intervals (`wald` when a model file predates the field).
+    #[serde(default)]
+    pub interval: IntervalKind,
+}
+
+impl Default for FitOptions {
+    fn default() -> Self {
+        FitOptions {
+            l2: 0.0,
+            firth: false,
+            max_iterations: 100,
+            tolerance: 1e-10,
+            level: 0.95,
+            covariance_type: CovarianceType::Model,
+            interval: IntervalKind::Wald,
+        }
+    }
+}
+
+/// Convergence also needs the largest gradient component (on the scaled design) below this.
+const GRADIENT_TOLERANCE: f64 = 1e-6;
+
+/// Firth fits also need the Newton step from the estimate, which to first order is its
+/// distance from the root, below this times max(1, |βⱼ|) in every free component (scaled
+/// design). Under separation the penalised likelihood is so flat along the separating
+/// direction that the gradient falls below [`GRADIENT_TOLERANCE`] while the estimate is
+/// still 1e-5 (relative) from the root. logistf bounds the last step instead (`xconv`,
+/// 1e-5 absolute by default, with `gconv` and `lconv`); bounding the step still to go
+/// leaves the estimate within about this much of the root.
+const FIRTH_STEP_TOLERANCE: f64 = 1e-9;
+
+/// One coefficient with its inference.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Estimate {
+    /// The design column's name.
+    pub term: String,
+    /// The estimate on the logit scale.
+    pub estimate: f64,
+    /// Standard error from the fit's covariance ([`FitOptions::covariance_type`]).
+    pub std_error: f64,
+    /// Wald z = estimate / standard error.
+    pub z: f64,
+    /// Two-sided p-value of z.
+    pub p_value: f64,
+    /// Lower Wald confidence limit (from the same covariance).
+    pub ci_low: f64,
+    /// Upper Wald confidence limit.
+    pub ci_high: f64,
+}
+
+/// Everything a researcher reports about a fit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FitStatistics {
+    /// `ml`, `l2` or `firth`.
+    pub method: String,
+    /// Log-likelihood at the estimate (without any penalty).
+    pub log_likelihood: f64,
+    /// Log-likelihood of the intercept-only model (with the same offset and weights).
+    pub null_log_likelihood: f64,
+    /// The penalised log-likelihood maximised (Firth or L2), when a penalty is used.
+    pub penalized_log_likelihood: Option<f64>,
+    /// Likelihood-ratio χ² against the null model (penalised likelihoods for Firth, as logistf).
+    pub lr_chi2: f64,
+    /// Its degrees of freedom: coefficients besides the intercept.
+    pub lr_df: usize,
+    /// Its p-value.
+    pub lr_p_value: f64,
+    /// −2 log-likelihood + 2k.
+    pub aic: f64,
+    /// −2 log-likelihood + k ln(n).
+    pub bic: f64,
+    /// 1 − ℓ / ℓ₀.
+    pub mcfadden_r2: f64,
+    /// Cox–Snell R² rescaled to reach 1.
+    pub nagelkerke_r2: f64,
+    /// Observations: the sum of the frequency weights (the row count without weights).
+    pub n: f64,
+    /// Rows used.
+    pub rows: usize,
+    /// Successes (weighted).
+    pub events: f64,
+    /// Newton iterations.
+    pub iterations: usize,
+    /// Whether both convergence criteria were met.
+    pub converged: bool,
+}
+
+/// The log-likelihoods a fit's statistics are built from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Likelihoods {
+    /// The fitted model's log-likelihood.
+    pub model: f64,
+    /// The intercept-only (null) model's log-likelihood on the same rows.
+    pub null: f64,
+    /// The penalised log-likelihood, when the fit was penalised.
+    pub penalized: Option<f64>,
+    /// The likelihood-ratio chi-square against the null model.
+    pub lr_chi2: f64,
+}
+
+impl FitStatistics {
+    /// Statistics of a fit with `parameters = (estimated, of which intercepts)` on data
+    /// with `size = (sum of weights, rows, weighted events)`.
+    pub fn new(
+        method: &str,
+        likelihoods: Likelihoods,
+        (parameters, intercepts): (usize, usize),
+        (total, rows, events): (f64, usize, f64),
+        (iterations, converged): (usize, bool),
+    ) -> FitStatistics {
+        let Likelihoods {
+            model: l,
+            null: l0,
+            penalized,
+            lr_chi2,
+        } = likelihoods;
+        let k = parameters as f64;
+        let lr_df = parameters.saturating_sub(intercepts);
+        FitStatistics {
+            method: method.to_string(),
+            log_likelihood: l,
+            null_log_likelihood: l0,
+            penalized_log_likelihood: penalized,
+            lr_chi2,
+            lr_df,
+            lr_p_value: if lr_df > 0 {
+                chi_square_sf(lr_chi2.max(0.0), lr_df as f64)
+            } else {
+                1.0
+            },
+            aic: -2.0 * l + 2.0 * k,
+            bic: -2.0 * l + k * total.ln(),
+            mcfadden_r2: 1.0 - l / l0,
+            nagelkerke_r2: (1.0 - (2.0 * (l0 - l) / total).exp())
+                / (1.0 - (2.0 * l0 / total).exp()),
+            n: total,
+            rows,
+            events,
+            iterations,
+            converged,
+        }
+    }
+}
+
+/// Estimates with standard errors, Wald z, p and intervals at `level`.
+pub fn estimates(
+    names: &[String],
+    beta: &[f64],
+    covariance: &DMatrix<f64>,
+    level: f64,
+) -> Vec<Estimate> {
+    let quantile = normal_quantile(1.0 - (1.0 - level) / 2.0);
+    names
+        .iter()
+        .enumerate()
+        .map(|(j, name)| {
+            let std_error = covariance[(j, j)].sqrt();
+            let z = beta[j] / std_error;
+            Estimate {
+                term: name.clone(),
+                estimate: beta[j],
+                std_error,
+                z,
+                p_value: two_sided_normal_p(z),
+                ci_low: beta[j] - quantile * std_error,
+                ci_high: beta[j] + quantile * std_error,
+            }
+        })
+        .collect()
+}
+
+/// Σ wᵢ (yᵢ ηᵢ − ln(1 + e^ηᵢ)), computed stably.
+pub fn log_likelihood(y: &[f64], w: Option<&[f64]>, eta: &[f64]) -> f64 {
+    y.iter()
+        .enumerate()
+        .map(|(i, &y)| w.map_or(1.0, |w| w[i]) * (y * eta[i] - log1p_exp(eta[i])))
+        .sum()
+}
+
+/// A fitted model: the frozen encoding, coefficients, covariance and statistics.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FittedModel {
+    /// How rows become design columns.
+    pub encoding: Encoding,
+    /// Coefficients with inference, in design-column order.
+    pub estimates: Vec<Estimate>,
+    /// Covariance of the coefficients, original scale: the inverse information, or the
+    /// robust sandwich that [`FitOptions::covariance_type`] asks for.
+    pub covariance: DMatrix<f64>,
+    /// Fit statistics.
+    pub statistics: FitStatistics,
+    /// The options used.
+    pub options: FitOptions,
+    /// Things worth knowing that did not stop the fit.
+    pub warnings: Vec<String>,
+    /// The cluster column, when the covariance is cluster-robust.
+    pub cluster: Option<ClusterSummary>,
+    /// Profile-likelihood intervals, one per coefficient, when they were asked for.
+    pub profile_intervals: Option<Vec<ProfileInterval>>,
+}
+
+impl FittedModel {
+    /// The coefficients, in design-column order.
+    pub fn coefficients(&self) -> Vec<f64> {
+        self.estimates.iter().map(|e| e.estimate).collect()
+    }
+}
+
+/// The problem Newton's method solves, on the scaled design.
+pub(crate) struct Problem<'a> {
+    pub(crate) x: &'a DMatrix<f64>,
+    pub(crate) y: &'a [f64],
+    pub(crate) w: PerRow<'a>,
+    pub(crate) offset: PerRow<'a>,
+    /// A Gaussian penalty −½ (β − center)ᵀ precision (β − center), on the scaled
+    /// coefficients: the L2 penalty (center 0) or a prior centred on earlier weights.
+    pub(crate) penalty: Penalty,
+    pub(crate) firth: bool,
+}
+
+/// A value per row: given, or the same for every row (so that unit weights and a zero
+/// offset take no memory).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum PerRow<'a> {
+    Each(&'a [f64]),
+    All(f64),
+}
+
+impl<'a> PerRow<'a> {
+    /// The given values, or `value` for every row.
+    pub(crate) fn or(given: Option<&'a [f64]>, value: f64) -> PerRow<'a> {
+        given.map_or(PerRow::All(value), PerRow::Each)
+    }
+
+    pub(crate) fn at(&self, i: usize) -> f64 {
+        match self {
+            PerRow::Each(values) => values[i],
+            PerRow::All(value) => *value,
+        }
+    }
+}
+
+/// A Gaussian penalty on the scaled coefficients: its precision and its centre.
+pub(crate) type Penalty = Option<(DMatrix<f64>, DVector<f64>)>;
+
+/// A Gaussian prior on the coefficients (original scale), for shrinking a refit
+/// toward earlier weights: the fit maximises ℓ(β) − ½ (β − mean)ᵀ precision (β − mean).
+#[derive(Debug, Clone, PartialEq)]
+pub struct GaussianPrior {
+    /// The prior mean, one value per design column.
+    pub mean: Vec<f64>,
+    /// The prior precision (inverse covariance), design columns × design columns.
+    pub precision: DMatrix<f64>,
+}
+
+/// The quantities at one coefficient vector.
+pub(crate) struct State {
+    pub(crate) beta: DVector<f64>,
+    /// The largest |logit| of a row with positive weight: large ones hint at separation.
+    pub(crate) largest_logit: f64,
+    pub(crate) log_likelihood: f64,
+    pub(crate) objective: f64,
+    pub(crate) gradient: DVector<f64>,
+    pub(crate) information: DMatrix<f64>,
+}
+
+/// Rows per unit of parallel work. Partial sums are formed per block and added in block
+/// order, so every result is the same whatever the number of threads.
+const ROWS_PER_BLOCK: usize = 8192;
+
+/// Rows whose design values (a few KiB per column) stay in cache for all the products.
+const ROWS_PER_TILE: usize = 512;
+
+/// Adds Xᵀ diag(w) X over `rows` to `upper` (the upper triangle, row-major p × p) for a
+/// column-major n × p design `data`; `weights` holds the rows' weights.
+fn add_cross_product(
+    data: &[f64],
+    n: usize,
+    rows: std::ops::Range<usize>,
+    weights: &[f64],
+    upper: &mut [f64],
+) {
+    let p = upper.len().isqrt();
+    let mut weighted = [0.0; ROWS_PER_TILE];
+    let mut start = rows.start;
+    while start < rows.end {
+        let end = (start + ROWS_PER_TILE).min(rows.end);
+        let count = end - start;
+        let tile_weights = &weights[start - rows.start..end - rows.start];
+        for j in 0..p {
+            let column_j = &data[j * n + start..j * n + end];
+            for (slot, (&value, &w)) in weighted.iter_mut().zip(column_j.iter().zip(tile_weights)) {
+                *slot = value * w;
+            }
+            for k in j..p {
+                let column_k = &data[k * n + start..k * n + end];
+                upper[j * p + k] += dot(&weighted[..count], column_k);
+            }
+        }
+        start = end;
+    }
+}
+
+/// Σ aᵢ bᵢ with eight running sums, so that the additions overlap; their order is fixed.
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let mut sums = [0.0; 8];
+    for (a, b) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
+        for lane in 0..8 {
+            sums[lane] += a[lane] * b[lane];
+        }
+    }
+    let tail = a.len().min(b.len()) / 8 * 8;
+    let mut sum =
+        ((sums[0] + sums[1]) + (sums[2] + sums[3])) + ((sums[4] + sums[5]) + (sums[6] + sums[7]));
+    for (a, b) in a[tail..].iter().zip(&b[tail..]) {
+        sum += a * b;
+    }
+    sum
+}
+
+/// The symmetric matrix whose upper triangle `upper` holds.
+fn symmetric(p: usize, upper: &[f64]) -> DMatrix<f64> {
+    DMatrix::from_fn(p, p, |a, b| {
+        if a <= b {
+            upper[a * p + b]
+        } else {
+            upper[b * p + a]
+        }
+    })
+}
+
+/// Xᵀ diag(w) X, the information matrix's core: blocks of rows in parallel, without
+/// copying the design, only the upper triangle computed.
+pub(crate) fn weighted_cross_product(x: &DMatrix<f64>, weights: &[f64]) -> DMatrix<f64> {
+    use rayon::prelude::*;
+    let (n, p) = x.shape();
+    let data = x.as_slice();
+    let partials: Vec<Vec<f64>> = (0..n.div_ceil(ROWS_PER_BLOCK))
+        .into_par_iter()
+        .map(|block| {
+            let rows = block * ROWS_PER_BLOCK..((block + 1) * ROWS_PER_BLOCK).min(n);
+            let mut upper = vec![0.0; p * p];
+            add_cross_product(data, n, rows.clone(), &weights[rows], &mut upper);
+            upper
+        })
+        .collect();
+    let mut upper = vec![0.0; p * p];
+    for partial in &partials {
+        add_to(&mut upper, partial);
+    }
+    symmetric(p, &upper)
+}
+
+/// The upper triangle (row-major p × p) of Xᵀ diag(w) X on this thread alone, for a
+/// caller that is itself one of several workers.
+pub(crate) fn cross_product_upper(x: &DMatrix<f64>, weights: &[f64]) -> Vec<f64> {
+    let (n, p) = x.shape();
+    let mut upper = vec![0.0; p * p];
+    add_cross_product(x.as_slice(), n, 0..n, weights, &mut upper);
+    upper
+}
+
+/// Adds `part` to `total`, element by element.
+pub(crate) fn add_to(total: &mut [f64], part: &[f64]) {
+    for (sum, value) in total.iter_mut().zip(part) {
+        *sum += value;
+    }
+}
+
+/// One block's share of the log-likelihood, its gradient and Xᵀ W X.
+pub(crate) struct BlockSums {
+    largest_logit: f64,
+    log_likelihood: f64,
+    gradient: Vec<f64>,
+    upper: Vec<f64>,
+}
+
+impl BlockSums {
+    /// The sums of blocks, added in their order.
+    pub(crate) fn total(p: usize, partials: &[BlockSums]) -> BlockSums {
+        let mut total = BlockSums {
+            largest_logit: 0.0,
+            log_likelihood: 0.0,
+            gradient: vec![0.0; p],
+            upper: vec![0.0; p * p],
+        };
+        for partial in partials {
+            total.largest_logit = total.largest_logit.max(partial.largest_logit);
+            total.log_likelihood += partial.log_likelihood;
+            add_to(&mut total.gradient, &partial.gradient);
+            add_to(&mut total.upper, &partial.upper);
+        }
+        total
+    }
+
+    /// The largest |logit|, the log-likelihood, the gradient and the information.
+    pub(crate) fn into_parts(self) -> (f64, f64, DVector<f64>, DMatrix<f64>) {
+        let p = self.gradient.len();
+        (
+            self.largest_logit,
+            self.log_likelihood,
+            DVector::from_vec(self.gradient),
+            symmetric(p, &self.upper),
+        )
+    }
+}
+
+impl Problem<'_> {
+    pub(crate) fn evaluate(&self, beta: DVector<f64>) -> Result<State, FitError> {
+        if self.firth {
+            return self.evaluate_firth(beta);
+        }
+        let (largest_logit, log_likelihood, gradient, fisher) = self.likelihood_parts(&beta);
+        let mut state = State {
+            beta,
+            largest_logit,
+            log_likelihood,
+            objective: log_likelihood,
+            gradient,
+            information: fisher,
+        };
+        self.add_penalty(&mut state);
+        Ok(state)
+    }
+
+    /// The largest |logit|, the log-likelihood, its gradient and the Fisher information
+    /// at β, in one pass over the design by blocks of rows in parallel.
+    pub(crate) fn likelihood_parts(
+        &self,
+        beta: &DVector<f64>,
+    ) -> (f64, f64, DVector<f64>, DMatrix<f64>) {
+        use rayon::prelude::*;
+        let n = self.x.nrows();
+        let partials: Vec<BlockSums> = (0..n.div_ceil(ROWS_PER_BLOCK))
+            .into_par_iter()
+            .map(|block| {
+                let start = block * ROWS_PER_BLOCK;
+                self.block_sums(beta, start..(start + ROWS_PER_BLOCK).min(n))
+            })
+            .collect();
+        BlockSums::total(self.x.ncols(), &partials).into_parts()
+    }
+
+    /// One block of rows' share of the log-likelihood, its gradient and Xᵀ W X.
+    pub(crate) fn block_sums(
+        &self,
+        beta: &DVector<f64>,
+        rows: std::ops::Range<usize>,
+    ) -> BlockSums {
+        let (n, p) = self.x.shape();
+        let data = self.x.as_slice();
+        let start = rows.start;
+        let mut eta: Vec<f64> = rows.clone().map(|i| self.offset.at(i)).collect();
+        for j in 0..p {
+            let (column, b) = (&data[j * n + rows.start..j * n + rows.end], beta[j]);
+            for (e, x) in eta.iter_mut().zip(column) {
+                *e += x * b;
+            }
+        }
+        let largest_logit = eta
+            .iter()
+            .zip(rows.clone())
+            .filter(|&(_, i)| self.w.at(i) > 0.0)
+            .fold(0.0f64, |m, (e, _)| m.max(e.abs()));
+        let mut log_likelihood = 0.0;
+        let mut curvature = vec![0.0; eta.len()];
+        let mut residual = vec![0.0; eta.len()];
+        for (i, &e) in eta.iter().enumerate() {
+            let (y, w) = (self.y[start + i], self.w.at(start + i));
+            // One exponential serves the logistic and (mostly) the softplus, each
+            // computed exactly as `logistic` and `log1p_exp` do.
+            let t = libm::exp(-e.abs());
+            let p = if e >= 0.0 {
+                1.0 / (1.0 + t)
+            } else {
+                t / (1.0 + t)
+            };
+            let softplus = if e.is_nan() {
+                f64::NAN
+            } else if e <= -37.0 {
+                t
+            } else if e < 0.0 {
+                libm::log1p(t)
+            } else {
+                log1p_exp(e)
+            };
+            log_likelihood += w * (y * e - softplus);
+            curvature[i] = w * p * (1.0 - p);
+            residual[i] = w * (y - p);
+        }
+        let gradient = (0..p)
+            .map(|j| dot(&data[j * n + rows.start..j * n + rows.end], &residual))
+            .collect();
+        let mut upper = vec![0.0; p * p];
+        add_cross_product(data, n, rows, &curvature, &mut upper);
+        BlockSums {
+            largest_logit,
+            log_likelihood,
+            gradient,
+            upper,
+        }
+    }
+
+    /// Adds the Gaussian penalty, if any, to a state's objective, gradient and information.
+    fn add_penalty(&self, state: &mut State) {
+        add_penalty(&self.penalty, state);
+    }
+
+    /// The state with Firth's penalty, which needs every row's hat value.
+    fn evaluate_firth(&self, beta: DVector<f64>) -> Result<State, FitError> {
+        let n = self.y.len();
+        let mut eta = self.x * &beta;
+        for (i, e) in eta.iter_mut().enumerate() {
+            *e += self.offset.at(i);
+        }
+        let mut log_likelihood = 0.0;
+        let mut p = vec![0.0; n];
+        let mut curvature = vec![0.0; n];
+        let mut residual = vec![0.0; n];
+        for i in 0..n {
+            let e = eta[i];
+            let w = self.w.at(i);
+            log_likelihood += w * (self.y[i] * e - log1p_exp(e));
+            p[i] = logistic(e);
+            curvature[i] = w * p[i] * (1.0 - p[i]);
+            residual[i] = w * (self.y[i] - p[i]);
+        }
+        let fisher = weighted_cross_product(self.x, &curvature);
+        let mut objective = log_likelihood;
+        let mut information = fisher.clone();
+        if self.firth {
+            let cholesky = fisher.clone().cholesky().ok_or_else(|| {
+                FitError::Singular("the Fisher information is not positive definite".into())
+            })?;
+            let l = cholesky.l();
+            objective += l.diagonal().iter().map(|d| d.ln()).sum::<f64>();
+            // Hat diagonal h_i = W_i x_i' (X'WX)^-1 x_i, from L^-1 X'.
+            let solved = l
+                .solve_lower_triangular(&self.x.transpose())
+                .ok_or_else(|| FitError::Singular("triangular solve failed".into()))?;
+            let mut augmented = vec![0.0; n];
+            for i in 0..n {
+                let h = curvature[i] * solved.column(i).norm_squared();
+                residual[i] += h * (0.5 - p[i]);
+                augmented[i] = h * p[i] * (1.0 - p[i]);
+            }
+            information += weighted_cross_product(self.x, &augmented);
+        }
+        let gradient = self.x.tr_mul(&DVector::from_vec(residual));
+        let largest_logit = eta
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| self.w.at(i) > 0.0)
+            .fold(0.0f64, |m, (_, e)| m.max(e.abs()));
+        let mut state = State {
+            beta,
+            largest_logit,
+            log_likelihood,
+            objective,
+            gradient,
+            information,
+        };
+        self.add_penalty(&mut state);
+        Ok(state)
+    }
+}
+
+pub(crate) struct Solution {
+    pub(crate) state: State,
+    pub(crate) iterations: usize,
+    pub(crate) converged: bool,
+    pub(crate) last_step: DVector<f64>,
+    pub(crate) relative_change: f64,
+    pub(crate) warnings: Vec<String>,
+}
+
+/// Maximises the problem's objective over the coefficients listed in `free`, the others
+/// held at their values in `start`.
+pub(crate) fn newton(
+    evaluate: &dyn Fn(DVector<f64>) -> Result<State, FitError>,
+    start: DVector<f64>,
+    free: &[usize],
+    options: &FitOptions,
+) -> Result<Solution, FitError> {
+    let mut state = evaluate(start)?;
+    let mut warnings = Vec::new();
+    let p = state.beta.len();
+    let mut last_step = DVector::zeros(p);
+    let mut relative_change = f64::INFINITY;
+    let free_gradient =
+        |state: &State| DVector::from_fn(free.len(), |a, _| state.gradient[free[a]]);
+    for iteration in 1..=options.max_iterations {
+        let information = DMatrix::from_fn(free.len(), free.len(), |a, b| {
+            state.information[(free[a], free[b])]
+        });
+        let gradient = free_gradient(&state);
+        if information
+            .iter()
+            .chain(gradient.iter())
+            .any(|v| !v.is_finite())
+        {
+            // A decomposition of non-finite numbers has no meaning (nalgebra's SVD panics).
+            return Err(FitError::Singular(format!(
+                "the information matrix or the gradient is not finite at iteration \
+                 {iteration}: the data's values are too extreme for this model"
+            )));
+        }
+        let reduced = match information.clone().cholesky() {
+            Some(cholesky) => cholesky.solve(&gradient),
+            None => {
+                warnings.push(format!(
+                    "the information matrix was not positive definite at iteration {iteration}; \
+                     the Newton step was solved by singular value decomposition"
+                ));
+                information
+                    .svd(true, true)
+                    .solve(&gradient, 1e-12)
+                    .map_err(|e| FitError::Singular(e.to_string()))?
+            }
+        };
+        let mut step = DVector::zeros(p);
+        for (a, &j) in free.iter().enumerate() {
+            step[j] = reduced[a];
+        }
+        let mut scale = 1.0;
+        let mut next = evaluate(&state.beta + &step)?;
+        // Step-halving: never accept a step that lowers the objective (or makes it NaN).
+        let slack = 1e-13 * state.objective.abs().max(1.0);
+        let worse =
+            |next: &State| next.objective.is_nan() || next.objective < state.objective - slack;
+        while worse(&next) && scale > 1e-9 {
+            scale *= 0.5;
+            next = evaluate(&state.beta + &step * scale)?;
+        }
+        if worse(&next) {
+            // No step improves the objective: the estimate is as good as floating point
+            // allows, or the problem is degenerate; the gradient tells which.
+            let converged = free_gradient(&state).amax() < GRADIENT_TOLERANCE;
+            return Ok(Solution {
+                state,
+                iterations: iteration,
+                converged,
+                last_step: step,
+                relative_change: 0.0,
+                warnings,
+            });
+        }
+        relative_change = (next.objective - state.objective).abs() / (next.objective.abs() + 0.05);
+        last_step = step;
+        state = next;
+        let gradient_norm = free_gradient(&state).amax();
+        if relative_change < options.tolerance
+            && gradient_norm < GRADIENT_TOLERANCE
+            && (!options.firth || remaining_step_is_small(&state, free))
+        {
+            return Ok(Solution {
+                state,
+                iterations: iteration,
+                converged: true,
+                last_step,
+                relative_change,
+                warnings,
+            });
+        }
+    }
+    Ok(Solution {
+        state,
+        iterations: options.max_iterations,
+        converged: false,
+        last_step,
+        relative_change,
+        warnings,
+    })
+}
+
+/// Whether the Newton step from `state` over the `free` coefficients is within
+/// [`FIRTH_STEP_TOLERANCE`] of max(1, |βⱼ|) in every component. An information matrix
+/// that is not positive definite gives no step to measure, so the iterations go on.
+fn remaining_step_is_small(state: &State, free: &[usize]) -> bool {
+    let information = DMatrix::from_fn(free.len(), free.len(), |a, b| {
+        state.information[(free[a], free[b])]
+    });
+    let gradient = DVector::from_fn(free.len(), |a, _| state.gradient[free[a]]);
+    information.cholesky().is_some_and(|cholesky| {
+        let step = cholesky.solve(&gradient);
+        step.iter()
+            .zip(free)
+            .all(|(d, &j)| d.abs() <= FIRTH_STEP_TOLERANCE * state.beta[j].abs().max(1.0))
+    })
+}
+
+/// One unpenalised Newton–Raphson step of the logistic log-likelihood from `beta`, for
+/// a design `x` (rows × columns, used as given: no scaling) and 0/1 outcomes `y`:
+/// the next coefficients. The building block of [`fit`], public for timing it and for
+/// callers who drive the iterations themselves.
+pub fn newton_step(
+    x: &DMatrix<f64>,
+    y: &[f64],
+    beta: &DVector<f64>,
+) -> Result<DVector<f64>, FitError> {
+    if y.len() != x.nrows() || beta.len() != x.ncols() {
+        return Err(FitError::Encoding(format!(
+            "a Newton step needs one outcome per row and one coefficient per column; got \
+             {} rows, {} outcomes, {} columns, {} coefficients",
+            x.nrows(),
+            y.len(),
+            x.ncols(),
+            beta.len()
+        )));
+    }
+    let problem = Problem {
+        x,
+        y,
+        w: PerRow::All(1.0),
+        offset: PerRow::All(0.0),
+        penalty: None,
+        firth: false,
+    };
+    let (_, _, gradient, information) = problem.likelihood_parts(beta);
+    let step = information
+        .cholesky()
+        .map(|c| c.solve(&gradient))
+        .ok_or_else(|| {
+            FitError::Singular("the information matrix is not positive definite".into())
+        })?;
+    Ok(beta + step)
+}
+
+/// R's `glm.fit` calls a design column aliased when, in the QR decomposition with
+/// LINPACK `dqrdc2`'s limited pivoting of the weighted design, its norm orthogonal to the
+/// columns kept before it is below this times its own norm: `glm.fit` passes
+/// `tol = min(1e-7, epsilon / 1000)`, 1e-11 with the default `epsilon = 1e-8`.
+const ALIAS_TOLERANCE: f64 = 1e-11;
+
+/// The squared relative residual (the squared pivot of the Cholesky factor of the
+/// correlation-scaled cross-product matrix) above which every column of a `p`-column
+/// design is certainly kept by [`ALIAS_TOLERANCE`].
+///
+/// Why this bound: Cholesky is backward stable, so the computed pivots are exact for a
+/// Gram matrix perturbed by about p·ε (ε = 2.2e-16) in correlation units. A column whose
+/// true relative residual is below 1e-11 (squared 1e-22) can then show a computed
+/// squared pivot of at most about p²·ε / τ when every earlier pivot is at least τ (the
+/// projection coefficients grow as 1/√τ). With τ = max(1e-6, 1e-7·p) that is at most
+/// 2.2e-8 against τ = 1e-6 up to 10 columns and p·2.2e-9 against τ = 1e-7·p beyond, so
+/// a design whose pivots all exceed τ has no aliased column. The exact rule runs only
+/// when some column lies within about 1e-3 (in norm) of the span of the earlier ones.
+fn alias_screen(p: usize) -> f64 {
+    (1e-7 * p as f64).max(1e-6)
+}
+
+/// Whether the weighted cross-product matrix alone shows that no column is aliased: every
+/// pivot of its correlation-scaled Cholesky factor, in column order, is above
+/// [`alias_screen`]. False means the exact rule ([`aliases_by_rank`]) must decide.
+pub(crate) fn clearly_full_rank(gram: &DMatrix<f64>) -> bool {
+    let p = gram.ncols();
+    let threshold = alias_screen(p);
+    let diagonal: Vec<f64> = (0..p).map(|j| gram[(j, j)]).collect();
+    if diagonal.iter().any(|&d| !(d > 0.0 && d.is_finite())) {
+        return false;
+    }
+    let mut lower = DMatrix::<f64>::zeros(p, p);
+    for j in 0..p {
+        let row = |i: usize| gram[(i, j)] / (diagonal[i] * diagonal[j]).sqrt();
+        let pivot_square = row(j) - (0..j).map(|k| lower[(j, k)].powi(2)).sum::<f64>();
+        if pivot_square.is_nan() || pivot_square <= threshold {
+            return false;
+        }
+        let pivot = pivot_square.sqrt();
+        lower[(j, j)] = pivot;
+        for i in j + 1..p {
+            let dot: f64 = (0..j).map(|k| lower[(i, k)] * lower[(j, k)]).sum();
+            lower[(i, j)] = (row(i) - dot) / pivot;
+        }
+    }
+    true
+}
+
+/// The triangular factor R (X = QR, at most p × p) of diag(√w) X: a Householder QR of
+/// each fixed block of rows in parallel, then the blocks' factors stacked onto the
+/// running one and reduced in block order, so R is the same whatever the thread count.
+/// XᵀWX = RᵀR, so R carries every column's norm and residual norms as the design does.
+pub(crate) fn weighted_triangular_factor(x: &DMatrix<f64>, weights: &[f64]) -> DMatrix<f64> {
+    use rayon::prelude::*;
+    let (n, p) = x.shape();
+    let factors: Vec<DMatrix<f64>> = (0..n.div_ceil(ROWS_PER_BLOCK))
+        .into_par_iter()
+        .map(|block| {
+            let start = block * ROWS_PER_BLOCK;
+            let rows = (start + ROWS_PER_BLOCK).min(n) - start;
+            triangular_factor(DMatrix::from_fn(rows, p, |i, j| {
+                x[(start + i, j)] * weights[start + i].sqrt()
+            }))
+        })
+        .collect();
+    factors
+        .into_iter()
+        .fold(DMatrix::zeros(0, p), |running, factor| {
+            stack_triangular(running, &factor)
+        })
+}
+
+/// The R of a QR decomposition of `rows` (Householder, nalgebra): min(rows, p) × p.
+fn triangular_factor(rows: DMatrix<f64>) -> DMatrix<f64> {
+    if rows.nrows() == 0 {
+        return rows;
+    }
+    rows.qr().r()
+}
+
+/// The triangular factor of `running` stacked over `next`, both triangular factors of
+/// parts of the same design.
+pub(crate) fn stack_triangular(running: DMatrix<f64>, next: &DMatrix<f64>) -> DMatrix<f64> {
+    let p = next.ncols();
+    let (a, b) = (running.nrows(), next.nrows());
+    triangular_factor(DMatrix::from_fn(a + b, p, |i, j| {
+        if i < a {
+            running[(i, j)]
+        } else {
+            next[(i - a, j)]
+        }
+    }))
+}
+
+/// Names the aliased design columns by `dqrdc2`'s limited pivoting, applied to the
+/// triangular factor R of the weighted design (the same decisions as on the design, up
+/// to rounding, since orthogonal transformations keep norms). Columns are taken in
+/// order; one whose norm orthogonal to the columns kept so far is below
+/// [`ALIAS_TOLERANCE`] times its own norm is aliased (moved to the end, in `dqrdc2`), and
+/// reported with the kept columns that make it up. nalgebra's QR pivots by largest norm
+/// (or not at all), not in this limited way, so the elimination is written out here.
+pub(crate) fn aliases_by_rank(r: &DMatrix<f64>, names: &[String]) -> Vec<Alias> {
+    let (m, p) = r.shape();
+    let norms: Vec<f64> = (0..p).map(|j| r.column(j).norm()).collect();
+    let mut work = r.clone();
+    // `kept[a]` is the original index of the column in position a of the triangle.
+    let mut kept: Vec<usize> = Vec::new();
+    let mut found = Vec::new();
+    for j in 0..p {
+        let l = kept.len();
+        let remaining = if l < m {
+            work.view((l, j), (m - l, 1)).norm()
+        } else {
+            0.0
+        };
+        let scale = if norms[j] > 0.0 { norms[j] } else { 1.0 };
+        if remaining.is_nan() || remaining < ALIAS_TOLERANCE * scale {
+            found.push(Alias {
+                term: names[j].clone(),
+                of: combination(&work, &kept, j, &norms, names),
+            });
+            continue;
+        }
+        householder_eliminate(&mut work, l, j);
+        kept.push(j);
+    }
+    found
+}
+
+/// Applies the Householder reflection that zeroes column `column` below row `row` to
+/// every column of `work`.
+fn householder_eliminate(work: &mut DMatrix<f64>, row: usize, column: usize) {
+    let m = work.nrows();
+    let mut v: Vec<f64> = (row..m).map(|i| work[(i, column)]).collect();
+    let norm = v.iter().map(|x| x * x).sum::<f64>().sqrt();
+    let alpha = if v[0] >= 0.0 { -norm } else { norm };
+    v[0] -= alpha;
+    let v_square: f64 = v.iter().map(|x| x * x).sum();
+    if v_square == 0.0 {
+        return;
+    }
+    for j in 0..work.ncols() {
+        let dot: f64 = (row..m).map(|i| v[i - row] * work[(i, j)]).sum();
+        let factor = 2.0 * dot / v_square;
+        for i in row..m {
+            work[(i, j)] -= factor * v[i - row];
+        }
+    }
+}
+
+/// The kept columns that column `j` is a combination of: its least-squares coefficients
+/// on them (back substitution in the triangle), counted when their contribution is above
+/// 1e-6 of the column's norm. Empty for a column of zeros.
+fn combination(
+    work: &DMatrix<f64>,
+    kept: &[usize],
+    j: usize,
+    norms: &[f64],
+    names: &[String],
+) -> Vec<String> {
+    if norms[j] == 0.0 {
+        return Vec::new();
+    }
+    let l = kept.len();
+    let mut coefficients = vec![0.0; l];
+    for a in (0..l).rev() {
+        let known: f64 = (a + 1..l)
+            .map(|b| work[(a, kept[b])] * coefficients[b])
+            .sum();
+        coefficients[a] = (work[(a, j)] - known) / work[(a, kept[a])];
+    }
+    kept.iter()
+        .zip(&coefficients)
+        .filter(|(&k, c)| c.abs() * norms[k] > 1e-6 * norms[j])
+        .map(|(&k, _)| names[k].clone())
+        .collect()
+}
+
+/// Looks for a direction along which the likelihood grows without bound.
+fn separation(
+    x: &DMatrix<f64>,
+    y: &[f64],
+    w: &[f64],
+    candidates: &[&DVector<f64>],
+    names: &[String],
+    intercept: bool,
+) -> Option<FitError> {
+    for direction in candidates {
+        let margins = x * *direction;
+        let largest = margins.amax();
+        if largest.is_nan() || largest <= 0.0 {
+            continue;
+        }
+        let mut strict = 0usize;
+        let mut used = 0usize;
+        let mut separated = true;
+        for i in 0..y.len() {
+            if w[i] <= 0.0 {
+                continue;
+            }
+            used += 1;
+            let signed = (2.0 * y[i] - 1.0) * margins[i] / largest;
+            if signed < -1e-7 {
+                separated = false;
+                break;
+            }
+            if signed > 1e-7 {
+                strict += 1;
+            }
+        }
+        if separated && strict > 0 {
+            let start = usize::from(intercept);
+            let biggest = direction.rows(start, direction.len() - start).amax();
+            let terms = (start..direction.len())
+                .filter(|&j| direction[j].abs() >= 0.05 * biggest)
+                .map(|j| names[j].clone())
+                .collect::<Vec<_>>();
+            let terms = if terms.is_empty() {
+                vec!["intercept".to_string()]
+            } else {
+                terms
+            };
+            return Some(FitError::Separation {
+                complete: strict == used,
+                terms,
+            });
+        }
+    }
+    None
+}
+
+/// Fits the model a spec describes to a data set.
+pub fn fit(spec: &Spec, data: &Dataset, options: FitOptions) -> Result<FittedModel, FitError> {
+    check_outcome(data)?;
+    let encoding = Encoding::learn(spec, data)?;
+    fit_encoded(encoding, data, options, None)
+}
+
+/// Like [`fit`], but frees each term column of `data` once it is in the design matrix
+/// (see [`Encoding::design_releasing`]): the way to fit data that fill much of memory.
+/// Afterwards `data` keeps its outcome, weights, offset and provenance, which is all
+/// [`crate::Model::new`] needs.
+pub fn fit_releasing(
+    spec: &Spec,
+    data: &mut Dataset,
+    options: FitOptions,
+) -> Result<FittedModel, FitError> {
+    fit_releasing_clustered(spec, data, options, None)
+}
+
+/// Like [`fit_releasing`], with the rows' clusters for a cluster-robust covariance
+/// ([`CovarianceType::Cluster`] needs them; the other covariances ignore them).
+pub fn fit_releasing_clustered(
+    spec: &Spec,
+    data: &mut Dataset,
+    options: FitOptions,
+    clusters: Option<&Clusters>,
+) -> Result<FittedModel, FitError> {
+    check_outcome(data)?;
+    let encoding = Encoding::learn(spec, data)?;
+    check_options(&options)?;
+    crate::inference::check_inference_options(&options, data.weights.is_some(), false)?;
+    let design = encoding.design_releasing(data)?;
+    fit_design(encoding, design, data, options, (None, clusters))
+}
+
+/// A one-sided outcome is the clearest thing to say about such data, before any
+/// complaint about levels the few rows happen to lack.
+fn check_outcome(data: &Dataset) -> Result<(), FitError> {
+    if data.is_empty() {
+        return Err(FitError::NoRows);
+    }
+    let weight = |i: usize| data.weights.as_ref().map_or(1.0, |w| w[i]);
+    let total: f64 = (0..data.len()).map(weight).sum();
+    let events: f64 = (0..data.len()).map(|i| weight(i) * data.outcome[i]).sum();
+    if total > 0.0 && (events == 0.0 || events == total) {
+        return Err(FitError::ConstantOutcome(u8::from(events > 0.0)));
+    }
+    Ok(())
+}
+
+fn check_options(options: &FitOptions) -> Result<(), FitError> {
+    if !(options.l2 >= 0.0 && options.l2.is_finite()) {
+        return Err(FitError::Encoding(format!(
+            "the L2 penalty must be 0 or more, got {}",
+            options.l2
+        )));
+    }
+    if !(options.level > 0.0 && options.level < 1.0) {
+        return Err(FitError::Encoding(format!(
+            "the confidence level must lie in (0, 1), got {}",
+            options.level
+        )));
+    }
+    Ok(())
+}
+
+/// Fits with a given encoding (levels and knots already fixed, as when a model is
+/// re-estimated on new data), optionally shrunk toward a Gaussian prior.
+pub fn fit_encoded(
+    encoding: Encoding,
+    data: &Dataset,
+    options: FitOptions,
+    prior: Option<&GaussianPrior>,
+) -> Result<FittedModel, FitError> {
+    if data.is_empty() {
+        return Err(FitError::NoRows);
+    }
+    check_options(&options)?;
+    crate::inference::check_inference_options(&options, data.weights.is_some(), prior.is_some())?;
+    let raw = encoding.design(data)?;
+    fit_design(encoding, raw, data, options, (prior, None))
+}
+
+/// Fits a design matrix to the outcome (weights, offset) of `data`, optionally shrunk
+/// toward a prior, with the rows' clusters for a cluster-robust covariance.
+fn fit_design(
+    encoding: Encoding,
+    raw: DMatrix<f64>,
+    data: &Dataset,
+    options: FitOptions,
+    (prior, clusters): (Option<&GaussianPrior>, Option<&Clusters>),
+) -> Result<FittedModel, FitError> {
+    let names = encoding.names();
+    let n = data.len();
+    let y = &data.outcome;
+    let w = PerRow::or(data.weights.as_deref(), 1.0);
+    let offset = PerRow::or(data.offset.as_deref(), 0.0);
+    let total: f64 = (0..n).map(|i| w.at(i)).sum();
+    let events: f64 = y.iter().enumerate().map(|(i, y)| y * w.at(i)).sum();
+    // Unit weights as a vector only while they are needed.
+    let weights_vector = || data.weights.clone().unwrap_or_else(|| vec![1.0; n]);
+    check_totals(total, events)?;
+
+    // Scale each non-intercept column by its root mean square.
+    let p = raw.ncols();
+    let mut x = raw;
+    let squares: Vec<f64> = (0..p).map(|j| x.column(j).norm_squared()).collect();
+    check_squares(&squares, &names)?;
+    let scales = column_scales(&squares, n, encoding.intercept);
+    for (j, scale) in scales.iter().enumerate() {
+        if *scale != 1.0 {
+            x.column_mut(j).scale_mut(1.0 / scale);
+        }
+    }
+
+    // The Gram matrix screens; only a design with a nearly dependent column pays for the
+    // QR factor that R's rank rule needs.
+    let weights = weights_vector();
+    if !clearly_full_rank(&weighted_cross_product(&x, &weights)) {
+        let aliased = aliases_by_rank(&weighted_triangular_factor(&x, &weights), &names);
+        if !aliased.is_empty() {
+            return Err(FitError::Collinear(aliased));
+        }
+    }
+    drop(weights);
+    let problem = Problem {
+        x: &x,
+        y,
+        w,
+        offset,
+        penalty: penalty(prior, &options, &scales, encoding.intercept)?,
+        firth: options.firth,
+    };
+    let start = starting_point(p, encoding.intercept, total, events);
+    let all: Vec<usize> = (0..p).collect();
+    let solution = newton(
+        &|beta| problem.evaluate(beta),
+        start.clone(),
+        &all,
+        &options,
+    )?;
+
+    let penalised = options.firth || options.l2 > 0.0 || prior.is_some();
+    if !penalised && (!solution.converged || solution.state.largest_logit > 15.0) {
+        let candidates = [&solution.last_step, &solution.state.beta];
+        let w = weights_vector();
+        if let Some(error) = separation(&x, y, &w, &candidates, &names, encoding.intercept) {
+            return Err(error);
+        }
+    }
+
+    // The null model: the same design with every coefficient but the intercept held at
+    // zero. For plain and L2 fits this is the intercept-only model; for Firth fits the
+    // penalty keeps the full design's information, as logistf's likelihood-ratio test does.
+    let unpenalised = Problem {
+        penalty: None,
+        ..problem
+    };
+    let null = if !encoding.intercept {
+        unpenalised.evaluate(DVector::zeros(p))?
+    } else if options.firth {
+        newton(&|beta| unpenalised.evaluate(beta), start, &[0], &options)?.state
+    } else {
+        // The other coefficients are zero: the intercept's column alone gives the same
+        // likelihood without the full design's information matrix at every step.
+        let intercept = DMatrix::from_column_slice(n, 1, x.column(0).as_slice());
+        let null_problem = Problem {
+            x: &intercept,
+            ..unpenalised
+        };
+        let start = DVector::from_element(1, start[0]);
+        newton(&|beta| null_problem.evaluate(beta), start, &[0], &options)?.state
+    };
+    let fitted = conclude(
+        encoding,
+        solution,
+        null,
+        &scales,
+        (options, prior.is_some()),
+        (total, n, events),
+    )?;
+    crate::inference::finish(fitted, &problem, &scales, clusters)
+}
+
+/// Adds a Gaussian penalty, if any, to a state's objective, gradient and information.
+pub(crate) fn add_penalty(penalty: &Penalty, state: &mut State) {
+    if let Some((precision, center)) = penalty {
+        let deviation = &state.beta - center;
+        let pulled = precision * &deviation;
+        state.objective -= 0.5 * deviation.dot(&pulled);
+        state.gradient -= pulled;
+        state.information += precision;
+    }
+}
+
+/// A fit needs weight on both outcomes.
+pub(crate) fn check_totals(total: f64, events: f64) -> Result<(), FitError> {
+    if total <= 0.0 {
+        return Err(FitError::NoRows);
+    }
+    if events == 0.0 || events == total {
+        return Err(FitError::ConstantOutcome(u8::from(events > 0.0)));
+    }
+    Ok(())
+}
+
+/// Refuses design columns whose sum of squares is not finite: values so large (1e200)
+/// that their squares overflow cannot be scaled, and every later sum would be infinite.
+pub(crate) fn check_squares(squares: &[f64], names: &[String]) -> Result<(), FitError> {
+    match squares.iter().position(|s| !s.is_finite()) {
+        Some(j) => Err(FitError::Encoding(format!(
+            "the values of `{}` are too large to fit: their sum of squares is not finite; \
+             rescale the column (or give it bounds in the spec)",
+            names.get(j).map_or("?", String::as_str)
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Each design column's root mean square (from its sum of squares over `n` rows), by
+/// which it is divided while fitting; 1 for the intercept and for degenerate columns.
+pub(crate) fn column_scales(squares: &[f64], n: usize, intercept: bool) -> Vec<f64> {
+    let first = usize::from(intercept);
+    squares
+        .iter()
+        .enumerate()
+        .map(|(j, square)| {
+            let rms = (square / n as f64).sqrt();
+            if j >= first && rms > 0.0 && rms.is_finite() {
+                rms
+            } else {
+                1.0
+            }
+        })
+        .collect()
+}
+
+/// Zero, but the intercept at the logit of the event rate.
+pub(crate) fn starting_point(p: usize, intercept: bool, total: f64, events: f64) -> DVector<f64> {
+    let mut start = DVector::zeros(p);
+    if intercept {
+        start[0] = (events / (total - events)).ln();
+    }
+    start
+}
+
+/// The Gaussian penalty on the scaled coefficients: the prior's, or L2's.
+pub(crate) fn penalty(
+    prior: Option<&GaussianPrior>,
+    options: &FitOptions,
+    scales: &[f64],
+    intercept: bool,
+) -> Result<Penalty, FitError> {
+    let p = scales.len();
+    Ok(match prior {
+        Some(prior) => {
+            if prior.mean.len() != p || prior.precision.nrows() != p || prior.precision.ncols() != p
+            {
+                return Err(FitError::Encoding(format!(
+                    "the prior has {} values for {p} design columns",
+                    prior.mean.len()
+                )));
+            }
+            Some((
+                DMatrix::from_fn(p, p, |a, b| {
+                    prior.precision[(a, b)] / (scales[a] * scales[b])
+                }),
+                DVector::from_fn(p, |j, _| prior.mean[j] * scales[j]),
+            ))
+        }
+        None if options.l2 > 0.0 => {
+            let first = usize::from(intercept);
+            let diagonal = DVector::from_fn(p, |j, _| {
+                if j < first {
+                    0.0
+                } else {
+                    options.l2 / (scales[j] * scales[j])
+                }
+            });
+            Some((DMatrix::from_diagonal(&diagonal), DVector::zeros(p)))
+        }
+        None => None,
+    })
+}
+
+/// The fitted model from the solution and the null model's state (both on the scaled
+/// design): estimates and covariance on the original scale, and the statistics.
+pub(crate) fn conclude(
+    encoding: Encoding,
+    solution: Solution,
+    null: State,
+    scales: &[f64],
+    (options, has_prior): (FitOptions, bool),
+    (total, n, events): (f64, usize, f64),
+) -> Result<FittedModel, FitError> {
+    if !solution.converged {
+        return Err(FitError::NotConverged {
+            iterations: solution.iterations,
+            relative_change: solution.relative_change,
+            gradient_norm: solution.state.gradient.amax(),
+        });
+    }
+    let p = scales.len();
+    let inverse = solution
+        .state
+        .information
+        .clone()
+        .cholesky()
+        .map(|c| c.inverse())
+        .ok_or_else(|| {
+            FitError::Singular("the information matrix is not positive definite".into())
+        })?;
+    // The Firth penalty was computed on the scaled design; on the original scale
+    // ½ log|X'WX| is larger by Σ ln(scale).
+    let log_scale: f64 = if options.firth {
+        scales.iter().map(|s| s.ln()).sum()
+    } else {
+        0.0
+    };
+    let covariance = DMatrix::from_fn(p, p, |a, b| inverse[(a, b)] / (scales[a] * scales[b]));
+    let beta: Vec<f64> = (0..p).map(|j| solution.state.beta[j] / scales[j]).collect();
+    let null_objective = null.objective + log_scale;
+    let estimates = estimates(&encoding.names(), &beta, &covariance, options.level);
+    let penalised = options.firth || options.l2 > 0.0 || has_prior;
+    let penalised_objective = solution.state.objective + log_scale;
+    let l = solution.state.log_likelihood;
+    let l0 = null.log_likelihood;
+    let lr_chi2 = if options.firth {
+        2.0 * (penalised_objective - null_objective)
+    } else {
+        2.0 * (l - l0)
+    };
+    let method = if has_prior {
+        "prior"
+    } else if options.firth {
+        "firth"
+    } else if options.l2 > 0.0 {
+        "l2"
+    } else {
+        "ml"
+    };
+    let statistics = FitStatistics::new(
+        method,
+        Likelihoods {
+            model: l,
+            null: l0,
+            penalized: penalised.then_some(penalised_objective),
+            lr_chi2,
+        },
+        (p, usize::from(encoding.intercept)),
+        (total, n, events),
+        (solution.iterations, solution.converged),
+    );
+    Ok(FittedModel {
+        encoding,
+        estimates,
+        covariance,
+        statistics,
+        options,
+        warnings: solution.warnings,
+        cluster: None,
+        profile_intervals: None,
+    })
+}

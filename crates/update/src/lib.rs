@@ -1,0 +1,701 @@
+//! Updating a model on new outcome data: recalibration in the large, logistic
+//! recalibration, re-estimation, shrinkage toward the old weights, extension with new
+//! terms, and the closed testing procedure that chooses among them (Steyerberg,
+//! *Clinical Prediction Models*, ch. 20; Janssen et al., J Clin Epidemiol 2008;
+//! Vergouwe et al., Stat Med 2017;36:4529).
+//!
+//! Only the old model file is used, never its training data: the old weights enter as
+//! an offset (intercept update), a single predictor (slope update), the starting frozen
+//! encoding (refit) or a prior (shrinkage).
+
+use std::collections::HashMap;
+
+use nalgebra::DMatrix;
+use serde::Serialize;
+use thiserror::Error;
+
+use recontact_evaluation::metrics::{
+    weighted_calibration_in_the_large, weighted_calibration_slope, WaldEstimate,
+};
+use recontact_model::data::{ColumnValues, Dataset};
+use recontact_model::encoding::{EncodedTerm, Encoding};
+use recontact_model::error::FitError;
+use recontact_model::fit::{
+    estimates, fit_encoded, log_likelihood, Estimate, FitOptions, FitStatistics, FittedModel,
+    GaussianPrior, Likelihoods,
+};
+use recontact_model::model::{Model, Parent, Provenance, SCHEMA_VERSION};
+use recontact_model::spec::Spec;
+use recontact_stats::distributions::chi_square_sf;
+
+/// Which update to make.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// Choose by the closed testing procedure.
+    Auto,
+    /// Recalibration in the large: logit P = a + LP_old.
+    Intercept,
+    /// Logistic recalibration: logit P = a + b · LP_old.
+    Slope,
+    /// Every coefficient re-estimated on the new data.
+    Refit,
+    /// Re-estimation shrunk toward the old weights by a Gaussian prior.
+    Prior,
+    /// Re-estimation with the terms a new spec adds.
+    Extend,
+}
+
+/// The update that was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Chosen {
+    /// The old model, unchanged.
+    Original,
+    /// Recalibration in the large.
+    Intercept,
+    /// Logistic recalibration.
+    Slope,
+    /// Re-estimation.
+    Refit,
+    /// Shrinkage toward the old weights.
+    Prior,
+    /// Re-estimation with new terms.
+    Extend,
+}
+
+impl Chosen {
+    /// The name used in reports and provenance.
+    pub fn name(self) -> &'static str {
+        match self {
+            Chosen::Original => "original",
+            Chosen::Intercept => "intercept",
+            Chosen::Slope => "slope",
+            Chosen::Refit => "refit",
+            Chosen::Prior => "prior",
+            Chosen::Extend => "extend",
+        }
+    }
+}
+
+/// How strongly the prior holds the old weights.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PriorStrength {
+    /// Precision = factor × the inverse of the old covariance (1: as much information as
+    /// the old data carried; smaller: weaker).
+    CovarianceFactor(f64),
+    /// The same standard deviation for every coefficient.
+    StandardDeviation(f64),
+}
+
+/// Settings of an update.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct UpdateOptions {
+    /// The update to make.
+    pub method: Method,
+    /// Level of the likelihood-ratio tests of the closed testing procedure.
+    pub alpha: f64,
+    /// The prior for [`Method::Prior`].
+    pub prior: PriorStrength,
+    /// Settings of every fit.
+    pub fit: FitOptions,
+}
+
+impl Default for UpdateOptions {
+    fn default() -> Self {
+        UpdateOptions {
+            method: Method::Auto,
+            alpha: 0.05,
+            prior: PriorStrength::CovarianceFactor(1.0),
+            fit: FitOptions::default(),
+        }
+    }
+}
+
+/// Why an update failed.
+#[derive(Debug, Error)]
+pub enum UpdateError {
+    /// A fit on the new data failed.
+    #[error("{stage}: {source}")]
+    Fit {
+        /// Which fit.
+        stage: &'static str,
+        /// Why.
+        source: FitError,
+    },
+    /// The request cannot be carried out.
+    #[error("{0}")]
+    Invalid(String),
+}
+
+fn at(stage: &'static str) -> impl FnOnce(FitError) -> UpdateError {
+    move |source| UpdateError::Fit { stage, source }
+}
+
+/// One likelihood-ratio test of the closed testing procedure.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LrTest {
+    /// `larger vs smaller`.
+    pub comparison: String,
+    /// 2 (ℓ_larger − ℓ_smaller).
+    pub lr: f64,
+    /// Difference in estimated parameters.
+    pub df: usize,
+    /// χ² upper tail of `lr`.
+    pub p_value: f64,
+}
+
+/// A candidate update's log-likelihood on the new data.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Candidate {
+    /// The update.
+    pub model: &'static str,
+    /// Its log-likelihood on the new data.
+    pub log_likelihood: f64,
+    /// Parameters it estimates from the new data.
+    pub parameters: usize,
+}
+
+/// A coefficient before and after.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Change {
+    /// The design column.
+    pub term: String,
+    /// In the old model.
+    pub old: Option<Estimate>,
+    /// In the updated model.
+    pub new: Option<Estimate>,
+}
+
+/// Calibration on the new data.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Calibration {
+    /// Calibration-in-the-large: the intercept with the linear predictor as offset.
+    pub intercept: WaldEstimate,
+    /// The calibration slope.
+    pub slope: WaldEstimate,
+}
+
+/// What an update did and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UpdateReport {
+    /// The update made.
+    pub chosen: Chosen,
+    /// The tests of the closed testing procedure (empty unless `auto`), in order.
+    pub tests: Vec<LrTest>,
+    /// The candidates' log-likelihoods on the new data.
+    pub candidates: Vec<Candidate>,
+    /// Coefficients, old and new.
+    pub coefficients: Vec<Change>,
+    /// The old model's calibration on the new data.
+    pub calibration_original: Calibration,
+    /// The updated model's calibration on the new data.
+    pub calibration_updated: Calibration,
+    /// Rows of new data.
+    pub n: f64,
+    /// Events in the new data.
+    pub events: f64,
+}
+
+/// An updated model and its report.
+#[derive(Debug, Clone)]
+pub struct Updated {
+    /// The updated model.
+    pub model: Model,
+    /// How it was chosen.
+    pub report: UpdateReport,
+}
+
+/// A fit of `logit P = a [+ b · lp] + offset` on the new data.
+fn recalibrate(
+    data: &Dataset,
+    offset: Vec<f64>,
+    lp: Option<&[f64]>,
+    options: FitOptions,
+) -> Result<FittedModel, FitError> {
+    let mut columns = HashMap::new();
+    let mut terms = Vec::new();
+    if let Some(lp) = lp {
+        columns.insert("lp".to_string(), ColumnValues::Numeric(lp.to_vec()));
+        terms.push(EncodedTerm::Numeric {
+            column: "lp".to_string(),
+            transform: recontact_model::spec::Transform::None,
+        });
+    }
+    let recalibration = Dataset {
+        source_name: data.source_name.clone(),
+        rows_read: data.rows_read,
+        outcome: data.outcome.clone(),
+        weights: data.weights.clone(),
+        offset: Some(offset),
+        columns,
+        dropped: data.dropped.clone(),
+        sha256: data.sha256.clone(),
+        level_first_lines: Default::default(),
+    };
+    let encoding = Encoding {
+        intercept: true,
+        terms,
+        summaries: Default::default(),
+    };
+    fit_encoded(
+        encoding,
+        &recalibration,
+        FitOptions {
+            l2: 0.0,
+            firth: false,
+            ..options
+        },
+        None,
+    )
+}
+
+/// The calibration intercept and slope of linear predictors `lp` on the new data, with
+/// its frequency weights (as the fits of the update use them).
+fn calibration(data: &Dataset, lp: &[f64]) -> Result<Calibration, UpdateError> {
+    let metric = |e: recontact_evaluation::metrics::MetricsError| {
+        UpdateError::Invalid(format!("calibration on the new data: {e}"))
+    };
+    let weights = data.weights.as_deref();
+    Ok(Calibration {
+        intercept: weighted_calibration_in_the_large(&data.outcome, lp, weights).map_err(metric)?,
+        slope: weighted_calibration_slope(&data.outcome, lp, weights).map_err(metric)?,
+    })
+}
+
+fn matrix(rows: &[Vec<f64>]) -> DMatrix<f64> {
+    let p = rows.len();
+    DMatrix::from_fn(p, p, |a, b| rows[a][b])
+}
+
+/// The encoding of an extended spec, keeping the old encoding of every term the old
+/// model already had (so its levels and knots stay as they were).
+pub fn extended_encoding(
+    old: &Encoding,
+    spec: &Spec,
+    data: &Dataset,
+) -> Result<Encoding, FitError> {
+    let mut encoding = Encoding::learn(spec, data)?;
+    for term in &mut encoding.terms {
+        if let Some(previous) = old.terms.iter().find(|t| same_term(t, term)) {
+            *term = previous.clone();
+        }
+    }
+    Ok(encoding)
+}
+
+/// Whether two encoded terms are the same term of a spec: the same kind on the same
+/// column, or interactions between the same two columns. (An interaction has no column
+/// of its own: matched by kind alone, every interaction of an extended spec took the old
+/// model's first one, and a second interaction became an exact copy of the first.)
+fn same_term(a: &EncodedTerm, b: &EncodedTerm) -> bool {
+    match (a, b) {
+        (EncodedTerm::Interaction { between: x }, EncodedTerm::Interaction { between: y }) => {
+            x == y
+        }
+        _ => {
+            std::mem::discriminant(a) == std::mem::discriminant(b)
+                && a.column_name() == b.column_name()
+        }
+    }
+}
+
+/// Updates `old` on new data (read with the old spec, or with `extension` when given).
+/// `old_sha256` is the SHA-256 of the old model file, recorded as the parent.
+pub fn update(
+    old: &Model,
+    old_sha256: &str,
+    data: &Dataset,
+    extension: Option<&Spec>,
+    options: UpdateOptions,
+) -> Result<Updated, UpdateError> {
+    if data.is_empty() {
+        return Err(UpdateError::Invalid("the new data have no rows".into()));
+    }
+    if matches!(options.method, Method::Extend) && extension.is_none() {
+        return Err(UpdateError::Invalid(
+            "--method extend needs the extended spec (--spec)".into(),
+        ));
+    }
+    let n = data.len();
+    let y = &data.outcome;
+    let w = data.weights.as_deref();
+    let base: Vec<f64> = data.offset.clone().unwrap_or_else(|| vec![0.0; n]);
+    let total: f64 = w.map_or(n as f64, |w| w.iter().sum());
+    let events: f64 = y
+        .iter()
+        .enumerate()
+        .map(|(i, y)| y * w.map_or(1.0, |w| w[i]))
+        .sum();
+
+    // The old linear predictor on the new rows.
+    let design = old
+        .encoding
+        .design(data)
+        .map_err(at("applying the old model to the new data"))?;
+    let beta_old = old.coefficients();
+    let lp_old: Vec<f64> = (0..n)
+        .map(|i| {
+            (0..beta_old.len())
+                .map(|j| design[(i, j)] * beta_old[j])
+                .sum()
+        })
+        .collect();
+    let eta_old: Vec<f64> = lp_old.iter().zip(&base).map(|(a, b)| a + b).collect();
+    if let Some((i, value)) = eta_old.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+        return Err(UpdateError::Invalid(format!(
+            "data row {}: the old model's linear predictor is {value}, not a finite number: \
+             the row's values are too extreme for its coefficients",
+            i + 1
+        )));
+    }
+    let l_original = log_likelihood(y, w, &eta_old);
+
+    let intercept = recalibrate(data, eta_old.clone(), None, options.fit)
+        .map_err(at("recalibration in the large"))?;
+    let slope = recalibrate(data, base.clone(), Some(&lp_old), options.fit)
+        .map_err(at("logistic recalibration"))?;
+    let refit = || {
+        fit_encoded(old.encoding.clone(), data, options.fit, None)
+            .map_err(at("re-estimation (refit)"))
+    };
+    // For the tests only the refit's log-likelihood is needed. With separated cells the
+    // maximum is not attained but its supremum is finite; a vanishing L2 penalty reaches
+    // it to within ~1e-7 (the model itself cannot be written: see `Chosen::Refit`).
+    let refit_log_likelihood = || match refit() {
+        Ok(fitted) => Ok((fitted.statistics.log_likelihood, Some(fitted))),
+        Err(UpdateError::Fit {
+            source: FitError::Separation { .. },
+            ..
+        }) => {
+            let nearly = FitOptions {
+                l2: 1e-8,
+                max_iterations: 200,
+                ..options.fit
+            };
+            let fitted = fit_encoded(old.encoding.clone(), data, nearly, None)
+                .map_err(at("re-estimation (refit)"))?;
+            Ok((fitted.statistics.log_likelihood, None))
+        }
+        Err(error) => Err(error),
+    };
+    let extension_encoding = match extension {
+        Some(spec) => Some(
+            extended_encoding(&old.encoding, spec, data)
+                .map_err(at("encoding the extended spec"))?,
+        ),
+        None => None,
+    };
+    let extend = |encoding: Encoding| {
+        fit_encoded(encoding, data, options.fit, None).map_err(at("extension"))
+    };
+
+    let k_old = beta_old.len();
+    let mut candidates = vec![
+        Candidate {
+            model: "original",
+            log_likelihood: l_original,
+            parameters: 0,
+        },
+        Candidate {
+            model: "intercept",
+            log_likelihood: intercept.statistics.log_likelihood,
+            parameters: 1,
+        },
+        Candidate {
+            model: "slope",
+            log_likelihood: slope.statistics.log_likelihood,
+            parameters: 2,
+        },
+    ];
+    let mut tests = Vec::new();
+    let mut refitted = None;
+    let mut extended = None;
+    let chosen = match options.method {
+        Method::Intercept => Chosen::Intercept,
+        Method::Slope => Chosen::Slope,
+        Method::Refit => Chosen::Refit,
+        Method::Prior => Chosen::Prior,
+        Method::Extend => Chosen::Extend,
+        Method::Auto => {
+            let (log_likelihood, fitted) = refit_log_likelihood()?;
+            candidates.push(Candidate {
+                model: "refit",
+                log_likelihood,
+                parameters: k_old,
+            });
+            refitted = fitted;
+            if let Some(encoding) = extension_encoding.clone() {
+                let fitted = extend(encoding)?;
+                candidates.push(Candidate {
+                    model: "extend",
+                    log_likelihood: fitted.statistics.log_likelihood,
+                    parameters: fitted.estimates.len(),
+                });
+                extended = Some(fitted);
+            }
+            // Closed testing: every smaller update against the most extensive one, from
+            // the smallest; the first that the data do not reject is chosen.
+            let largest = candidates
+                .last()
+                .cloned()
+                .ok_or_else(|| UpdateError::Invalid("no candidates".into()))?;
+            let mut chosen = None;
+            for (candidate, name) in candidates[..candidates.len() - 1].iter().zip([
+                Chosen::Original,
+                Chosen::Intercept,
+                Chosen::Slope,
+                Chosen::Refit,
+            ]) {
+                let df = largest.parameters.saturating_sub(candidate.parameters);
+                let lr = (2.0 * (largest.log_likelihood - candidate.log_likelihood)).max(0.0);
+                let p_value = if df > 0 {
+                    chi_square_sf(lr, df as f64)
+                } else {
+                    1.0
+                };
+                tests.push(LrTest {
+                    comparison: format!("{} vs {}", largest.model, candidate.model),
+                    lr,
+                    df,
+                    p_value,
+                });
+                if chosen.is_none() && p_value >= options.alpha {
+                    chosen = Some(name);
+                }
+            }
+            chosen.unwrap_or(if extended.is_some() {
+                Chosen::Extend
+            } else {
+                Chosen::Refit
+            })
+        }
+    };
+
+    // The updated coefficients and covariance.
+    let old_covariance = matrix(&old.covariance);
+    let (encoding, spec, beta, covariance, statistics) = match chosen {
+        Chosen::Original => (
+            old.encoding.clone(),
+            old.spec.clone(),
+            beta_old.clone(),
+            old_covariance.clone(),
+            None,
+        ),
+        Chosen::Intercept | Chosen::Slope => {
+            if !old.encoding.intercept {
+                return Err(UpdateError::Invalid(
+                    "the old model has no intercept, so an intercept or slope update cannot be written in its form; use refit".into(),
+                ));
+            }
+            let fitted = if chosen == Chosen::Intercept {
+                &intercept
+            } else {
+                &slope
+            };
+            let a = fitted.estimates[0].estimate;
+            let b = fitted.estimates.get(1).map_or(1.0, |e| e.estimate);
+            let mut beta: Vec<f64> = beta_old.iter().map(|v| b * v).collect();
+            beta[0] += a;
+            // Delta method, old and new estimates independent: the old covariance scaled
+            // by b², plus the new (a, b) covariance carried through J = [e₀, β_old].
+            let p = beta.len();
+            let v = &fitted.covariance;
+            let covariance = DMatrix::from_fn(p, p, |r, c| {
+                let e = |i: usize| if i == 0 { 1.0 } else { 0.0 };
+                let mut value = b * b * old_covariance[(r, c)] + e(r) * e(c) * v[(0, 0)];
+                if v.nrows() > 1 {
+                    value += beta_old[r] * beta_old[c] * v[(1, 1)]
+                        + (e(r) * beta_old[c] + beta_old[r] * e(c)) * v[(0, 1)];
+                }
+                value
+            });
+            (
+                old.encoding.clone(),
+                old.spec.clone(),
+                beta,
+                covariance,
+                Some(fitted.statistics.clone()),
+            )
+        }
+        Chosen::Refit => {
+            let fitted = match refitted.take() {
+                Some(fitted) => fitted,
+                None => refit().map_err(|error| match error {
+                    UpdateError::Fit {
+                        source: separation @ FitError::Separation { .. },
+                        ..
+                    } => UpdateError::Invalid(format!(
+                        "re-estimation is called for, but in the new data {separation}. With the \
+                         model updating command, use --method prior to shrink toward the old weights"
+                    )),
+                    other => other,
+                })?,
+            };
+            let beta = fitted.coefficients();
+            (
+                fitted.encoding,
+                old.spec.clone(),
+                beta,
+                fitted.covariance,
+                Some(fitted.statistics),
+            )
+        }
+        Chosen::Extend => {
+            let fitted = match (extended.take(), extension_encoding) {
+                (Some(fitted), _) => fitted,
+                (None, Some(encoding)) => extend(encoding)?,
+                (None, None) => return Err(UpdateError::Invalid("no extended spec".into())),
+            };
+            let spec = extension.map_or_else(|| old.spec.clone(), |s| s.config().clone());
+            let beta = fitted.coefficients();
+            (
+                fitted.encoding,
+                spec,
+                beta,
+                fitted.covariance,
+                Some(fitted.statistics),
+            )
+        }
+        Chosen::Prior => {
+            let precision = match options.prior {
+                PriorStrength::CovarianceFactor(factor) if factor > 0.0 => old_covariance
+                    .clone()
+                    .cholesky()
+                    .map(|c| c.inverse() * factor)
+                    .ok_or_else(|| UpdateError::Invalid("the old covariance is not positive definite, so it cannot give the prior's precision; use --prior-sd".into()))?,
+                PriorStrength::StandardDeviation(sd) if sd > 0.0 => {
+                    DMatrix::identity(k_old, k_old) / (sd * sd)
+                }
+                _ => return Err(UpdateError::Invalid("the prior's factor or sd must be positive".into())),
+            };
+            let prior = GaussianPrior {
+                mean: beta_old.clone(),
+                precision,
+            };
+            let fitted = fit_encoded(old.encoding.clone(), data, options.fit, Some(&prior))
+                .map_err(at("shrinkage toward the old weights"))?;
+            let beta = fitted.coefficients();
+            (
+                fitted.encoding,
+                old.spec.clone(),
+                beta,
+                fitted.covariance,
+                Some(fitted.statistics),
+            )
+        }
+    };
+
+    let names = encoding.names();
+    let new_estimates = estimates(&names, &beta, &covariance, options.fit.level);
+    let statistics = match statistics {
+        Some(statistics) => statistics,
+        None => {
+            // The original model on the new data: nothing estimated.
+            let null = intercept_only(data, &base, options.fit)?;
+            FitStatistics::new(
+                "original",
+                Likelihoods {
+                    model: l_original,
+                    null,
+                    penalized: None,
+                    lr_chi2: 2.0 * (l_original - null),
+                },
+                (0, 0),
+                (total, n, events),
+                (0, true),
+            )
+        }
+    };
+
+    // Calibration of both models on the new data.
+    let updated_design = encoding
+        .design(data)
+        .map_err(at("applying the updated model"))?;
+    let lp_new: Vec<f64> = (0..n)
+        .map(|i| {
+            (0..beta.len())
+                .map(|j| updated_design[(i, j)] * beta[j])
+                .sum::<f64>()
+                + base[i]
+        })
+        .collect();
+    let calibration_original = calibration(data, &eta_old)?;
+    let calibration_updated = calibration(data, &lp_new)?;
+
+    let mut coefficients: Vec<Change> = new_estimates
+        .iter()
+        .map(|e| Change {
+            term: e.term.clone(),
+            old: old.terms.iter().find(|t| t.term == e.term).cloned(),
+            new: Some(e.clone()),
+        })
+        .collect();
+    for term in &old.terms {
+        if !coefficients.iter().any(|c| c.term == term.term) {
+            coefficients.push(Change {
+                term: term.term.clone(),
+                old: Some(term.clone()),
+                new: None,
+            });
+        }
+    }
+
+    // Updates that keep the old covariance (in part: intercept and slope updates add the
+    // recalibration's model covariance to it) keep its type; refits have their own.
+    let carried = match chosen {
+        Chosen::Original | Chosen::Intercept | Chosen::Slope => {
+            (old.options.covariance_type, old.cluster.clone())
+        }
+        _ => (options.fit.covariance_type, None),
+    };
+    let p = beta.len();
+    let model = Model {
+        schema_version: SCHEMA_VERSION,
+        spec,
+        encoding,
+        terms: new_estimates,
+        covariance: (0..p)
+            .map(|a| (0..p).map(|b| covariance[(a, b)]).collect())
+            .collect(),
+        statistics,
+        options: FitOptions {
+            covariance_type: carried.0,
+            ..options.fit
+        },
+        warnings: Vec::new(),
+        cluster: carried.1,
+        profile_intervals: None,
+        provenance: Provenance {
+            input_file: data.source_name.clone(),
+            input_sha256: data.sha256.clone(),
+            rows_read: data.rows_read,
+            rows_used: n,
+            rows_dropped: data.dropped.rows,
+            dropped_reasons: data.dropped.reasons.clone(),
+            tool: "recontact".to_string(),
+            tool_version: env!("CARGO_PKG_VERSION").to_string(),
+            parent: Some(Parent {
+                model_sha256: old_sha256.to_string(),
+                method: chosen.name().to_string(),
+            }),
+        },
+    };
+    Ok(Updated {
+        model,
+        report: UpdateReport {
+            chosen,
+            tests,
+            candidates,
+            coefficients,
+            calibration_original,
+            calibration_updated,
+            n: total,
+            events,
+        },
+    })
+}
+
+fn intercept_only(data: &Dataset, offset: &[f64], options: FitOptions) -> Result<f64, UpdateError> {
+    let fitted = recalibrate(data, offset.to_vec(), None, options).map_err(at("the null model"))?;
+    Ok(fitted.statistics.log_likelihood)
+}
