@@ -651,3 +651,112 @@ fn external_predictions_give_the_same_bytes_whatever_the_thread_count() {
     let json: serde_json::Value = serde_json::from_slice(&one).unwrap();
     assert_eq!(json["n"], 60_000);
 }
+
+/// A name that turns into markup wherever it is spliced into HTML or SVG unescaped.
+const HOSTILE: &str = "<script>alert(1)</script>&\"'";
+/// `HOSTILE` as HTML and SVG text carry it: `<`, `>`, `&` and `"` escaped (the
+/// apostrophe may or may not be, which is safe in text and in `"`-quoted attributes).
+const HOSTILE_ESCAPED: &str = "&lt;script&gt;alert(1)&lt;/script&gt;&amp;&quot;";
+
+/// Asserts that `file` holds `HOSTILE` only escaped, and no markup it could inject.
+fn assert_escaped(file: &std::path::Path) {
+    let written = std::fs::read_to_string(file).unwrap();
+    let name = file.display();
+    assert!(!written.contains("<script"), "{name}: a raw <script>");
+    assert!(
+        !written.contains("<b>"),
+        "{name}: the data file's name as markup"
+    );
+    assert!(
+        written.contains(HOSTILE_ESCAPED),
+        "{name}: the name, escaped"
+    );
+}
+
+#[test]
+fn names_from_the_data_and_the_model_are_escaped_in_the_report_and_its_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    // A prediction column so named, in a data file whose name is markup too.
+    let predictions = dir.path().join("<b>&\"'.csv");
+    let mut csv = String::from("y,\"<script>alert(1)</script>&\"\"'\"\n");
+    for k in 0..40u32 {
+        let p = 0.05 + 0.9 * f64::from(k % 10) / 10.0;
+        csv.push_str(&format!("{},{p}\n", u8::from((k * 3) % 7 < 3)));
+    }
+    std::fs::write(&predictions, csv).unwrap();
+    let [report, plot, decision] =
+        ["column.html", "column.svg", "decision.svg"].map(|name| dir.path().join(name));
+    let output = recontact(&[
+        "evaluate",
+        "--data",
+        predictions.to_str().unwrap(),
+        "--prob-column",
+        HOSTILE,
+        "--outcome",
+        "y",
+        "--report",
+        report.to_str().unwrap(),
+        "--plot",
+        plot.to_str().unwrap(),
+        "--decision-plot",
+        decision.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    for file in [&report, &plot, &decision] {
+        assert_escaped(file);
+    }
+
+    // A model with a categorical predictor of that name, one of whose levels is the name.
+    let data = dir.path().join("<b>&\"'-levels.csv");
+    let mut csv = String::from("y,\"<script>alert(1)</script>&\"\"'\"\n");
+    for k in 0..200u32 {
+        let hostile = k % 3 == 0;
+        let level = if hostile {
+            "\"<script>alert(1)</script>&\"\"'\""
+        } else {
+            "plain"
+        };
+        let event = if hostile { k % 5 < 3 } else { k % 5 < 1 };
+        csv.push_str(&format!("{},{level}\n", u8::from(event)));
+    }
+    std::fs::write(&data, csv).unwrap();
+    let spec = dir.path().join("spec.toml");
+    let term = "[[term]]\nkind = \"categorical\"\ncolumn = \"<script>alert(1)</script>&\\\"'\"\n";
+    std::fs::write(&spec, format!("outcome = \"y\"\n\n{term}")).unwrap();
+    let model = dir.path().join("model.json");
+    let output = recontact(&[
+        "fit",
+        "--data",
+        data.to_str().unwrap(),
+        "--spec",
+        spec.to_str().unwrap(),
+        "--out",
+        model.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let model_json = std::fs::read_to_string(&model).unwrap();
+    assert!(
+        model_json.contains("\"<script>alert(1)</script>&\\\"'\""),
+        "the level"
+    );
+    let [report, plot] = ["model.html", "model.svg"].map(|name| dir.path().join(name));
+    let output = recontact(&[
+        "evaluate",
+        "--data",
+        data.to_str().unwrap(),
+        "--model",
+        model.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+        "--plot",
+        plot.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_escaped(&report);
+    let svg = std::fs::read_to_string(&plot).unwrap();
+    assert!(!svg.contains("<script") && !svg.contains("<b>"), "{svg}");
+    assert!(
+        svg.contains("&lt;b&gt;&amp;&quot;"),
+        "the data file's name, escaped"
+    );
+}

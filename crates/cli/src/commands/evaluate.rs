@@ -447,7 +447,7 @@ fn write_files(
         let figure = plots::evaluation_svg(evaluation, y, p, &title, args.plot_size)
             .map_err(draw_failure)?;
         if let Some(plot) = &args.plot {
-            files.push(figure::write(plot, &figure)?);
+            files.push(figure::write(plot, figure.as_str())?);
         }
         if let Some(path) = &args.report {
             let prevalence = evaluation.events as f64 / evaluation.n as f64;
@@ -465,7 +465,7 @@ fn write_files(
         let prevalence = evaluation.events as f64 / evaluation.n as f64;
         let svg =
             report::plots::decision_curve_svg(curve, prevalence, &title).map_err(draw_failure)?;
-        files.push(figure::write(plot, &svg)?);
+        files.push(figure::write(plot, svg.as_str())?);
     }
     output::commit_all(files)
 }

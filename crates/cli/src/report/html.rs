@@ -1,18 +1,31 @@
 //! The evaluation report: one self-contained HTML file.
 //!
-//! Everything is inline (styles, the SVG figure) and nothing refers to the network, so
+//! Everything is inline (styles, the SVG figures) and nothing refers to the network, so
 //! the file can be mailed, archived or opened offline and always looks the same. There
 //! is no time stamp: the same model and data give the same bytes.
+//!
+//! The page is a `maud` template: every value spliced into it (column, level, file and
+//! model names, numbers) is HTML-escaped by the template engine, so text from the data
+//! or the model file can never become markup. The one exception is the figures, which
+//! are [`Svg`] documents our own plotting code drew (see [`inline_svg`]). Each section
+//! of the page is one function returning its [`Markup`].
 
-use std::fmt::Write as _;
-
+use maud::{html, Markup, PreEscaped, DOCTYPE};
 use recontact_scoring::data::PredictionScale;
 use recontact_scoring::decision_curve::DecisionCurveRow;
 use recontact_scoring::metrics::{BinnedCalibration, Evaluation, WaldEstimate};
 use recontact_scoring::Model;
 
+use super::plots::Svg;
 use super::{number, p_value, scale_name, Context, Predictor};
 
+/// The version the footer and the provenance name.
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The page's style sheet. It is spliced in as text like anything else: it holds none
+/// of the characters escaping changes (`&`, `<`, `>`, `"`; a test checks), so it
+/// arrives unchanged, and a `<style>` element, whose content the browser takes
+/// literally, sees the same rules.
 const STYLE: &str = "
 body { font-family: system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif;
   color: #1d1d1f; max-width: 1320px; margin: 2em auto; padding: 0 1.5em; line-height: 1.45; }
@@ -43,315 +56,476 @@ p code { word-break: normal; }
 footer { margin-top: 3em; color: #6b7078; font-size: 0.9em; }
 ";
 
-/// Escapes text for HTML element content and attribute values.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-fn row(out: &mut String, cells: &[String]) {
-    out.push_str("<tr>");
-    for cell in cells {
-        let _ = write!(out, "<td>{cell}</td>");
-    }
-    out.push_str("</tr>\n");
-}
-
-fn header(out: &mut String, cells: &[&str]) {
-    out.push_str("<thead><tr>");
-    for cell in cells {
-        let _ = write!(out, "<th>{cell}</th>");
-    }
-    out.push_str("</tr></thead>\n");
-}
-
-fn wald(name: &str, estimate: &WaldEstimate, ideal: &str) -> Vec<String> {
-    vec![
-        name.to_string(),
-        number(estimate.estimate, 4),
-        number(estimate.std_error, 4),
-        format!(
-            "{} to {}",
-            number(estimate.ci_low, 4),
-            number(estimate.ci_high, 4)
-        ),
-        ideal.to_string(),
-    ]
-}
-
-fn bin_table(out: &mut String, title: &str, table: &BinnedCalibration) {
-    let _ = write!(
-        out,
-        "<div><h4>{title}</h4><p>Expected calibration error (ECE) {}</p>\n<table>\n",
-        number(table.ece, 4)
-    );
-    header(
-        out,
-        &[
-            "bin",
-            "n",
-            "mean predicted",
-            "observed",
-            "95% low",
-            "95% high",
-        ],
-    );
-    out.push_str("<tbody>\n");
-    for (k, bin) in table.bins.iter().enumerate() {
-        row(
-            out,
-            &[
-                (k + 1).to_string(),
-                bin.n.to_string(),
-                number(bin.mean_predicted, 4),
-                number(bin.observed, 4),
-                number(bin.ci_low, 4),
-                number(bin.ci_high, 4),
-            ],
-        );
-    }
-    out.push_str("</tbody></table></div>\n");
-}
-
 /// The decision curve as the report shows it.
 pub struct DecisionSection<'a> {
-    /// The decision-curve figure (an SVG document).
-    pub figure: &'a str,
+    /// The decision-curve figure.
+    pub figure: &'a Svg,
     /// The rows of its table (a few thresholds).
     pub rows: &'a [DecisionCurveRow],
 }
 
-/// The report for `evaluation` in `context`, with `figure` (an SVG document) and the
+/// The report for `evaluation` in `context`, with `figure` (calibration and ROC) and the
 /// decision curve inlined.
 pub fn render(
     context: &Context<'_>,
     evaluation: &Evaluation,
-    figure: &str,
+    figure: &Svg,
     decision: &DecisionSection<'_>,
 ) -> String {
     let e = evaluation;
     let title = context.title();
-    let mut out = String::with_capacity(64 * 1024 + figure.len() + decision.figure.len());
-    let _ = write!(
-        out,
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
-<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<h1>{}</h1>\n\
-<p class=\"lead\">n = {} observations, {} with the outcome ({:.1}%)</p>\n",
-        escape(&title),
-        escape(&title),
-        e.n,
-        e.events,
-        100.0 * e.events as f64 / e.n as f64
-    );
-    notices(&mut out, context);
-    out.push_str("<h2>Provenance</h2>\n<table class=\"provenance\">\n");
-    match context.predictor {
+    let page = html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) }
+                style { (STYLE) }
+            }
+            body {
+                h1 { (title) }
+                p.lead {
+                    "n = " (e.n) " observations, " (e.events) " with the outcome ("
+                    (format!("{:.1}", 100.0 * e.events as f64 / e.n as f64)) "%)"
+                }
+                (notices(context))
+                (provenance(context, e))
+                (at_a_glance(figure))
+                (discrimination(e))
+                (overall_accuracy(e))
+                (calibration(e))
+                (calibration_tests(e))
+                (binned_calibration(e))
+                (decision_curve(decision))
+                (predictors(context))
+                (tripod(&tripod_items(context)))
+                footer {
+                    "Written by recontact " (VERSION) ". The definitions, formulas and \
+                    references of every measure are in " code { "docs/evaluation.md" } "."
+                }
+            }
+        }
+    };
+    // A text file ends with a newline.
+    let mut text = page.into_string();
+    text.push('\n');
+    text
+}
+
+/// An SVG figure, inlined as markup without escaping.
+///
+/// This is the report's only unescaped splice, and it is safe because an [`Svg`] can
+/// only be drawn by `report::plots`: plotters' SVG backend writes the markup and
+/// XML-escapes every text and attribute value (titles that hold file and column names
+/// included), so no user text in it is markup. Escaping it here would show the SVG's
+/// source instead of the figure.
+fn inline_svg(svg: &Svg) -> PreEscaped<&str> {
+    PreEscaped(strip_xml_declaration(svg.as_str()))
+}
+
+/// A table's header row.
+fn header(cells: &[&str]) -> Markup {
+    html! {
+        thead { tr { @for cell in cells { th { (cell) } } } }
+    }
+}
+
+/// `text` in a `<code>` element: file names, column names, hashes.
+fn code(text: &str) -> Markup {
+    html! { code { (text) } }
+}
+
+/// The warnings above the provenance: the demonstration model, apparent performance,
+/// predictions taken from a column.
+fn notices(context: &Context<'_>) -> Markup {
+    html! {
+        @if context.builtin() {
+            div.notice {
+                strong { "Built-in demonstration model." } " This is the default model \
+                embedded in " code { "recontact" } ", fitted on " em { "synthetic" } " data ("
+                code { "data/recontact_outcomes.csv" } ", generated from documented \
+                assumptions). Its probabilities illustrate the directions of the source \
+                article; they are not estimates from real re-contacts."
+            }
+        }
+        @if context.is_training_data() {
+            div.notice.info {
+                strong { "Apparent performance." } " The evaluated data are byte for byte \
+                the data the model was fitted on, so calibration-in-the-large is 0 and the \
+                calibration slope 1 by construction, and discrimination is optimistic. \
+                Evaluate on data the model has not seen to validate it."
+            }
+        }
+        @if let Predictor::Column { column, scale } = context.predictor {
+            div.notice.info {
+                strong { "Predictions from a column." } " The " (scale_name(scale))
+                " were read from column " (code(column)) " of " (code(context.data_name))
+                " as given; no model file was used, so nothing here says how they were \
+                made. The calibration intercept and slope take " (linear_predictor(scale))
+                " as the linear predictor."
+            }
+        }
+    }
+}
+
+/// What the calibration fits use as the linear predictor of a prediction column.
+fn linear_predictor(scale: PredictionScale) -> &'static str {
+    match scale {
+        PredictionScale::Probability => "logit(p) of each probability",
+        PredictionScale::Logit => "the logits as given",
+    }
+}
+
+/// The provenance section: where the predictions and the data came from.
+fn provenance(context: &Context<'_>, e: &Evaluation) -> Markup {
+    let table = match context.predictor {
         Predictor::Model {
             name,
             model,
             builtin,
-        } => model_provenance(&mut out, context, (name, model, builtin), e),
-        Predictor::Column { column, scale } => {
-            column_provenance(&mut out, context, (column, scale), e)
+        } => model_provenance(context, (name, model, builtin), e),
+        Predictor::Column { column, scale } => column_provenance(context, (column, scale), e),
+    };
+    html! {
+        h2 { "Provenance" }
+        table.provenance { (table) }
+    }
+}
+
+/// The provenance rows of a model's predictions: the model's file and fit beside the
+/// evaluated data.
+fn model_provenance(
+    context: &Context<'_>,
+    (name, model, builtin): (&str, &Model, bool),
+    e: &Evaluation,
+) -> Markup {
+    let provenance = &model.provenance;
+    let model_file = if builtin {
+        format!("{name} (embedded)")
+    } else {
+        name.to_string()
+    };
+    let rows: [(&str, Markup, Markup); 9] = [
+        ("file", code(&model_file), code(context.data_name)),
+        ("fitted on", code(&provenance.input_file), html! {}),
+        (
+            "SHA-256 of the data file",
+            code(&provenance.input_sha256),
+            code(context.data_sha256),
+        ),
+        (
+            "rows read",
+            html! { (provenance.rows_read) },
+            html! { (context.data_rows) },
+        ),
+        ("n used", html! { (provenance.rows_used) }, html! { (e.n) }),
+        (
+            "events",
+            html! { (number(model.statistics.events, 0)) },
+            html! { (e.events) },
+        ),
+        ("outcome", code(&model.spec.outcome), code(context.outcome)),
+        (
+            "fitting method",
+            html! { (model.statistics.method) },
+            html! {},
+        ),
+        (
+            "written by",
+            html! { (provenance.tool) " " (provenance.tool_version) },
+            html! { "recontact " (VERSION) },
+        ),
+    ];
+    html! {
+        (header(&["", "model", "evaluated data"]))
+        tbody {
+            @for (label, from_model, from_data) in &rows {
+                tr { td { (label) } td { (from_model) } td { (from_data) } }
+            }
         }
     }
-    out.push_str("</tbody></table>\n");
+}
 
-    let _ = write!(
-        out,
-        "<h2>Calibration and discrimination at a glance</h2>\n<figure>\n{}\n<figcaption>Left: \
-observed against predicted probability — the loess smooth of the outcome on the prediction, \
-the equal-mass bins with 95% Wilson intervals, and the diagonal where a perfectly calibrated \
-model lies; beneath it, how the predictions are spread (stacked by outcome). Right: the ROC \
-curve, true against false positive rate as the threshold falls.</figcaption>\n</figure>\n",
-        strip_xml_declaration(figure)
-    );
+/// The provenance rows of predictions read from a column of the evaluated data.
+fn column_provenance(
+    context: &Context<'_>,
+    (column, scale): (&str, PredictionScale),
+    e: &Evaluation,
+) -> Markup {
+    let rows: [(&str, Markup); 8] = [
+        ("file", code(context.data_name)),
+        (
+            "predictions",
+            html! { (scale_name(scale)) " in column " (code(column)) },
+        ),
+        ("model", html! { "none: the predictions are read as given" }),
+        ("SHA-256 of the data file", code(context.data_sha256)),
+        ("rows read", html! { (context.data_rows) }),
+        ("n used", html! { (e.n) }),
+        ("outcome", code(context.outcome)),
+        ("written by", html! { "recontact " (VERSION) }),
+    ];
+    html! {
+        (header(&["", "evaluated data"]))
+        tbody {
+            @for (label, value) in &rows {
+                tr { td { (label) } td { (value) } }
+            }
+        }
+    }
+}
 
-    out.push_str("<h2>Discrimination</h2>\n<table class=\"notes\">\n");
-    header(&mut out, &["measure", "value", "95% interval", "reads"]);
-    out.push_str("<tbody>\n");
-    row(
-        &mut out,
-        &[
-            "AUC (c-statistic)".into(),
-            number(e.auc, 4),
-            format!(
-                "{} to {} (DeLong)",
-                number(e.auc_ci[0], 4),
-                number(e.auc_ci[1], 4)
-            ),
-            "0.5 no better than chance, 1 perfect ranking".into(),
-        ],
-    );
-    row(
-        &mut out,
-        &[
-            "Somers' D<sub>xy</sub>".into(),
-            number(e.dxy, 4),
-            String::new(),
-            "2 (AUC − 0.5)".into(),
-        ],
-    );
-    out.push_str("</tbody></table>\n");
+/// The calibration and ROC figure with its caption.
+fn at_a_glance(figure: &Svg) -> Markup {
+    html! {
+        h2 { "Calibration and discrimination at a glance" }
+        figure {
+            (inline_svg(figure))
+            figcaption {
+                "Left: observed against predicted probability — the loess smooth of the \
+                outcome on the prediction, the equal-mass bins with 95% Wilson intervals, \
+                and the diagonal where a perfectly calibrated model lies; beneath it, how \
+                the predictions are spread (stacked by outcome). Right: the ROC curve, true \
+                against false positive rate as the threshold falls."
+            }
+        }
+    }
+}
 
-    out.push_str("<h2>Overall accuracy</h2>\n<table class=\"notes\">\n");
-    header(&mut out, &["measure", "value", "reads"]);
-    out.push_str("<tbody>\n");
-    row(
-        &mut out,
-        &[
-            "log loss".into(),
-            number(e.log_loss, 4),
-            "lower is better".into(),
-        ],
-    );
-    row(
-        &mut out,
-        &[
-            "Brier score".into(),
-            number(e.brier, 4),
-            "mean squared error of the probabilities, lower is better".into(),
-        ],
-    );
-    row(
-        &mut out,
-        &[
-            "scaled Brier".into(),
-            number(e.scaled_brier, 4),
-            "1 perfect, 0 no better than the event rate for everyone".into(),
-        ],
-    );
-    out.push_str("</tbody></table>\n");
+/// The discrimination table: AUC and Somers' D.
+fn discrimination(e: &Evaluation) -> Markup {
+    html! {
+        h2 { "Discrimination" }
+        table.notes {
+            (header(&["measure", "value", "95% interval", "reads"]))
+            tbody {
+                tr {
+                    td { "AUC (c-statistic)" }
+                    td { (number(e.auc, 4)) }
+                    td { (number(e.auc_ci[0], 4)) " to " (number(e.auc_ci[1], 4)) " (DeLong)" }
+                    td { "0.5 no better than chance, 1 perfect ranking" }
+                }
+                tr {
+                    td { "Somers' D" sub { "xy" } }
+                    td { (number(e.dxy, 4)) }
+                    td {}
+                    td { "2 (AUC − 0.5)" }
+                }
+            }
+        }
+    }
+}
 
-    out.push_str(
-        "<h2>Calibration</h2>\n<h3>Mean and weak calibration (logit scale)</h3>\n<table>\n",
-    );
-    header(
-        &mut out,
-        &["measure", "estimate", "std. error", "95% interval", "ideal"],
-    );
-    out.push_str("<tbody>\n");
-    row(
-        &mut out,
-        &wald("calibration-in-the-large", &e.calibration_intercept, "0"),
-    );
-    row(
-        &mut out,
-        &wald("calibration slope", &e.calibration_slope, "1"),
-    );
-    row(
-        &mut out,
-        &[
-            "observed / expected".into(),
-            number(e.observed_expected, 4),
-            String::new(),
-            String::new(),
-            "1".into(),
-        ],
-    );
-    out.push_str("</tbody></table>\n");
+/// The overall-accuracy table: log loss and the Brier scores.
+fn overall_accuracy(e: &Evaluation) -> Markup {
+    let rows = [
+        ("log loss", e.log_loss, "lower is better"),
+        (
+            "Brier score",
+            e.brier,
+            "mean squared error of the probabilities, lower is better",
+        ),
+        (
+            "scaled Brier",
+            e.scaled_brier,
+            "1 perfect, 0 no better than the event rate for everyone",
+        ),
+    ];
+    html! {
+        h2 { "Overall accuracy" }
+        table.notes {
+            (header(&["measure", "value", "reads"]))
+            tbody {
+                @for (name, value, reads) in rows {
+                    tr { td { (name) } td { (number(value, 4)) } td { (reads) } }
+                }
+            }
+        }
+    }
+}
 
-    out.push_str("<h3>Tests and smoothed calibration</h3>\n<table class=\"notes\">\n");
-    header(&mut out, &["measure", "value", "reads"]);
-    out.push_str("<tbody>\n");
-    row(
-        &mut out,
-        &[
-            "Hosmer–Lemeshow (10 groups)".into(),
-            format!(
-                "χ² {} on {} df, p = {}",
-                number(e.hosmer_lemeshow.statistic, 3),
-                e.hosmer_lemeshow.df,
-                p_value(e.hosmer_lemeshow.p_value)
-            ),
-            "a small p signals miscalibration".into(),
-        ],
-    );
-    row(
-        &mut out,
-        &[
-            "Spiegelhalter".into(),
-            format!(
-                "z = {}, p = {}",
-                number(e.spiegelhalter.z, 3),
-                p_value(e.spiegelhalter.p_value)
-            ),
-            "a small p signals miscalibration".into(),
-        ],
-    );
-    for (name, value, reads) in [
+/// The calibration section's first table: mean and weak calibration on the logit scale.
+fn calibration(e: &Evaluation) -> Markup {
+    html! {
+        h2 { "Calibration" }
+        h3 { "Mean and weak calibration (logit scale)" }
+        table {
+            (header(&["measure", "estimate", "std. error", "95% interval", "ideal"]))
+            tbody {
+                (wald("calibration-in-the-large", &e.calibration_intercept, "0"))
+                (wald("calibration slope", &e.calibration_slope, "1"))
+                tr {
+                    td { "observed / expected" }
+                    td { (number(e.observed_expected, 4)) }
+                    td {}
+                    td {}
+                    td { "1" }
+                }
+            }
+        }
+    }
+}
+
+/// A row for an estimate with its standard error and Wald interval.
+fn wald(name: &str, estimate: &WaldEstimate, ideal: &str) -> Markup {
+    html! {
+        tr {
+            td { (name) }
+            td { (number(estimate.estimate, 4)) }
+            td { (number(estimate.std_error, 4)) }
+            td { (number(estimate.ci_low, 4)) " to " (number(estimate.ci_high, 4)) }
+            td { (ideal) }
+        }
+    }
+}
+
+/// The calibration tests and the smoothed-calibration summaries, with the smoother used.
+fn calibration_tests(e: &Evaluation) -> Markup {
+    let hl = &e.hosmer_lemeshow;
+    let smoothed = [
         ("ICI", e.ici, "mean |smoothed − predicted|"),
         ("E50", e.e50, "median |smoothed − predicted|"),
         ("E90", e.e90, "90th percentile |smoothed − predicted|"),
         ("Emax", e.emax, "largest |smoothed − predicted|"),
-    ] {
-        row(&mut out, &[name.into(), number(value, 4), reads.into()]);
+    ];
+    html! {
+        h3 { "Tests and smoothed calibration" }
+        table.notes {
+            (header(&["measure", "value", "reads"]))
+            tbody {
+                tr {
+                    td { "Hosmer–Lemeshow (10 groups)" }
+                    td {
+                        "χ² " (number(hl.statistic, 3)) " on " (hl.df) " df, p = "
+                        (p_value(hl.p_value))
+                    }
+                    td { "a small p signals miscalibration" }
+                }
+                tr {
+                    td { "Spiegelhalter" }
+                    td {
+                        "z = " (number(e.spiegelhalter.z, 3)) ", p = "
+                        (p_value(e.spiegelhalter.p_value))
+                    }
+                    td { "a small p signals miscalibration" }
+                }
+                @for (name, value, reads) in smoothed {
+                    tr { td { (name) } td { (number(value, 4)) } td { (reads) } }
+                }
+            }
+        }
+        p { "Smoother: " (e.smoother) "." }
     }
-    out.push_str("</tbody></table>\n");
-    let _ = writeln!(out, "<p>Smoother: {}.</p>", escape(&e.smoother));
+}
 
-    out.push_str(
-        "<h3>Binned calibration</h3>\n<p>Observed rates with Wilson score 95% intervals; \
-empty bins are left out.</p>\n<div class=\"columns\">\n",
-    );
-    bin_table(&mut out, "Equal-mass bins", &e.ece.equal_mass);
-    bin_table(&mut out, "Equal-width bins", &e.ece.equal_width);
-    out.push_str("</div>\n");
-    decision_curve(&mut out, decision);
+/// The binned calibration: equal-mass and equal-width tables side by side.
+fn binned_calibration(e: &Evaluation) -> Markup {
+    html! {
+        h3 { "Binned calibration" }
+        p { "Observed rates with Wilson score 95% intervals; empty bins are left out." }
+        div.columns {
+            (bin_table("Equal-mass bins", &e.ece.equal_mass))
+            (bin_table("Equal-width bins", &e.ece.equal_width))
+        }
+    }
+}
 
-    predictors(&mut out, context);
-    tripod(&mut out, &tripod_items(context));
+/// One binned-calibration table under its title and expected calibration error.
+fn bin_table(title: &str, table: &BinnedCalibration) -> Markup {
+    html! {
+        div {
+            h4 { (title) }
+            p { "Expected calibration error (ECE) " (number(table.ece, 4)) }
+            table {
+                (header(&["bin", "n", "mean predicted", "observed", "95% low", "95% high"]))
+                tbody {
+                    @for (k, bin) in table.bins.iter().enumerate() {
+                        tr {
+                            td { (k + 1) }
+                            td { (bin.n) }
+                            td { (number(bin.mean_predicted, 4)) }
+                            td { (number(bin.observed, 4)) }
+                            td { (number(bin.ci_low, 4)) }
+                            td { (number(bin.ci_high, 4)) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
 
-    let _ = write!(
-        out,
-        "<footer>Written by recontact {}. The definitions, formulas and references of every \
-measure are in <code>docs/evaluation.md</code>.</footer>\n</body>\n</html>\n",
-        env!("CARGO_PKG_VERSION")
-    );
-    out
+/// The decision-curve section: the figure and its table at a few thresholds.
+fn decision_curve(decision: &DecisionSection<'_>) -> Markup {
+    html! {
+        h2 { "Decision curve" }
+        p {
+            "Net benefit of treating everyone whose predicted probability is at or above \
+            the threshold t, against treating everyone and treating no one (Vickers & Elkin \
+            2006): NB = TP/N − FP/N · t/(1 − t). A model helps at t when its curve lies \
+            above both others."
+        }
+        figure {
+            (inline_svg(decision.figure))
+            figcaption {
+                "Net benefit against threshold probability; the vertical axis is cut below \
+                at −0.05 (or minus the prevalence, if smaller) and above at 1.1 times the \
+                prevalence, the most any strategy can reach."
+            }
+        }
+        table {
+            (header(&[
+                "threshold",
+                "net benefit",
+                "treat all",
+                "standardised",
+                "interventions avoided per 100",
+            ]))
+            tbody {
+                @for r in decision.rows {
+                    tr {
+                        td { (number(r.threshold, 2)) }
+                        td { (number(r.net_benefit, 4)) }
+                        td { (number(r.net_benefit_all, 4)) }
+                        td { (number(r.standardized_net_benefit, 4)) }
+                        td { (number(r.interventions_avoided_per_100, 2)) }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// The model's outcome and predictor columns, as the model file names them.
-fn predictors(out: &mut String, context: &Context<'_>) {
+fn predictors(context: &Context<'_>) -> Markup {
     let Predictor::Model { model, .. } = context.predictor else {
-        let _ = write!(
-            out,
-            "<h2>Outcome and predictors</h2>\n<p>Outcome column <code>{}</code> (1 = the \
-event). The predictions come from a column of the data; which predictors the model behind \
-them uses, and how and when they were measured, is for the study to report.</p>\n",
-            escape(context.outcome)
-        );
-        return;
+        return html! {
+            h2 { "Outcome and predictors" }
+            p {
+                "Outcome column " (code(context.outcome)) " (1 = the event). The predictions \
+                come from a column of the data; which predictors the model behind them uses, \
+                and how and when they were measured, is for the study to report."
+            }
+        };
     };
-    let columns: Vec<String> = model
-        .encoding
-        .input_columns()
-        .iter()
-        .map(|c| format!("<code>{}</code>", escape(c)))
-        .collect();
-    let _ = write!(
-        out,
-        "<h2>Outcome and predictors</h2>\n<p>Outcome column <code>{}</code> (1 = the event); \
-predictor columns: {}. What they mean, and how and when they were measured, is for the \
-study to define.</p>\n",
-        escape(&model.spec.outcome),
-        if columns.is_empty() {
-            "none (an intercept-only model)".to_string()
-        } else {
-            columns.join(", ")
+    let columns = model.encoding.input_columns();
+    html! {
+        h2 { "Outcome and predictors" }
+        p {
+            "Outcome column " (code(&model.spec.outcome)) " (1 = the event); predictor \
+            columns: "
+            @if columns.is_empty() {
+                "none (an intercept-only model)"
+            }
+            @for (k, column) in columns.iter().enumerate() {
+                @if k > 0 { ", " }
+                (code(column))
+            }
+            ". What they mean, and how and when they were measured, is for the study to \
+            define."
         }
-    );
+    }
 }
 
 /// How much of a TRIPOD+AI item a report shows.
@@ -445,39 +619,46 @@ const TRIPOD_FOR_AUTHORS: &[(&str, &str)] = &[
 ];
 
 /// The section mapping the report to TRIPOD+AI, and what the authors must still supply.
-fn tripod(out: &mut String, items: &[TripodItem]) {
-    out.push_str(
-        "<h2>TRIPOD+AI items covered</h2>\n<p>Which items of the TRIPOD+AI checklist \
-(Collins et al., BMJ 2024;385:e078378) this report addresses. It is a help for writing \
-the study up, not a completed checklist.</p>\n<table class=\"notes tripod\">\n",
-    );
-    header(out, &["item", "topic", "in this report", "what covers it"]);
-    out.push_str("<tbody>\n");
-    for entry in items {
-        let status = match entry.coverage {
-            Coverage::Shown => "<span class=\"shown\">shown</span>",
-            Coverage::Partly => "<span class=\"partly\">partly</span>",
-            Coverage::Absent => "<span class=\"absent\">not shown</span>",
-        };
-        row(
-            out,
-            &[
-                entry.item.to_string(),
-                entry.topic.to_string(),
-                status.to_string(),
-                escape(&entry.covered_by),
-            ],
-        );
+fn tripod(items: &[TripodItem]) -> Markup {
+    html! {
+        h2 { "TRIPOD+AI items covered" }
+        p {
+            "Which items of the TRIPOD+AI checklist (Collins et al., BMJ \
+            2024;385:e078378) this report addresses. It is a help for writing the study \
+            up, not a completed checklist."
+        }
+        table.notes.tripod {
+            (header(&["item", "topic", "in this report", "what covers it"]))
+            tbody {
+                @for entry in items {
+                    tr {
+                        td { (entry.item) }
+                        td { (entry.topic) }
+                        td { (coverage(entry.coverage)) }
+                        td { (entry.covered_by) }
+                    }
+                }
+            }
+        }
+        h3 { "Items the authors must supply" }
+        table.notes.tripod {
+            (header(&["items", "topic"]))
+            tbody {
+                @for (items, topic) in TRIPOD_FOR_AUTHORS {
+                    tr { td { (items) } td { (topic) } }
+                }
+            }
+        }
     }
-    out.push_str(
-        "</tbody></table>\n<h3>Items the authors must supply</h3>\n<table class=\"notes tripod\">\n",
-    );
-    header(out, &["items", "topic"]);
-    out.push_str("<tbody>\n");
-    for (items, topic) in TRIPOD_FOR_AUTHORS {
-        row(out, &[(*items).to_string(), (*topic).to_string()]);
+}
+
+/// How much of an item the report shows, as a coloured word.
+fn coverage(coverage: Coverage) -> Markup {
+    match coverage {
+        Coverage::Shown => html! { span.shown { "shown" } },
+        Coverage::Partly => html! { span.partly { "partly" } },
+        Coverage::Absent => html! { span.absent { "not shown" } },
     }
-    out.push_str("</tbody></table>\n");
 }
 
 /// An SVG document without its XML declaration, ready to sit inside HTML.
@@ -490,182 +671,21 @@ fn strip_xml_declaration(svg: &str) -> &str {
     }
 }
 
-/// The warnings above the provenance: the demonstration model, apparent performance,
-/// predictions taken from a column.
-fn notices(out: &mut String, context: &Context<'_>) {
-    if context.builtin() {
-        out.push_str(
-            "<div class=\"notice\"><strong>Built-in demonstration model.</strong> This is the \
-default model embedded in <code>recontact</code>, fitted on <em>synthetic</em> data \
-(<code>data/recontact_outcomes.csv</code>, generated from documented assumptions). Its \
-probabilities illustrate the directions of the source article; they are not estimates from \
-real re-contacts.</div>\n",
-        );
-    }
-    if context.is_training_data() {
-        out.push_str(
-            "<div class=\"notice info\"><strong>Apparent performance.</strong> The evaluated \
-data are byte for byte the data the model was fitted on, so calibration-in-the-large is 0 \
-and the calibration slope 1 by construction, and discrimination is optimistic. Evaluate on \
-data the model has not seen to validate it.</div>\n",
-        );
-    }
-    if let Predictor::Column { column, scale } = context.predictor {
-        let linear = match scale {
-            PredictionScale::Probability => "logit(p) of each probability",
-            PredictionScale::Logit => "the logits as given",
-        };
-        let _ = writeln!(
-            out,
-            "<div class=\"notice info\"><strong>Predictions from a column.</strong> The {} \
-were read from column <code>{}</code> of <code>{}</code> as given; no model file was used, so \
-nothing here says how they were made. The calibration intercept and slope take {linear} as \
-the linear predictor.</div>",
-            scale_name(scale),
-            escape(column),
-            escape(context.data_name)
-        );
-    }
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// The provenance rows of a model's predictions: the model's file and fit beside the
-/// evaluated data.
-fn model_provenance(
-    out: &mut String,
-    context: &Context<'_>,
-    (name, model, builtin): (&str, &Model, bool),
-    e: &Evaluation,
-) {
-    let provenance = &model.provenance;
-    header(out, &["", "model", "evaluated data"]);
-    out.push_str("<tbody>\n");
-    let model_file = if builtin {
-        format!("{} (embedded)", escape(name))
-    } else {
-        escape(name)
-    };
-    let text = |s: &str| format!("<code>{}</code>", escape(s));
-    let rows: [[String; 3]; 9] = [
-        [
-            "file".into(),
-            format!("<code>{model_file}</code>"),
-            text(context.data_name),
-        ],
-        [
-            "fitted on".into(),
-            text(&provenance.input_file),
-            String::new(),
-        ],
-        [
-            "SHA-256 of the data file".into(),
-            text(&provenance.input_sha256),
-            text(context.data_sha256),
-        ],
-        [
-            "rows read".into(),
-            provenance.rows_read.to_string(),
-            context.data_rows.to_string(),
-        ],
-        [
-            "n used".into(),
-            provenance.rows_used.to_string(),
-            e.n.to_string(),
-        ],
-        [
-            "events".into(),
-            number(model.statistics.events, 0),
-            e.events.to_string(),
-        ],
-        [
-            "outcome".into(),
-            text(&model.spec.outcome),
-            text(context.outcome),
-        ],
-        [
-            "fitting method".into(),
-            escape(&model.statistics.method),
-            String::new(),
-        ],
-        [
-            "written by".into(),
-            escape(&format!("{} {}", provenance.tool, provenance.tool_version)),
-            escape(&format!("recontact {}", env!("CARGO_PKG_VERSION"))),
-        ],
-    ];
-    for cells in &rows {
-        row(out, cells);
+    #[test]
+    fn the_style_sheet_passes_through_escaping_unchanged() {
+        assert!(!STYLE.contains(['&', '<', '>', '"']), "{STYLE}");
+        let page = html! { style { (STYLE) } }.into_string();
+        assert_eq!(page, format!("<style>{STYLE}</style>"));
     }
-}
 
-/// The provenance rows of predictions read from a column of the evaluated data.
-fn column_provenance(
-    out: &mut String,
-    context: &Context<'_>,
-    (column, scale): (&str, PredictionScale),
-    e: &Evaluation,
-) {
-    header(out, &["", "evaluated data"]);
-    out.push_str("<tbody>\n");
-    let text = |s: &str| format!("<code>{}</code>", escape(s));
-    let rows: [[String; 2]; 8] = [
-        ["file".into(), text(context.data_name)],
-        [
-            "predictions".into(),
-            format!("{} in column {}", scale_name(scale), text(column)),
-        ],
-        [
-            "model".into(),
-            "none: the predictions are read as given".into(),
-        ],
-        ["SHA-256 of the data file".into(), text(context.data_sha256)],
-        ["rows read".into(), context.data_rows.to_string()],
-        ["n used".into(), e.n.to_string()],
-        ["outcome".into(), text(context.outcome)],
-        [
-            "written by".into(),
-            escape(&format!("recontact {}", env!("CARGO_PKG_VERSION"))),
-        ],
-    ];
-    for cells in &rows {
-        row(out, cells);
+    #[test]
+    fn an_xml_declaration_is_dropped_before_inlining() {
+        let svg = "<?xml version=\"1.0\"?>\n<svg></svg>";
+        assert_eq!(strip_xml_declaration(svg), "<svg></svg>");
+        assert_eq!(strip_xml_declaration("<svg></svg>"), "<svg></svg>");
     }
-}
-
-/// The decision-curve section: the figure and its table at a few thresholds.
-fn decision_curve(out: &mut String, decision: &DecisionSection<'_>) {
-    let _ = write!(
-        out,
-        "<h2>Decision curve</h2>\n<p>Net benefit of treating everyone whose predicted \
-probability is at or above the threshold t, against treating everyone and treating no one \
-(Vickers &amp; Elkin 2006): NB = TP/N − FP/N · t/(1 − t). A model helps at t when its curve \
-lies above both others.</p>\n<figure>\n{}\n<figcaption>Net benefit against threshold \
-probability; the vertical axis is cut below at −0.05 (or minus the prevalence, if smaller) \
-and above at 1.1 times the prevalence, the most any strategy can reach.</figcaption>\n\
-</figure>\n<table>\n",
-        strip_xml_declaration(decision.figure)
-    );
-    header(
-        out,
-        &[
-            "threshold",
-            "net benefit",
-            "treat all",
-            "standardised",
-            "interventions avoided per 100",
-        ],
-    );
-    out.push_str("<tbody>\n");
-    for r in decision.rows {
-        row(
-            out,
-            &[
-                number(r.threshold, 2),
-                number(r.net_benefit, 4),
-                number(r.net_benefit_all, 4),
-                number(r.standardized_net_benefit, 4),
-                number(r.interventions_avoided_per_100, 2),
-            ],
-        );
-    }
-    out.push_str("</tbody></table>\n");
 }

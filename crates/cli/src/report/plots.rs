@@ -60,7 +60,22 @@ const MARKED_THRESHOLDS: usize = 20;
 
 type Failure = Box<dyn Error>;
 
-/// The figure for an evaluation of predictions `p` against outcomes `y`, as SVG text.
+/// An SVG document drawn by this module.
+///
+/// Its markup is written by plotters' SVG backend, which XML-escapes every text and
+/// attribute value, so the titles and labels holding file, model and column names carry
+/// them as text, never as markup. Only this module makes one, which is what lets the HTML
+/// report inline it unescaped.
+pub struct Svg(String);
+
+impl Svg {
+    /// The document's text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The figure for an evaluation of predictions `p` against outcomes `y`, as SVG.
 ///
 /// `title` heads the figure; the panels carry their own captions and legends. The
 /// figure is `size` pixels; both plots are squares of the same side, as large as the
@@ -71,10 +86,10 @@ pub fn evaluation_svg(
     p: &[f64],
     title: &str,
     size: Size,
-) -> Result<String, String> {
+) -> Result<Svg, String> {
     let mut svg = String::new();
     draw(&mut svg, evaluation, y, p, title, size).map_err(|e| e.to_string())?;
-    Ok(svg)
+    Ok(Svg(svg))
 }
 
 /// Where the square plots go in a figure of a given size.
@@ -456,15 +471,15 @@ pub fn decision_y_range(prevalence: f64) -> (f64, f64) {
 }
 
 /// The decision curve `rows` (in increasing threshold order) of data with `prevalence`, as
-/// SVG text: net benefit against threshold for the model, treat all and treat none.
+/// SVG: net benefit against threshold for the model, treat all and treat none.
 pub fn decision_curve_svg(
     rows: &[DecisionCurveRow],
     prevalence: f64,
     title: &str,
-) -> Result<String, String> {
+) -> Result<Svg, String> {
     let mut svg = String::new();
     draw_decision(&mut svg, rows, prevalence, title).map_err(|e| e.to_string())?;
-    Ok(svg)
+    Ok(Svg(svg))
 }
 
 fn draw_decision(
