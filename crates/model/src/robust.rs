@@ -12,7 +12,7 @@ use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 
 use crate::data::{ColumnValues, Dataset};
-use crate::error::FitError;
+use crate::error::{CovarianceError, FitError};
 
 /// Which covariance of the coefficients a fit reports and every later number uses.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -73,10 +73,7 @@ impl Clusters {
     /// rows count, whatever rows were dropped.
     pub fn from_dataset(data: &Dataset, column: &str) -> Result<Clusters, FitError> {
         let Some(ColumnValues::Levels { codes, .. }) = data.columns.get(column) else {
-            return Err(FitError::Encoding(format!(
-                "the cluster column `{column}` was not read as labels from the data; \
-                 read the data with a spec given it by `Spec::with_cluster_column`"
-            )));
+            return Err(CovarianceError::ClusterColumnNotRead(column.to_string()).into());
         };
         let mut renumbered: HashMap<u32, u32> = HashMap::new();
         let codes: Vec<u32> = codes
@@ -115,18 +112,18 @@ pub(crate) fn sandwich(
 ) -> Result<DMatrix<f64>, FitError> {
     let (n, p) = input.x.shape();
     if n <= p {
-        return Err(FitError::Encoding(format!(
-            "a robust covariance needs more rows than coefficients: {n} rows, {p} coefficients"
-        )));
+        return Err(CovarianceError::TooFewRows {
+            rows: n,
+            coefficients: p,
+        }
+        .into());
     }
     let (meat, correction) = match kind {
         CovarianceType::Model => return Ok(input.bread.clone()),
         CovarianceType::Hc0 => (row_meat(input), 1.0),
         CovarianceType::Hc1 => (row_meat(input), n as f64 / (n - p) as f64),
         CovarianceType::Cluster => {
-            let clusters = clusters.ok_or_else(|| {
-                FitError::Encoding("a cluster-robust covariance needs a cluster column".into())
-            })?;
+            let clusters = clusters.ok_or(CovarianceError::NoClusters)?;
             check_clusters(clusters, n)?;
             let g = clusters.count as f64;
             let correction = g / (g - 1.0) * (n as f64 - 1.0) / (n - p) as f64;
@@ -137,20 +134,19 @@ pub(crate) fn sandwich(
 }
 
 /// A cluster count below two has no between-cluster variation to estimate.
-fn check_clusters(clusters: &Clusters, n: usize) -> Result<(), FitError> {
+fn check_clusters(clusters: &Clusters, n: usize) -> Result<(), CovarianceError> {
     if clusters.codes.len() != n {
-        return Err(FitError::Encoding(format!(
-            "the cluster column `{}` has {} values for {n} rows",
-            clusters.column,
-            clusters.codes.len()
-        )));
+        return Err(CovarianceError::ClusterLength {
+            column: clusters.column.clone(),
+            values: clusters.codes.len(),
+            rows: n,
+        });
     }
     if clusters.count < 2 {
-        return Err(FitError::Encoding(format!(
-            "the cluster column `{}` has {} distinct value(s) among the rows used; a \
-             cluster-robust covariance needs at least 2 clusters",
-            clusters.column, clusters.count
-        )));
+        return Err(CovarianceError::TooFewClusters {
+            column: clusters.column.clone(),
+            count: clusters.count,
+        });
     }
     Ok(())
 }
