@@ -1088,7 +1088,25 @@ fn separation(
     None
 }
 
-/// Fits the model a spec describes to a data set.
+/// Fits the model a spec describes to a data set. The options are checked first
+/// ([`FitOptions::check`]), before the data are looked at.
+///
+/// ```rust
+/// use recontact_model::{fit, read_dataset, FitError, FitOptions, InvalidRows, SpecConfig};
+/// let config = SpecConfig::from_toml(
+///     "spec.toml",
+///     "outcome = \"y\"\n[[term]]\nkind = \"numeric\"\ncolumn = \"x\"\n",
+/// )?;
+/// let spec = config.clone().check()?;
+/// let csv = "y,x\n0,1\n0,2\n1,3\n0,4\n1,5\n1,6\n";
+/// let data = read_dataset("rows.csv", csv.as_bytes(), &spec, InvalidRows::Fail)?;
+/// let fitted = fit(&spec, &data, FitOptions::default())?;
+/// // statsmodels 0.15: Logit(y, add_constant(x)).fit().params
+/// assert!((fitted.coefficients()[1] - 1.214_027_6).abs() < 1e-6);
+/// let bad = FitOptions { level: 1.5, ..FitOptions::default() };
+/// assert!(matches!(fit(&spec, &data, bad), Err(FitError::Options(_))));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn fit(spec: &Spec, data: &Dataset, options: FitOptions) -> Result<FittedModel, FitError> {
     options.check()?;
     check_outcome(data)?;
@@ -1100,6 +1118,23 @@ pub fn fit(spec: &Spec, data: &Dataset, options: FitOptions) -> Result<FittedMod
 /// (see [`Encoding::design_releasing`]): the way to fit data that fill much of memory.
 /// Afterwards `data` keeps its outcome, weights, offset and provenance, which is all
 /// [`crate::Model::new`] needs.
+///
+/// ```rust
+/// use recontact_model::{fit, fit_releasing, read_dataset, FitOptions, InvalidRows, SpecConfig};
+/// let config = SpecConfig::from_toml(
+///     "spec.toml",
+///     "outcome = \"y\"\n[[term]]\nkind = \"numeric\"\ncolumn = \"x\"\n",
+/// )?;
+/// let spec = config.clone().check()?;
+/// let csv = "y,x\n0,1\n0,2\n1,3\n0,4\n1,5\n1,6\n";
+/// let mut data = read_dataset("rows.csv", csv.as_bytes(), &spec, InvalidRows::Fail)?;
+/// let in_full = fit(&spec, &data, FitOptions::default())?;
+/// let released = fit_releasing(&spec, &mut data, FitOptions::default())?;
+/// assert_eq!(released.coefficients(), in_full.coefficients());
+/// assert!(data.columns.is_empty());
+/// assert_eq!(data.len(), 6);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn fit_releasing(
     spec: &Spec,
     data: &mut Dataset,
@@ -1110,6 +1145,26 @@ pub fn fit_releasing(
 
 /// Like [`fit_releasing`], with the rows' clusters for a cluster-robust covariance
 /// ([`CovarianceType::Cluster`] needs them; the other covariances ignore them).
+///
+/// ```rust
+/// use recontact_model::{
+///     fit_releasing_clustered, read_dataset, Clusters, CovarianceType, FitOptions, InvalidRows,
+///     SpecConfig,
+/// };
+/// let config = SpecConfig::from_toml(
+///     "spec.toml",
+///     "outcome = \"y\"\n[[term]]\nkind = \"numeric\"\ncolumn = \"x\"\n",
+/// )?;
+/// let spec = config.clone().check()?.with_cluster_column("site")?;
+/// let csv = "y,x,site\n0,1,a\n0,2,b\n1,3,c\n0,4,a\n1,5,b\n1,6,c\n0,2,a\n1,4,b\n";
+/// let mut data = read_dataset("rows.csv", csv.as_bytes(), &spec, InvalidRows::Fail)?;
+/// let clusters = Clusters::from_dataset(&data, "site")?;
+/// let options = FitOptions { covariance_type: CovarianceType::Cluster, ..FitOptions::default() };
+/// let fitted = fit_releasing_clustered(&spec, &mut data, options, Some(&clusters))?;
+/// let cluster = fitted.cluster.expect("a cluster-robust fit names its clusters");
+/// assert_eq!((cluster.column.as_str(), cluster.clusters), ("site", 3));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn fit_releasing_clustered(
     spec: &Spec,
     data: &mut Dataset,
@@ -1141,6 +1196,21 @@ fn check_outcome(data: &Dataset) -> Result<(), FitError> {
 
 /// Fits with a given encoding (levels and knots already fixed, as when a model is
 /// re-estimated on new data), optionally shrunk toward a Gaussian prior.
+///
+/// ```rust
+/// use recontact_model::{fit, fit_encoded, read_dataset, FitOptions, InvalidRows, SpecConfig};
+/// let config = SpecConfig::from_toml(
+///     "spec.toml",
+///     "outcome = \"y\"\n[[term]]\nkind = \"numeric\"\ncolumn = \"x\"\n",
+/// )?;
+/// let spec = config.clone().check()?;
+/// let csv = "y,x\n0,1\n0,2\n1,3\n0,4\n1,5\n1,6\n";
+/// let data = read_dataset("rows.csv", csv.as_bytes(), &spec, InvalidRows::Fail)?;
+/// let first = fit(&spec, &data, FitOptions::default())?;
+/// let again = fit_encoded(first.encoding.clone(), &data, FitOptions::default(), None)?;
+/// assert_eq!(again.coefficients(), first.coefficients());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn fit_encoded(
     encoding: Encoding,
     data: &Dataset,

@@ -79,7 +79,8 @@ impl Provenance {
     }
 
     /// The provenance of a fit by passes over `source_name` (see
-    /// [`crate::fit_streaming`]), written by `tool` at `tool_version`.
+    /// [`crate::fit_streaming`]), written by `tool` at `tool_version`. See
+    /// [`Model::from_streamed`] for an example.
     pub fn of_streamed(
         streamed: &StreamedFit,
         source_name: &str,
@@ -367,6 +368,22 @@ impl Model {
     /// Packs a fit with its spec and the provenance of `data`, recording the tool as
     /// [`DEFAULT_TOOL`] at this library's version. To name another tool, or to pack a
     /// fit without its data set, use [`Model::with_provenance`].
+    ///
+    /// ```rust
+    /// use recontact_model::{fit, read_dataset, FitOptions, InvalidRows, Model, SpecConfig};
+    /// let config = SpecConfig::from_toml(
+    ///     "spec.toml",
+    ///     "outcome = \"y\"\n[[term]]\nkind = \"numeric\"\ncolumn = \"x\"\n",
+    /// )?;
+    /// let spec = config.clone().check()?;
+    /// let csv = "y,x\n0,1\n0,2\n1,3\n0,4\n1,5\n1,6\n";
+    /// let data = read_dataset("rows.csv", csv.as_bytes(), &spec, InvalidRows::Fail)?;
+    /// let model = Model::new(fit(&spec, &data, FitOptions::default())?, config, &data);
+    /// assert_eq!(model.provenance.tool, "recontact");
+    /// assert_eq!(model.provenance.input_file, "rows.csv");
+    /// assert_eq!(Model::from_json("m.json", &model.to_json())?, model);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(fitted: FittedModel, spec: SpecConfig, data: &Dataset) -> Model {
         let provenance = Provenance::of_dataset(data, DEFAULT_TOOL, env!("CARGO_PKG_VERSION"));
         Model::with_provenance(fitted, spec, provenance)
@@ -374,6 +391,25 @@ impl Model {
 
     /// Packs a fit made by passes over `source_name` with its spec and provenance,
     /// recording the tool as [`Model::new`] does ([`Provenance::of_streamed`] takes any).
+    ///
+    /// ```rust
+    /// use recontact_model::model::Provenance;
+    /// use recontact_model::{fit_streaming, FitOptions, InvalidRows, Model, SpecConfig};
+    /// let config = SpecConfig::from_toml(
+    ///     "spec.toml",
+    ///     "outcome = \"y\"\n[[term]]\nkind = \"numeric\"\ncolumn = \"x\"\n",
+    /// )?;
+    /// let spec = config.clone().check()?;
+    /// let csv = "y,x\n0,1\n0,2\n1,3\n0,4\n1,5\n1,6\n";
+    /// let mut open = || Ok(csv.as_bytes());
+    /// let streamed = fit_streaming("rows.csv", &mut open, &spec, FitOptions::default(), InvalidRows::Fail)?;
+    /// let provenance = Provenance::of_streamed(&streamed, "rows.csv", "my-tool", "1.0");
+    /// assert_eq!((provenance.rows_used, provenance.tool.as_str()), (6, "my-tool"));
+    /// let model = Model::from_streamed(streamed, config, "rows.csv");
+    /// assert_eq!(model.provenance.tool, "recontact");
+    /// assert_eq!(model.provenance.input_sha256, provenance.input_sha256);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_streamed(streamed: StreamedFit, spec: SpecConfig, source_name: &str) -> Model {
         let provenance = Provenance::of_streamed(
             &streamed,
@@ -530,6 +566,17 @@ enum Step {
 
 impl<'a> Scorer<'a> {
     /// A scorer for `model`.
+    ///
+    /// ```rust
+    /// use recontact_model::{reference_inputs, Model, Scorer};
+    /// let text = include_str!("../../../data/default_model.json");
+    /// let model = Model::from_json("default_model.json", text)?;
+    /// let mut scorer = Scorer::new(&model);
+    /// let inputs = reference_inputs(&model.encoding);
+    /// let logit = scorer.logit(&inputs);
+    /// assert_eq!(scorer.probability(&inputs), 1.0 / (1.0 + (-logit).exp()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(model: &'a Model) -> Self {
         Scorer::of(&model.encoding, model.coefficients())
     }

@@ -71,6 +71,25 @@ impl Clusters {
     /// The clusters of the rows of `data`, from its column `column` (read as levels: see
     /// [`crate::Spec::with_cluster_column`]). Numbered afresh so that only clusters with
     /// rows count, whatever rows were dropped.
+    ///
+    /// ```rust
+    /// use recontact_model::error::CovarianceError;
+    /// use recontact_model::{read_dataset, Clusters, FitError, InvalidRows, SpecConfig};
+    /// let config = SpecConfig::from_toml(
+    ///     "spec.toml",
+    ///     "outcome = \"y\"\n[[term]]\nkind = \"numeric\"\ncolumn = \"x\"\n",
+    /// )?;
+    /// let spec = config.check()?.with_cluster_column("site")?;
+    /// let csv = "y,x,site\n0,1,b\n1,2,a\n1,3,b\n";
+    /// let data = read_dataset("rows.csv", csv.as_bytes(), &spec, InvalidRows::Fail)?;
+    /// let clusters = Clusters::from_dataset(&data, "site")?;
+    /// assert_eq!((clusters.codes.as_slice(), clusters.count), (&[0, 1, 0][..], 2));
+    /// assert!(matches!(
+    ///     Clusters::from_dataset(&data, "x"),
+    ///     Err(FitError::Covariance(CovarianceError::ClusterColumnNotRead(_)))
+    /// ));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_dataset(data: &Dataset, column: &str) -> Result<Clusters, FitError> {
         let Some(ColumnValues::Levels { codes, .. }) = data.columns.get(column) else {
             return Err(CovarianceError::ClusterColumnNotRead(column.to_string()).into());
