@@ -42,6 +42,9 @@ const CASES: &[(&str, &str, i32, &str)] = &[
     ("negative L2 penalty", "fit --data @/separation.csv --outcome y --numeric x --l2 -1 --out OUT", 2, "expected a finite number, 0 or more, got `-1`"),
     ("update with an invalid extended spec", "update --model data/default_model.json --data data/recontact_outcomes.csv --method extend --spec @/spec_repeated_interaction.toml --out OUT", 2, "@/spec_repeated_interaction.toml: invalid model specification: interaction contact_type:stage_reached appears more than once"),
     ("perfect separation", "fit --data @/separation.csv --outcome y --numeric x --out OUT", 1, "@/separation.csv: complete separation: the outcome is predicted perfectly by x"),
+    // The remedies named by their flags: the library names its options, the tool adds the
+    // flags (moved here from crates/scoring/tests/failures.rs).
+    ("perfect separation names the flags that remedy it", "fit --data @/separation.csv --outcome y --numeric x --out OUT", 1, "so some estimates are infinite; refit with --firth (bias-reduced) or --l2 <penalty>, or merge categories"),
     ("exactly collinear columns", "fit --data @/collinear.csv --outcome y --numeric a,b --out OUT", 1, "@/collinear.csv: exactly collinear terms: `b` = combination of a"),
     ("model from a newer schema", "score data/recontact_outcomes.csv --model @/newer_schema.json", 1, "@/newer_schema.json: model schema version 2 is newer than this tool reads (1); upgrade recontact"),
     ("truncated model file", "score data/recontact_outcomes.csv --model @/truncated.json", 1, "@/truncated.json: not a recontact model file: EOF while parsing"),

@@ -25,6 +25,9 @@ const EXIT_USAGE: u8 = 2;
 /// Exit code for a file that cannot be opened, read or written.
 const EXIT_IO: u8 = 3;
 
+/// The tool's name, recorded in the provenance of every model file it writes.
+pub const TOOL: &str = "recontact";
+
 /// Why a command failed, which decides the exit code.
 #[derive(Debug)]
 pub enum Failure {

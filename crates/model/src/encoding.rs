@@ -7,7 +7,7 @@ use nalgebra::DMatrix;
 use serde::{Deserialize, Serialize};
 
 use crate::data::{ColumnValues, Dataset};
-use crate::error::FitError;
+use crate::error::{FitError, InputError};
 use crate::spec::{Spec, TermConfig, Transform};
 use recontact_input::values::sort_levels;
 use recontact_stats::knots::{plan, KnotPlan, KnotProfile};
@@ -147,12 +147,95 @@ impl EncodedTerm {
 }
 
 /// One main term's input for one row.
+///
+/// To give a row by column names and level names instead, see
+/// [`Encoding::inputs_by_name`] and [`TermInput::from_value`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum TermInput {
     /// A number (booleans as 1/0).
     Number(f64),
     /// The index of a level in the term's `levels`.
     Level(usize),
+}
+
+/// A row's value for one input column, as a person gives it: a number, a boolean or a
+/// level by its name. [`TermInput::from_value`] turns it into the index form a
+/// [`crate::Scorer`] reads.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum InputValue<'a> {
+    /// A number, for a numeric, spline or rcs term (or 0/1 for a boolean one).
+    Number(f64),
+    /// A boolean, for a boolean term.
+    Bool(bool),
+    /// A level's name, for a categorical term.
+    Level(&'a str),
+}
+
+impl InputValue<'_> {
+    /// What kind of value this is, in words, for messages.
+    fn kind(&self) -> &'static str {
+        match self {
+            InputValue::Number(x) if *x != 0.0 && *x != 1.0 => "a number other than 0 or 1",
+            InputValue::Number(_) => "a number",
+            InputValue::Bool(_) => "a boolean",
+            InputValue::Level(_) => "a level",
+        }
+    }
+}
+
+impl TermInput {
+    /// The input of the main term `term` for `value`: a level is looked up by name among
+    /// the term's levels, a boolean becomes 1 or 0.
+    ///
+    /// ```rust
+    /// use recontact_model::encoding::{EncodedTerm, InputValue, TermInput};
+    /// use recontact_model::error::InputError;
+    ///
+    /// let sector = EncodedTerm::Categorical {
+    ///     column: "sector".into(),
+    ///     levels: vec!["finance".into(), "health".into(), "tech".into()],
+    ///     reference: "finance".into(),
+    /// };
+    /// assert_eq!(TermInput::from_value(&sector, InputValue::Level("tech")), Ok(TermInput::Level(2)));
+    /// let unknown = TermInput::from_value(&sector, InputValue::Level("retail")).unwrap_err();
+    /// assert!(matches!(unknown, InputError::UnknownLevel { .. }));
+    /// assert_eq!(
+    ///     unknown.to_string(),
+    ///     "`sector` has no level \"retail\"; its levels are finance, health, tech"
+    /// );
+    /// let flag = EncodedTerm::Boolean { column: "remote".into() };
+    /// assert_eq!(TermInput::from_value(&flag, InputValue::Bool(true)), Ok(TermInput::Number(1.0)));
+    /// ```
+    pub fn from_value(term: &EncodedTerm, value: InputValue<'_>) -> Result<TermInput, InputError> {
+        let column = term.column().unwrap_or_default();
+        let kind = |expected: &'static str| InputError::Kind {
+            column: column.to_string(),
+            expected,
+            given: value.kind(),
+        };
+        match (term, value) {
+            (EncodedTerm::Interaction { .. }, _) => Err(kind("no input (it is an interaction)")),
+            (EncodedTerm::Categorical { levels, .. }, InputValue::Level(name)) => levels
+                .iter()
+                .position(|level| level == name)
+                .map(TermInput::Level)
+                .ok_or_else(|| InputError::UnknownLevel {
+                    column: column.to_string(),
+                    level: name.to_string(),
+                    levels: levels.clone(),
+                }),
+            (EncodedTerm::Categorical { .. }, _) => Err(kind("a level")),
+            (EncodedTerm::Boolean { .. }, InputValue::Bool(b)) => {
+                Ok(TermInput::Number(f64::from(u8::from(b))))
+            }
+            (EncodedTerm::Boolean { .. }, InputValue::Number(x)) if x == 0.0 || x == 1.0 => {
+                Ok(TermInput::Number(x))
+            }
+            (EncodedTerm::Boolean { .. }, _) => Err(kind("a boolean or 0/1")),
+            (_, InputValue::Number(x)) => Ok(TermInput::Number(x)),
+            (_, _) => Err(kind("a number")),
+        }
+    }
 }
 
 /// The frozen encoding of a whole model.
@@ -311,14 +394,6 @@ pub fn rcs_basis(x: f64, knots: &[f64], out: &mut Vec<f64>) {
     }
 }
 
-/// R's default (type 7) sample quantile of sorted values.
-pub fn quantile_type7(sorted: &[f64], p: f64) -> f64 {
-    let h = (sorted.len() - 1) as f64 * p;
-    let lo = h.floor() as usize;
-    let hi = (lo + 1).min(sorted.len() - 1);
-    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
-}
-
 impl Encoding {
     /// Learns levels and knots from the data for each term of the spec.
     pub fn learn(spec: &Spec, data: &Dataset) -> Result<Encoding, FitError> {
@@ -439,11 +514,11 @@ impl Encoding {
                     let reference = match reference {
                         Some(r) if levels.contains(r) => r.clone(),
                         Some(r) => {
-                            return Err(FitError::Encoding(format!(
-                                "reference level {r:?} of `{column}` does not occur in the data; \
-                                 levels seen: {}",
-                                levels.join(", ")
-                            )))
+                            return Err(FitError::UnknownReference {
+                                column: column.clone(),
+                                reference: r.clone(),
+                                levels,
+                            })
                         }
                         None => levels.first().cloned().unwrap_or_default(),
                     };
@@ -561,6 +636,84 @@ impl Encoding {
     /// The main terms, in the order of [`Encoding::input_columns`].
     pub fn main_terms(&self) -> impl Iterator<Item = &EncodedTerm> {
         self.terms.iter().filter(|t| t.column().is_some())
+    }
+
+    /// One row's inputs, in the order of [`Encoding::input_columns`], from values given
+    /// by column name in any order. Every input column must be given once; a name that is
+    /// not an input, a level the term does not know or a value of the wrong kind is
+    /// refused with what is allowed.
+    ///
+    /// ```rust
+    /// use recontact_model::encoding::{InputValue, TermInput};
+    /// use recontact_model::error::InputError;
+    /// use recontact_model::Model;
+    ///
+    /// let text = include_str!("../../../data/default_model.json");
+    /// let model = Model::from_json("default_model.json", text)?;
+    /// let row = [
+    ///     ("stage_reached", InputValue::Level("interviewed")),
+    ///     ("contact_type", InputValue::Level("hiring_manager")),
+    ///     ("decline_reason", InputValue::Level("other")),
+    ///     ("days_since_decline", InputValue::Number(30.0)),
+    ///     ("position_status", InputValue::Level("open")),
+    ///     ("same_contact", InputValue::Bool(true)),
+    ///     ("misrepresentation", InputValue::Bool(false)),
+    ///     ("transparent", InputValue::Bool(true)),
+    ///     ("open_to_reinterview", InputValue::Bool(true)),
+    ///     ("years_experience", InputValue::Number(5.0)),
+    /// ];
+    /// let inputs = model.encoding.inputs_by_name(&row)?;
+    /// // In input-column order, levels as indices into the sorted levels.
+    /// assert_eq!(inputs[0], TermInput::Level(2)); // contact_type = hiring_manager
+    /// assert_eq!(inputs[1], TermInput::Level(1)); // stage_reached = interviewed
+    /// assert_eq!(inputs[5], TermInput::Number(1.0)); // same_contact
+    ///
+    /// let error = model.encoding.inputs_by_name(&[("salary", InputValue::Number(1.0))]);
+    /// assert!(matches!(error, Err(InputError::UnknownColumn { .. })));
+    /// assert!(error.unwrap_err().to_string().starts_with(
+    ///     "the model has no input `salary`; its inputs are contact_type, stage_reached,"
+    /// ));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn inputs_by_name(
+        &self,
+        row: &[(&str, InputValue<'_>)],
+    ) -> Result<Vec<TermInput>, InputError> {
+        let columns = || -> Vec<String> {
+            self.input_columns()
+                .into_iter()
+                .map(str::to_string)
+                .collect()
+        };
+        let mut inputs: Vec<Option<TermInput>> = vec![None; self.main_terms().count()];
+        for (name, value) in row {
+            let Some((at, term)) = self
+                .main_terms()
+                .enumerate()
+                .find(|(_, term)| term.column() == Some(*name))
+            else {
+                return Err(InputError::UnknownColumn {
+                    column: name.to_string(),
+                    columns: columns(),
+                });
+            };
+            if inputs[at].is_some() {
+                return Err(InputError::Repeated {
+                    column: name.to_string(),
+                });
+            }
+            inputs[at] = Some(TermInput::from_value(term, *value)?);
+        }
+        inputs
+            .into_iter()
+            .zip(self.input_columns())
+            .map(|(input, column)| {
+                input.ok_or_else(|| InputError::Missing {
+                    column: column.to_string(),
+                    columns: columns(),
+                })
+            })
+            .collect()
     }
 
     /// Writes one row's design values. `inputs` holds one value per main term, in the
@@ -736,9 +889,9 @@ impl<'a> Inputs<'a> {
         columns: &'a HashMap<String, ColumnValues>,
     ) -> Result<Inputs<'a>, FitError> {
         let column = term.column().unwrap_or_default();
-        let values = columns
-            .get(column)
-            .ok_or_else(|| FitError::Encoding(format!("column `{column}` was not read")))?;
+        let values = columns.get(column).ok_or_else(|| FitError::ColumnNotRead {
+            column: column.to_string(),
+        })?;
         Ok(match (term, values) {
             (
                 EncodedTerm::Categorical { levels, .. },
@@ -748,18 +901,18 @@ impl<'a> Inputs<'a> {
                 },
             ) => {
                 // Map the data's level codes (first-appearance order) to the sorted levels.
-                let map: Result<Vec<usize>, FitError> = seen
-                    .iter()
-                    .map(|s| {
-                        levels.iter().position(|l| l == s).ok_or_else(|| {
-                            FitError::Encoding(format!(
-                                "`{column}` has level {s:?}, which the model was not fitted \
-                                 with; it knows {}",
-                                levels.join(", ")
-                            ))
+                let map: Result<Vec<usize>, FitError> =
+                    seen.iter()
+                        .map(|s| {
+                            levels.iter().position(|l| l == s).ok_or_else(|| {
+                                FitError::UnknownLevel {
+                                    column: column.to_string(),
+                                    level: s.clone(),
+                                    known: levels.clone(),
+                                }
+                            })
                         })
-                    })
-                    .collect();
+                        .collect();
                 Inputs::Levels(codes, map?)
             }
             (_, ColumnValues::Numeric(values)) => Inputs::Numbers(values),
@@ -782,18 +935,19 @@ fn default_knots(
     k: usize,
     input: Option<&KnotInput>,
 ) -> Result<Vec<f64>, FitError> {
-    let input =
-        input.ok_or_else(|| FitError::Encoding(format!("column `{column}` was not read")))?;
+    let input = input.ok_or_else(|| FitError::ColumnNotRead {
+        column: column.to_string(),
+    })?;
     input
         .plan
         .as_ref()
         .map_err(Clone::clone)
         .and_then(|plan| plan.knots(&input.order))
-        .map_err(|problem| {
-            FitError::Encoding(format!(
-                "rcs term `{column}`: default knots for k = {k} on {n} values: {problem}; \
-                 use fewer knots or give them explicitly"
-            ))
+        .map_err(|problem| FitError::DefaultKnots {
+            column: column.to_string(),
+            k,
+            n,
+            problem,
         })
 }
 
@@ -820,6 +974,15 @@ impl KnotInput {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// R's default (type 7) sample quantile of sorted values, the plain way: the
+    /// reference the selection-based summaries are checked against.
+    fn quantile_type7(sorted: &[f64], p: f64) -> f64 {
+        let h = (sorted.len() - 1) as f64 * p;
+        let lo = h.floor() as usize;
+        let hi = (lo + 1).min(sorted.len() - 1);
+        sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+    }
 
     #[test]
     fn rcs_basis_is_linear_beyond_the_outer_knots() {

@@ -2,6 +2,8 @@
 
 use thiserror::Error;
 
+use crate::robust::CovarianceType;
+
 pub use recontact_input::error::{DataError, DataProblem};
 
 /// A problem with a model specification.
@@ -21,22 +23,135 @@ pub enum SpecError {
 }
 
 /// Why a fit failed.
+///
+/// The messages state the problem and what would solve it in terms of the library (its
+/// options and functions); a program around it adds its own hints (a command-line tool
+/// names its flags).
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum FitError {
     /// Reading the data failed.
     #[error("{}", join_lines(.0))]
     Data(Vec<DataError>),
-    /// The spec does not fit the data (a reference level never seen, knots that collapse).
+    /// The options were refused before any work (see [`crate::FitOptions::check`]).
+    #[error(transparent)]
+    Options(#[from] FitOptionsError),
+    /// What remains without a variant of its own: an inconsistency between the request
+    /// and the data found by the readers or the streaming fit (the outcome named as the
+    /// predictions, a fit by passes asked for what only an in-memory fit gives). The
+    /// message says what and where.
     #[error("{0}")]
     Encoding(String),
+    /// A categorical term's reference level does not occur in the data.
+    #[error(
+        "reference level {reference:?} of `{column}` does not occur in the data; levels seen: {}",
+        levels.join(", ")
+    )]
+    UnknownReference {
+        /// The term's column.
+        column: String,
+        /// The reference asked for.
+        reference: String,
+        /// The levels the data have, sorted.
+        levels: Vec<String>,
+    },
+    /// A column a term reads is not among the data read.
+    #[error("column `{column}` was not read")]
+    ColumnNotRead {
+        /// The column.
+        column: String,
+    },
+    /// The data have a level of a categorical term that the encoding does not know.
+    #[error(
+        "`{column}` has level {level:?}, which the model was not fitted with; it knows {}",
+        known.join(", ")
+    )]
+    UnknownLevel {
+        /// The term's column.
+        column: String,
+        /// The level in the data.
+        level: String,
+        /// The encoding's levels.
+        known: Vec<String>,
+    },
+    /// The default knots of a restricted cubic spline cannot be placed.
+    #[error(
+        "rcs term `{column}`: default knots for k = {k} on {n} values: {problem}; use fewer \
+         knots or give them explicitly"
+    )]
+    DefaultKnots {
+        /// The term's column.
+        column: String,
+        /// The number of knots asked for.
+        k: usize,
+        /// Values of the column.
+        n: usize,
+        /// Why they cannot be placed.
+        problem: String,
+    },
+    /// A design column's sum of squares overflows, so it cannot be scaled.
+    #[error(
+        "the values of `{term}` are too large to fit: their sum of squares is not finite; \
+         rescale the column (or give it bounds in the spec)"
+    )]
+    ValuesTooLarge {
+        /// The design column.
+        term: String,
+    },
+    /// A prior whose mean or precision does not match the design.
+    #[error("the prior has {values} values for {columns} design columns")]
+    PriorSize {
+        /// Values in the prior's mean.
+        values: usize,
+        /// Design columns.
+        columns: usize,
+    },
+    /// A robust covariance was asked for with frequency weights.
+    #[error(
+        "a robust covariance ({}) is not available with frequency weights: with them a row \
+         stands for several independent ones, which the sandwich cannot tell from one row; \
+         expand the rows or use the model covariance",
+        .0.name()
+    )]
+    RobustWithWeights(CovarianceType),
+    /// A robust covariance was asked for with a prior.
+    #[error(
+        "a robust covariance ({}) is not available for a fit shrunk toward a prior",
+        .0.name()
+    )]
+    RobustWithPrior(CovarianceType),
+    /// Profile-likelihood intervals were asked for with a prior.
+    #[error(
+        "profile-likelihood intervals are available for maximum-likelihood and Firth fits, \
+         not for L2- or prior-penalised ones; use Wald intervals"
+    )]
+    ProfileWithPrior,
+    /// The robust covariance cannot be formed.
+    #[error(transparent)]
+    Covariance(#[from] CovarianceError),
+    /// A Newton step was asked for with outcomes or coefficients that do not match the design.
+    #[error(
+        "a Newton step needs one outcome per row and one coefficient per column; got {rows} \
+         rows, {outcomes} outcomes, {columns} columns, {coefficients} coefficients"
+    )]
+    Shape {
+        /// Rows of the design.
+        rows: usize,
+        /// Outcomes given.
+        outcomes: usize,
+        /// Columns of the design.
+        columns: usize,
+        /// Coefficients given.
+        coefficients: usize,
+    },
     /// No rows to fit.
     #[error("no rows to fit")]
     NoRows,
     /// The design matrix does not fit in the memory that can be allocated.
     #[error(
         "the design matrix of {rows} rows × {columns} columns needs {:.0} MiB, which cannot be \
-         allocated here; use fewer terms or levels, or fit --streaming",
-        (*rows as f64) * (*columns as f64) * 8.0 / 1048576.0
+         allocated here; use fewer terms or levels, or fit by passes over the file \
+         (`fit_streaming`)",
+        self.design_mebibytes()
     )]
     DesignTooLarge {
         /// Rows of the design.
@@ -53,8 +168,9 @@ pub enum FitError {
     /// The maximum-likelihood estimate does not exist: the data are separated.
     #[error(
         "{kind} separation: the outcome is predicted perfectly by {terms}, so some estimates \
-         are infinite; refit with --firth (bias-reduced) or --l2 <penalty>, or merge categories",
-        kind = if *.complete { "complete" } else { "quasi-complete" },
+         are infinite; refit bias-reduced (`FitOptions::firth`) or penalised \
+         (`FitOptions::l2`), or merge categories",
+        kind = self.separation_kind().unwrap_or_default(),
         terms = .terms.join(", ")
     )]
     Separation {
@@ -66,7 +182,7 @@ pub enum FitError {
     /// The iterations did not converge.
     #[error(
         "did not converge in {iterations} iterations: last deviance change {relative_change:e}, \
-         gradient norm {gradient_norm:e}; try more iterations, --l2, or --firth"
+         gradient norm {gradient_norm:e}; try more iterations, an L2 penalty or Firth's method"
     )]
     NotConverged {
         /// Iterations made.
@@ -79,6 +195,171 @@ pub enum FitError {
     /// The information matrix cannot be inverted at the estimate.
     #[error("the information matrix is singular at the estimate: {0}")]
     Singular(String),
+}
+
+impl FitError {
+    /// The space a [`FitError::DesignTooLarge`] design needs, in MiB (8 bytes a value).
+    ///
+    /// ```rust
+    /// use recontact_model::FitError;
+    /// let error = FitError::DesignTooLarge { rows: 1024, columns: 128 };
+    /// assert_eq!(error.design_mebibytes(), 1.0);
+    /// assert_eq!(FitError::NoRows.design_mebibytes(), 0.0);
+    /// ```
+    pub fn design_mebibytes(&self) -> f64 {
+        match self {
+            FitError::DesignTooLarge { rows, columns } => {
+                (*rows as f64) * (*columns as f64) * 8.0 / 1048576.0
+            }
+            _ => 0.0,
+        }
+    }
+
+    /// `complete` or `quasi-complete` for a [`FitError::Separation`]; `None` otherwise.
+    ///
+    /// ```rust
+    /// use recontact_model::FitError;
+    /// let error = FitError::Separation { complete: false, terms: vec!["x".into()] };
+    /// assert_eq!(error.separation_kind(), Some("quasi-complete"));
+    /// assert!(error.to_string().starts_with("quasi-complete separation: "));
+    /// ```
+    pub fn separation_kind(&self) -> Option<&'static str> {
+        match self {
+            FitError::Separation { complete: true, .. } => Some("complete"),
+            FitError::Separation {
+                complete: false, ..
+            } => Some("quasi-complete"),
+            _ => None,
+        }
+    }
+}
+
+/// Options of a fit that [`crate::FitOptions::check`] refuses, before any data are read.
+#[derive(Debug, Clone, Copy, PartialEq, Error)]
+#[non_exhaustive]
+pub enum FitOptionsError {
+    /// The L2 penalty is negative or not finite.
+    #[error("the L2 penalty must be 0 or more, got {0}")]
+    L2Penalty(f64),
+    /// The confidence level is not strictly between 0 and 1.
+    #[error("the confidence level must lie in (0, 1), got {0}")]
+    Level(f64),
+    /// The convergence tolerance is negative or not finite.
+    #[error("the convergence tolerance must be a finite number, 0 or more, got {0}")]
+    Tolerance(f64),
+    /// No Newton iteration is allowed.
+    #[error("the fit needs at least one Newton iteration, got 0")]
+    NoIterations,
+    /// A robust covariance with Firth's penalty: the sandwich of a penalised score has
+    /// no agreed meaning.
+    #[error(
+        "a robust covariance ({}) is not defined for a Firth fit; use the model covariance \
+         with Firth's method, or fit without it",
+        .0.name()
+    )]
+    RobustWithFirth(CovarianceType),
+    /// Profile-likelihood intervals of an L2-penalised fit.
+    #[error(
+        "profile-likelihood intervals are available for maximum-likelihood and Firth fits, \
+         not for L2- or prior-penalised ones; use Wald intervals"
+    )]
+    ProfileWithL2,
+}
+
+/// Why a robust covariance cannot be formed.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum CovarianceError {
+    /// No more rows than coefficients.
+    #[error(
+        "a robust covariance needs more rows than coefficients: {rows} rows, {coefficients} \
+         coefficients"
+    )]
+    TooFewRows {
+        /// Rows of the fit.
+        rows: usize,
+        /// Coefficients.
+        coefficients: usize,
+    },
+    /// A cluster-robust covariance without clusters.
+    #[error("a cluster-robust covariance needs a cluster column")]
+    NoClusters,
+    /// The cluster column was not read as labels.
+    #[error(
+        "the cluster column `{0}` was not read as labels from the data; read the data with a \
+         spec given it by `Spec::with_cluster_column`"
+    )]
+    ClusterColumnNotRead(String),
+    /// A cluster per row is needed.
+    #[error("the cluster column `{column}` has {values} values for {rows} rows")]
+    ClusterLength {
+        /// The cluster column.
+        column: String,
+        /// Its values.
+        values: usize,
+        /// Rows of the fit.
+        rows: usize,
+    },
+    /// Fewer than two clusters among the rows used.
+    #[error(
+        "the cluster column `{column}` has {count} distinct value(s) among the rows used; a \
+         cluster-robust covariance needs at least 2 clusters"
+    )]
+    TooFewClusters {
+        /// The cluster column.
+        column: String,
+        /// Distinct clusters.
+        count: usize,
+    },
+}
+
+/// An input of a row given by column name that does not fit the model (see
+/// [`crate::Encoding::inputs_by_name`]). Each lists what is allowed.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum InputError {
+    /// A name that is not one of the model's input columns.
+    #[error("the model has no input `{column}`; its inputs are {}", columns.join(", "))]
+    UnknownColumn {
+        /// The name given.
+        column: String,
+        /// The model's input columns, in order.
+        columns: Vec<String>,
+    },
+    /// A level that the categorical term was not fitted with.
+    #[error("`{column}` has no level {level:?}; its levels are {}", levels.join(", "))]
+    UnknownLevel {
+        /// The term's column.
+        column: String,
+        /// The level given.
+        level: String,
+        /// The term's levels.
+        levels: Vec<String>,
+    },
+    /// A level for a term that takes a number, or a number for a categorical term.
+    #[error("`{column}` takes {expected}, not {given}")]
+    Kind {
+        /// The term's column.
+        column: String,
+        /// What the term takes: `a number`, `a level` or `a boolean or 0/1`.
+        expected: &'static str,
+        /// What was given.
+        given: &'static str,
+    },
+    /// An input column given more than once.
+    #[error("`{column}` is given more than once")]
+    Repeated {
+        /// The column.
+        column: String,
+    },
+    /// An input column not given.
+    #[error("`{column}` is not given; every input is needed: {}", columns.join(", "))]
+    Missing {
+        /// The column.
+        column: String,
+        /// The model's input columns, in order.
+        columns: Vec<String>,
+    },
 }
 
 /// A design column that is an exact linear combination of earlier columns.

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::Dataset;
 use crate::encoding::Encoding;
-use crate::error::{Alias, FitError};
+use crate::error::{Alias, FitError, FitOptionsError};
 use crate::profile::{IntervalKind, ProfileInterval};
 use crate::robust::{ClusterSummary, Clusters, CovarianceType};
 use crate::spec::Spec;
@@ -44,6 +44,61 @@ pub struct FitOptions {
     pub interval: IntervalKind,
 }
 
+impl FitOptions {
+    /// Refuses every value the fit cannot use, before any data are read: an L2 penalty
+    /// that is negative or not finite, a confidence level outside (0, 1), a tolerance
+    /// that is negative or not finite, no iterations, a robust covariance with
+    /// Firth's penalty, profile intervals of an L2-penalised fit. Every fit calls it
+    /// first; a caller may call it earlier, before reading the data.
+    ///
+    /// ```rust
+    /// use recontact_model::error::FitOptionsError;
+    /// use recontact_model::{CovarianceType, FitOptions};
+    ///
+    /// assert_eq!(FitOptions::default().check(), Ok(()));
+    /// let bad = FitOptions { l2: f64::NAN, ..FitOptions::default() };
+    /// assert!(matches!(bad.check(), Err(FitOptionsError::L2Penalty(_))));
+    /// let bad = FitOptions { level: 1.0, ..FitOptions::default() };
+    /// assert_eq!(bad.check(), Err(FitOptionsError::Level(1.0)));
+    /// let bad = FitOptions { max_iterations: 0, ..FitOptions::default() };
+    /// assert_eq!(bad.check(), Err(FitOptionsError::NoIterations));
+    /// let bad = FitOptions {
+    ///     firth: true,
+    ///     covariance_type: CovarianceType::Hc1,
+    ///     ..FitOptions::default()
+    /// };
+    /// assert_eq!(bad.check(), Err(FitOptionsError::RobustWithFirth(CovarianceType::Hc1)));
+    /// ```
+    pub fn check(&self) -> Result<(), FitOptionsError> {
+        if !(self.l2 >= 0.0 && self.l2.is_finite()) {
+            return Err(FitOptionsError::L2Penalty(self.l2));
+        }
+        check_level(self.level)?;
+        if !(self.tolerance >= 0.0 && self.tolerance.is_finite()) {
+            return Err(FitOptionsError::Tolerance(self.tolerance));
+        }
+        if self.max_iterations == 0 {
+            return Err(FitOptionsError::NoIterations);
+        }
+        if self.firth && !self.covariance_type.is_model() {
+            return Err(FitOptionsError::RobustWithFirth(self.covariance_type));
+        }
+        if self.interval == IntervalKind::Profile && self.l2 > 0.0 {
+            return Err(FitOptionsError::ProfileWithL2);
+        }
+        Ok(())
+    }
+}
+
+/// A confidence level must lie strictly between 0 and 1.
+pub(crate) fn check_level(level: f64) -> Result<(), FitOptionsError> {
+    if level > 0.0 && level < 1.0 {
+        Ok(())
+    } else {
+        Err(FitOptionsError::Level(level))
+    }
+}
+
 impl Default for FitOptions {
     fn default() -> Self {
         FitOptions {
@@ -69,6 +124,42 @@ const GRADIENT_TOLERANCE: f64 = 1e-6;
 /// 1e-5 absolute by default, with `gconv` and `lconv`); bounding the step still to go
 /// leaves the estimate within about this much of the root.
 const FIRTH_STEP_TOLERANCE: f64 = 1e-9;
+
+/// Something worth knowing that did not stop a fit. It displays as the sentence a
+/// model file stores in its `warnings`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub enum FitWarning {
+    /// The information matrix was not positive definite at a Newton iteration, so the
+    /// step was solved by singular value decomposition.
+    NotPositiveDefinite {
+        /// The iteration, from 1.
+        iteration: usize,
+    },
+    /// A fit by passes over a file, which cannot check for separation, ended with some
+    /// logits beyond ±15.
+    LargeLogits {
+        /// The largest |logit| of a row.
+        largest: f64,
+    },
+}
+
+impl std::fmt::Display for FitWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FitWarning::NotPositiveDefinite { iteration } => write!(
+                f,
+                "the information matrix was not positive definite at iteration {iteration}; \
+                 the Newton step was solved by singular value decomposition"
+            ),
+            FitWarning::LargeLogits { largest } => write!(
+                f,
+                "some rows have a logit beyond ±15 (the largest is {largest:.1}): the outcome \
+                 may be nearly separated; a streaming fit cannot check, an in-memory fit can"
+            ),
+        }
+    }
+}
 
 /// One coefficient with its inference.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -235,7 +326,7 @@ pub struct FittedModel {
     /// The options used.
     pub options: FitOptions,
     /// Things worth knowing that did not stop the fit.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<FitWarning>,
     /// The cluster column, when the covariance is cluster-robust.
     pub cluster: Option<ClusterSummary>,
     /// Profile-likelihood intervals, one per coefficient, when they were asked for.
@@ -614,7 +705,7 @@ pub(crate) struct Solution {
     pub(crate) converged: bool,
     pub(crate) last_step: DVector<f64>,
     pub(crate) relative_change: f64,
-    pub(crate) warnings: Vec<String>,
+    pub(crate) warnings: Vec<FitWarning>,
 }
 
 /// Maximises the problem's objective over the coefficients listed in `free`, the others
@@ -651,10 +742,7 @@ pub(crate) fn newton(
         let reduced = match information.clone().cholesky() {
             Some(cholesky) => cholesky.solve(&gradient),
             None => {
-                warnings.push(format!(
-                    "the information matrix was not positive definite at iteration {iteration}; \
-                     the Newton step was solved by singular value decomposition"
-                ));
+                warnings.push(FitWarning::NotPositiveDefinite { iteration });
                 information
                     .svd(true, true)
                     .solve(&gradient, 1e-12)
@@ -734,22 +822,21 @@ fn remaining_step_is_small(state: &State, free: &[usize]) -> bool {
 
 /// One unpenalised Newton–Raphson step of the logistic log-likelihood from `beta`, for
 /// a design `x` (rows × columns, used as given: no scaling) and 0/1 outcomes `y`:
-/// the next coefficients. The building block of [`fit`], public for timing it and for
-/// callers who drive the iterations themselves.
+/// the next coefficients. The building block of [`fit`], public only so that the
+/// benchmarks can time it: hidden from the documentation and not part of the API.
+#[doc(hidden)]
 pub fn newton_step(
     x: &DMatrix<f64>,
     y: &[f64],
     beta: &DVector<f64>,
 ) -> Result<DVector<f64>, FitError> {
     if y.len() != x.nrows() || beta.len() != x.ncols() {
-        return Err(FitError::Encoding(format!(
-            "a Newton step needs one outcome per row and one coefficient per column; got \
-             {} rows, {} outcomes, {} columns, {} coefficients",
-            x.nrows(),
-            y.len(),
-            x.ncols(),
-            beta.len()
-        )));
+        return Err(FitError::Shape {
+            rows: x.nrows(),
+            outcomes: y.len(),
+            columns: x.ncols(),
+            coefficients: beta.len(),
+        });
     }
     let problem = Problem {
         x,
@@ -1001,8 +1088,27 @@ fn separation(
     None
 }
 
-/// Fits the model a spec describes to a data set.
+/// Fits the model a spec describes to a data set. The options are checked first
+/// ([`FitOptions::check`]), before the data are looked at.
+///
+/// ```rust
+/// use recontact_model::{fit, read_dataset, FitError, FitOptions, InvalidRows, SpecConfig};
+/// let config = SpecConfig::from_toml(
+///     "spec.toml",
+///     "outcome = \"y\"\n[[term]]\nkind = \"numeric\"\ncolumn = \"x\"\n",
+/// )?;
+/// let spec = config.clone().check()?;
+/// let csv = "y,x\n0,1\n0,2\n1,3\n0,4\n1,5\n1,6\n";
+/// let data = read_dataset("rows.csv", csv.as_bytes(), &spec, InvalidRows::Fail)?;
+/// let fitted = fit(&spec, &data, FitOptions::default())?;
+/// // statsmodels 0.15: Logit(y, add_constant(x)).fit().params
+/// assert!((fitted.coefficients()[1] - 1.214_027_6).abs() < 1e-6);
+/// let bad = FitOptions { level: 1.5, ..FitOptions::default() };
+/// assert!(matches!(fit(&spec, &data, bad), Err(FitError::Options(_))));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn fit(spec: &Spec, data: &Dataset, options: FitOptions) -> Result<FittedModel, FitError> {
+    options.check()?;
     check_outcome(data)?;
     let encoding = Encoding::learn(spec, data)?;
     fit_encoded(encoding, data, options, None)
@@ -1012,6 +1118,23 @@ pub fn fit(spec: &Spec, data: &Dataset, options: FitOptions) -> Result<FittedMod
 /// (see [`Encoding::design_releasing`]): the way to fit data that fill much of memory.
 /// Afterwards `data` keeps its outcome, weights, offset and provenance, which is all
 /// [`crate::Model::new`] needs.
+///
+/// ```rust
+/// use recontact_model::{fit, fit_releasing, read_dataset, FitOptions, InvalidRows, SpecConfig};
+/// let config = SpecConfig::from_toml(
+///     "spec.toml",
+///     "outcome = \"y\"\n[[term]]\nkind = \"numeric\"\ncolumn = \"x\"\n",
+/// )?;
+/// let spec = config.clone().check()?;
+/// let csv = "y,x\n0,1\n0,2\n1,3\n0,4\n1,5\n1,6\n";
+/// let mut data = read_dataset("rows.csv", csv.as_bytes(), &spec, InvalidRows::Fail)?;
+/// let in_full = fit(&spec, &data, FitOptions::default())?;
+/// let released = fit_releasing(&spec, &mut data, FitOptions::default())?;
+/// assert_eq!(released.coefficients(), in_full.coefficients());
+/// assert!(data.columns.is_empty());
+/// assert_eq!(data.len(), 6);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn fit_releasing(
     spec: &Spec,
     data: &mut Dataset,
@@ -1022,16 +1145,36 @@ pub fn fit_releasing(
 
 /// Like [`fit_releasing`], with the rows' clusters for a cluster-robust covariance
 /// ([`CovarianceType::Cluster`] needs them; the other covariances ignore them).
+///
+/// ```rust
+/// use recontact_model::{
+///     fit_releasing_clustered, read_dataset, Clusters, CovarianceType, FitOptions, InvalidRows,
+///     SpecConfig,
+/// };
+/// let config = SpecConfig::from_toml(
+///     "spec.toml",
+///     "outcome = \"y\"\n[[term]]\nkind = \"numeric\"\ncolumn = \"x\"\n",
+/// )?;
+/// let spec = config.clone().check()?.with_cluster_column("site")?;
+/// let csv = "y,x,site\n0,1,a\n0,2,b\n1,3,c\n0,4,a\n1,5,b\n1,6,c\n0,2,a\n1,4,b\n";
+/// let mut data = read_dataset("rows.csv", csv.as_bytes(), &spec, InvalidRows::Fail)?;
+/// let clusters = Clusters::from_dataset(&data, "site")?;
+/// let options = FitOptions { covariance_type: CovarianceType::Cluster, ..FitOptions::default() };
+/// let fitted = fit_releasing_clustered(&spec, &mut data, options, Some(&clusters))?;
+/// let cluster = fitted.cluster.expect("a cluster-robust fit names its clusters");
+/// assert_eq!((cluster.column.as_str(), cluster.clusters), ("site", 3));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn fit_releasing_clustered(
     spec: &Spec,
     data: &mut Dataset,
     options: FitOptions,
     clusters: Option<&Clusters>,
 ) -> Result<FittedModel, FitError> {
+    options.check()?;
+    crate::inference::check_inference_options(&options, data.weights.is_some(), false)?;
     check_outcome(data)?;
     let encoding = Encoding::learn(spec, data)?;
-    check_options(&options)?;
-    crate::inference::check_inference_options(&options, data.weights.is_some(), false)?;
     let design = encoding.design_releasing(data)?;
     fit_design(encoding, design, data, options, (None, clusters))
 }
@@ -1051,35 +1194,34 @@ fn check_outcome(data: &Dataset) -> Result<(), FitError> {
     Ok(())
 }
 
-fn check_options(options: &FitOptions) -> Result<(), FitError> {
-    if !(options.l2 >= 0.0 && options.l2.is_finite()) {
-        return Err(FitError::Encoding(format!(
-            "the L2 penalty must be 0 or more, got {}",
-            options.l2
-        )));
-    }
-    if !(options.level > 0.0 && options.level < 1.0) {
-        return Err(FitError::Encoding(format!(
-            "the confidence level must lie in (0, 1), got {}",
-            options.level
-        )));
-    }
-    Ok(())
-}
-
 /// Fits with a given encoding (levels and knots already fixed, as when a model is
 /// re-estimated on new data), optionally shrunk toward a Gaussian prior.
+///
+/// ```rust
+/// use recontact_model::{fit, fit_encoded, read_dataset, FitOptions, InvalidRows, SpecConfig};
+/// let config = SpecConfig::from_toml(
+///     "spec.toml",
+///     "outcome = \"y\"\n[[term]]\nkind = \"numeric\"\ncolumn = \"x\"\n",
+/// )?;
+/// let spec = config.clone().check()?;
+/// let csv = "y,x\n0,1\n0,2\n1,3\n0,4\n1,5\n1,6\n";
+/// let data = read_dataset("rows.csv", csv.as_bytes(), &spec, InvalidRows::Fail)?;
+/// let first = fit(&spec, &data, FitOptions::default())?;
+/// let again = fit_encoded(first.encoding.clone(), &data, FitOptions::default(), None)?;
+/// assert_eq!(again.coefficients(), first.coefficients());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn fit_encoded(
     encoding: Encoding,
     data: &Dataset,
     options: FitOptions,
     prior: Option<&GaussianPrior>,
 ) -> Result<FittedModel, FitError> {
+    options.check()?;
+    crate::inference::check_inference_options(&options, data.weights.is_some(), prior.is_some())?;
     if data.is_empty() {
         return Err(FitError::NoRows);
     }
-    check_options(&options)?;
-    crate::inference::check_inference_options(&options, data.weights.is_some(), prior.is_some())?;
     let raw = encoding.design(data)?;
     fit_design(encoding, raw, data, options, (prior, None))
 }
@@ -1211,11 +1353,9 @@ pub(crate) fn check_totals(total: f64, events: f64) -> Result<(), FitError> {
 /// that their squares overflow cannot be scaled, and every later sum would be infinite.
 pub(crate) fn check_squares(squares: &[f64], names: &[String]) -> Result<(), FitError> {
     match squares.iter().position(|s| !s.is_finite()) {
-        Some(j) => Err(FitError::Encoding(format!(
-            "the values of `{}` are too large to fit: their sum of squares is not finite; \
-             rescale the column (or give it bounds in the spec)",
-            names.get(j).map_or("?", String::as_str)
-        ))),
+        Some(j) => Err(FitError::ValuesTooLarge {
+            term: names.get(j).map_or("?", String::as_str).to_string(),
+        }),
         None => Ok(()),
     }
 }
@@ -1259,10 +1399,10 @@ pub(crate) fn penalty(
         Some(prior) => {
             if prior.mean.len() != p || prior.precision.nrows() != p || prior.precision.ncols() != p
             {
-                return Err(FitError::Encoding(format!(
-                    "the prior has {} values for {p} design columns",
-                    prior.mean.len()
-                )));
+                return Err(FitError::PriorSize {
+                    values: prior.mean.len(),
+                    columns: p,
+                });
             }
             Some((
                 DMatrix::from_fn(p, p, |a, b| {

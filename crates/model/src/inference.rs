@@ -8,42 +8,23 @@ use crate::fit::{estimates, FitOptions, FittedModel, Problem};
 use crate::profile::{profile_intervals, IntervalKind};
 use crate::robust::{fitted_probabilities, sandwich, ClusterSummary, Clusters, SandwichInput};
 
-/// Refuses the combinations of options whose inference is not defined here: a robust
-/// covariance with Firth's penalty (the sandwich of a penalised score has no agreed
-/// meaning), with frequency weights or with a prior; profile intervals of an L2- or
-/// prior-penalised fit.
+/// Refuses the combinations of options and data whose inference is not defined here
+/// beyond what [`FitOptions::check`] refuses: a robust covariance with frequency weights
+/// or with a prior, profile intervals of a prior-penalised fit.
 pub(crate) fn check_inference_options(
     options: &FitOptions,
     has_weights: bool,
     has_prior: bool,
 ) -> Result<(), FitError> {
     let robust = !options.covariance_type.is_model();
-    let kind = options.covariance_type.name();
-    let refuse = |message: String| Err(FitError::Encoding(message));
-    if robust && options.firth {
-        return refuse(format!(
-            "a robust covariance ({kind}) is not defined for a Firth fit; use the model \
-             covariance with --firth, or fit without --firth"
-        ));
-    }
     if robust && has_weights {
-        return refuse(format!(
-            "a robust covariance ({kind}) is not available with frequency weights: with \
-             them a row stands for several independent ones, which the sandwich cannot \
-             tell from one row; expand the rows or use the model covariance"
-        ));
+        return Err(FitError::RobustWithWeights(options.covariance_type));
     }
     if robust && has_prior {
-        return refuse(format!(
-            "a robust covariance ({kind}) is not available for a fit shrunk toward a prior"
-        ));
+        return Err(FitError::RobustWithPrior(options.covariance_type));
     }
-    if options.interval == IntervalKind::Profile && (options.l2 > 0.0 || has_prior) {
-        return refuse(
-            "profile-likelihood intervals are available for maximum-likelihood and Firth \
-             fits, not for L2- or prior-penalised ones; use Wald intervals"
-                .into(),
-        );
+    if options.interval == IntervalKind::Profile && has_prior {
+        return Err(FitError::ProfileWithPrior);
     }
     Ok(())
 }

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::data::Dataset;
-use crate::encoding::{EncodedTerm, Encoding, TermInput};
-use crate::error::ModelError;
+use crate::encoding::{EncodedTerm, Encoding, InputValue, TermInput};
+use crate::error::{InputError, ModelError};
 use crate::fit::{Estimate, FitOptions, FitStatistics, FittedModel};
 use crate::profile::ProfileInterval;
 use crate::robust::ClusterSummary;
@@ -42,6 +42,87 @@ pub struct Provenance {
     /// The model this one updates, when it was made by `recontact update`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<Parent>,
+}
+
+/// The tool name [`Model::new`] and [`Model::from_streamed`] record, kept so that the
+/// files they write stay as they were; [`Provenance::of_dataset`] takes any name.
+pub const DEFAULT_TOOL: &str = "recontact";
+
+impl Provenance {
+    /// The provenance of a fit on `data`, written by `tool` at `tool_version`.
+    ///
+    /// ```rust
+    /// use recontact_model::model::Provenance;
+    /// use recontact_model::{read_dataset, InvalidRows, SpecConfig};
+    ///
+    /// let config = SpecConfig::from_toml("spec.toml", "outcome = \"y\"\n[[term]]\nkind = \"numeric\"\ncolumn = \"x\"\n")?;
+    /// let spec = config.check()?;
+    /// let data = read_dataset("rows.csv", "y,x\n1,2\n0,1\n".as_bytes(), &spec, InvalidRows::Fail)?;
+    /// let provenance = Provenance::of_dataset(&data, "my-tool", "2.1.0");
+    /// assert_eq!(provenance.input_file, "rows.csv");
+    /// assert_eq!((provenance.rows_read, provenance.rows_used), (2, 2));
+    /// assert_eq!((provenance.tool.as_str(), provenance.tool_version.as_str()), ("my-tool", "2.1.0"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn of_dataset(data: &Dataset, tool: &str, tool_version: &str) -> Provenance {
+        Provenance {
+            input_file: data.source_name.clone(),
+            input_sha256: data.sha256.clone(),
+            rows_read: data.rows_read,
+            rows_used: data.len(),
+            rows_dropped: data.dropped.rows,
+            dropped_reasons: data.dropped.reasons.clone(),
+            tool: tool.to_string(),
+            tool_version: tool_version.to_string(),
+            parent: None,
+        }
+    }
+
+    /// The provenance of a fit by passes over `source_name` (see
+    /// [`crate::fit_streaming`]), written by `tool` at `tool_version`. See
+    /// [`Model::from_streamed`] for an example.
+    pub fn of_streamed(
+        streamed: &StreamedFit,
+        source_name: &str,
+        tool: &str,
+        tool_version: &str,
+    ) -> Provenance {
+        Provenance {
+            input_file: source_name.to_string(),
+            input_sha256: streamed.sha256.clone(),
+            rows_read: streamed.rows_read,
+            rows_used: streamed.rows_used,
+            rows_dropped: streamed.dropped.rows,
+            dropped_reasons: streamed.dropped.reasons.clone(),
+            tool: tool.to_string(),
+            tool_version: tool_version.to_string(),
+            parent: None,
+        }
+    }
+
+    /// The provenance of a fit on `rows` rows held in memory rather than read from a
+    /// file: `input_file` is `source_name` as given, `input_sha256` is empty (there are
+    /// no bytes to hash), nothing was dropped.
+    ///
+    /// ```rust
+    /// use recontact_model::model::Provenance;
+    /// let provenance = Provenance::in_memory("<memory>", 120, "my-tool", "0.3.0");
+    /// assert_eq!(provenance.input_sha256, "");
+    /// assert_eq!((provenance.rows_read, provenance.rows_used, provenance.rows_dropped), (120, 120, 0));
+    /// ```
+    pub fn in_memory(source_name: &str, rows: usize, tool: &str, tool_version: &str) -> Provenance {
+        Provenance {
+            input_file: source_name.to_string(),
+            input_sha256: String::new(),
+            rows_read: rows as u64,
+            rows_used: rows,
+            rows_dropped: 0,
+            dropped_reasons: BTreeMap::new(),
+            tool: tool.to_string(),
+            tool_version: tool_version.to_string(),
+            parent: None,
+        }
+    }
 }
 
 /// The model an updated model came from.
@@ -284,39 +365,90 @@ fn check_schema_version(
 }
 
 impl Model {
-    /// Packs a fit with its spec and data provenance.
+    /// Packs a fit with its spec and the provenance of `data`, recording the tool as
+    /// [`DEFAULT_TOOL`] at this library's version. To name another tool, or to pack a
+    /// fit without its data set, use [`Model::with_provenance`].
+    ///
+    /// ```rust
+    /// use recontact_model::{fit, read_dataset, FitOptions, InvalidRows, Model, SpecConfig};
+    /// let config = SpecConfig::from_toml(
+    ///     "spec.toml",
+    ///     "outcome = \"y\"\n[[term]]\nkind = \"numeric\"\ncolumn = \"x\"\n",
+    /// )?;
+    /// let spec = config.clone().check()?;
+    /// let csv = "y,x\n0,1\n0,2\n1,3\n0,4\n1,5\n1,6\n";
+    /// let data = read_dataset("rows.csv", csv.as_bytes(), &spec, InvalidRows::Fail)?;
+    /// let model = Model::new(fit(&spec, &data, FitOptions::default())?, config, &data);
+    /// assert_eq!(model.provenance.tool, "recontact");
+    /// assert_eq!(model.provenance.input_file, "rows.csv");
+    /// assert_eq!(Model::from_json("m.json", &model.to_json())?, model);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(fitted: FittedModel, spec: SpecConfig, data: &Dataset) -> Model {
-        let provenance = Provenance {
-            input_file: data.source_name.clone(),
-            input_sha256: data.sha256.clone(),
-            rows_read: data.rows_read,
-            rows_used: data.len(),
-            rows_dropped: data.dropped.rows,
-            dropped_reasons: data.dropped.reasons.clone(),
-            tool: "recontact".to_string(),
-            tool_version: env!("CARGO_PKG_VERSION").to_string(),
-            parent: None,
-        };
+        let provenance = Provenance::of_dataset(data, DEFAULT_TOOL, env!("CARGO_PKG_VERSION"));
         Model::with_provenance(fitted, spec, provenance)
     }
 
-    /// Packs a fit made by passes over `source_name` with its spec and provenance.
+    /// Packs a fit made by passes over `source_name` with its spec and provenance,
+    /// recording the tool as [`Model::new`] does ([`Provenance::of_streamed`] takes any).
+    ///
+    /// ```rust
+    /// use recontact_model::model::Provenance;
+    /// use recontact_model::{fit_streaming, FitOptions, InvalidRows, Model, SpecConfig};
+    /// let config = SpecConfig::from_toml(
+    ///     "spec.toml",
+    ///     "outcome = \"y\"\n[[term]]\nkind = \"numeric\"\ncolumn = \"x\"\n",
+    /// )?;
+    /// let spec = config.clone().check()?;
+    /// let csv = "y,x\n0,1\n0,2\n1,3\n0,4\n1,5\n1,6\n";
+    /// let mut open = || Ok(csv.as_bytes());
+    /// let streamed = fit_streaming("rows.csv", &mut open, &spec, FitOptions::default(), InvalidRows::Fail)?;
+    /// let provenance = Provenance::of_streamed(&streamed, "rows.csv", "my-tool", "1.0");
+    /// assert_eq!((provenance.rows_used, provenance.tool.as_str()), (6, "my-tool"));
+    /// let model = Model::from_streamed(streamed, config, "rows.csv");
+    /// assert_eq!(model.provenance.tool, "recontact");
+    /// assert_eq!(model.provenance.input_sha256, provenance.input_sha256);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_streamed(streamed: StreamedFit, spec: SpecConfig, source_name: &str) -> Model {
-        let provenance = Provenance {
-            input_file: source_name.to_string(),
-            input_sha256: streamed.sha256,
-            rows_read: streamed.rows_read,
-            rows_used: streamed.rows_used,
-            rows_dropped: streamed.dropped.rows,
-            dropped_reasons: streamed.dropped.reasons,
-            tool: "recontact".to_string(),
-            tool_version: env!("CARGO_PKG_VERSION").to_string(),
-            parent: None,
-        };
+        let provenance = Provenance::of_streamed(
+            &streamed,
+            source_name,
+            DEFAULT_TOOL,
+            env!("CARGO_PKG_VERSION"),
+        );
         Model::with_provenance(streamed.fitted, spec, provenance)
     }
 
-    fn with_provenance(fitted: FittedModel, spec: SpecConfig, provenance: Provenance) -> Model {
+    /// Packs a fit with its spec and a provenance of the caller's making (see
+    /// [`Provenance::of_dataset`], [`Provenance::in_memory`]): the way to a model file
+    /// and a [`Scorer`] when the data set is gone or never was a file.
+    ///
+    /// ```rust
+    /// use recontact_model::encoding::InputValue;
+    /// use recontact_model::model::Provenance;
+    /// use recontact_model::{fit, read_dataset, FitOptions, InvalidRows, Model, Scorer, SpecConfig};
+    ///
+    /// let config = SpecConfig::from_toml(
+    ///     "spec.toml",
+    ///     "outcome = \"y\"\n[[term]]\nkind = \"categorical\"\ncolumn = \"g\"\n",
+    /// )?;
+    /// let spec = config.clone().check()?;
+    /// let csv = "y,g\n1,a\n0,a\n0,a\n1,b\n1,b\n0,b\n1,b\n0,a\n";
+    /// let data = read_dataset("rows", csv.as_bytes(), &spec, InvalidRows::Fail)?;
+    /// let fitted = fit(&spec, &data, FitOptions::default())?;
+    /// drop(data);
+    ///
+    /// let rows = fitted.statistics.rows;
+    /// let provenance = Provenance::in_memory("rows", rows, "my-tool", "1.0.0");
+    /// let model = Model::with_provenance(fitted, config, provenance);
+    /// assert_eq!(model.provenance.tool, "my-tool");
+    /// // b has 3 events in 4 rows.
+    /// let p = Scorer::new(&model).score_named(&[("g", InputValue::Level("b"))])?;
+    /// assert!((p - 0.75).abs() < 1e-9, "{p}");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_provenance(fitted: FittedModel, spec: SpecConfig, provenance: Provenance) -> Model {
         let p = fitted.covariance.nrows();
         let covariance = (0..p)
             .map(|a| (0..p).map(|b| fitted.covariance[(a, b)]).collect())
@@ -329,7 +461,7 @@ impl Model {
             covariance,
             statistics: fitted.statistics,
             options: fitted.options,
-            warnings: fitted.warnings,
+            warnings: fitted.warnings.iter().map(ToString::to_string).collect(),
             cluster: fitted.cluster,
             profile_intervals: fitted.profile_intervals,
             provenance,
@@ -381,7 +513,7 @@ impl Model {
 /// Scores rows with a model's coefficients, reusing its buffers between rows.
 #[derive(Debug, Clone)]
 pub struct Scorer<'a> {
-    model: &'a Model,
+    encoding: &'a Encoding,
     plan: Vec<Step>,
     coefficients: Vec<f64>,
     row: Vec<f64>,
@@ -434,11 +566,70 @@ enum Step {
 
 impl<'a> Scorer<'a> {
     /// A scorer for `model`.
+    ///
+    /// ```rust
+    /// use recontact_model::{reference_inputs, Model, Scorer};
+    /// let text = include_str!("../../../data/default_model.json");
+    /// let model = Model::from_json("default_model.json", text)?;
+    /// let mut scorer = Scorer::new(&model);
+    /// let inputs = reference_inputs(&model.encoding);
+    /// let logit = scorer.logit(&inputs);
+    /// assert_eq!(scorer.probability(&inputs), 1.0 / (1.0 + (-logit).exp()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(model: &'a Model) -> Self {
+        Scorer::of(&model.encoding, model.coefficients())
+    }
+
+    /// A scorer for a fit not yet packed as a [`Model`]: the same numbers as
+    /// `Scorer::new(&Model::new(fitted, ..))`.
+    ///
+    /// ```rust
+    /// use recontact_model::encoding::TermInput;
+    /// use recontact_model::{fit, read_dataset, FitOptions, InvalidRows, Model, Scorer, SpecConfig};
+    ///
+    /// let config = SpecConfig::from_toml(
+    ///     "spec.toml",
+    ///     "outcome = \"y\"\n[[term]]\nkind = \"numeric\"\ncolumn = \"x\"\n",
+    /// )?;
+    /// let spec = config.clone().check()?;
+    /// let csv = "y,x\n0,1\n0,2\n1,3\n0,4\n1,5\n1,6\n";
+    /// let data = read_dataset("rows", csv.as_bytes(), &spec, InvalidRows::Fail)?;
+    /// let fitted = fit(&spec, &data, FitOptions::default())?;
+    /// let row = [TermInput::Number(3.5)];
+    /// let direct = Scorer::for_fitted(&fitted).probability(&row);
+    /// let model = Model::new(fitted, config, &data);
+    /// assert_eq!(direct, Scorer::new(&model).probability(&row));
+    /// assert!((direct - 0.5).abs() < 1e-9, "{direct}"); // the data are symmetric about 3.5
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn for_fitted(fitted: &'a FittedModel) -> Self {
+        Scorer::of(&fitted.encoding, fitted.coefficients())
+    }
+
+    /// A scorer for an encoding and its coefficients (one per design column, in the
+    /// order of [`Encoding::names`]).
+    ///
+    /// ```rust
+    /// use recontact_model::encoding::{EncodedTerm, Encoding, TermInput};
+    /// use recontact_model::Scorer;
+    /// let encoding = Encoding {
+    ///     intercept: true,
+    ///     terms: vec![EncodedTerm::Boolean { column: "flag".into() }],
+    ///     summaries: Default::default(),
+    /// };
+    /// let mut scorer = Scorer::for_encoding(&encoding, vec![-1.0, 2.0]);
+    /// assert_eq!(scorer.logit(&[TermInput::Number(1.0)]), 1.0);
+    /// ```
+    pub fn for_encoding(encoding: &'a Encoding, coefficients: Vec<f64>) -> Self {
+        Scorer::of(encoding, coefficients)
+    }
+
+    fn of(encoding: &'a Encoding, coefficients: Vec<f64>) -> Self {
         Scorer {
-            model,
-            plan: plan(&model.encoding),
-            coefficients: model.coefficients(),
+            encoding,
+            plan: plan(encoding),
+            coefficients,
             row: Vec::new(),
             scratch: Vec::new(),
             left: Vec::new(),
@@ -451,8 +642,7 @@ impl<'a> Scorer<'a> {
     ///
     /// Extreme inputs can make it infinite, never NaN unless an input is NaN.
     pub fn logit(&mut self, inputs: &[TermInput]) -> f64 {
-        self.model
-            .encoding
+        self.encoding
             .encode(inputs, &mut self.row, &mut self.scratch);
         let sum: f64 = self
             .row
@@ -488,7 +678,7 @@ impl<'a> Scorer<'a> {
     /// lookup. `None` when the sum is NaN, which [`Scorer::logit`] resolves; the row is
     /// not kept for [`Scorer::contributions`].
     pub(crate) fn direct_logit(&mut self, inputs: &[TermInput]) -> Option<f64> {
-        let terms = &self.model.encoding.terms;
+        let terms = &self.encoding.terms;
         let b = &self.coefficients;
         let number = |input: usize| match inputs.get(input) {
             Some(TermInput::Number(x)) => Some(*x),
@@ -576,6 +766,56 @@ impl<'a> Scorer<'a> {
     /// The probability of the outcome for one row, in [0, 1] for any finite inputs.
     pub fn probability(&mut self, inputs: &[TermInput]) -> f64 {
         recontact_stats::distributions::logistic(self.logit(inputs))
+    }
+
+    /// The probability of the outcome for one row given by column name, levels by
+    /// name (see [`Encoding::inputs_by_name`]): every input column once, in any order.
+    ///
+    /// ```rust
+    /// use recontact_model::encoding::InputValue;
+    /// use recontact_model::error::InputError;
+    /// use recontact_model::{Model, Scorer};
+    ///
+    /// let text = include_str!("../../../data/default_model.json");
+    /// let model = Model::from_json("default_model.json", text)?;
+    /// let mut scorer = Scorer::new(&model);
+    /// let row = [
+    ///     ("contact_type", InputValue::Level("hiring_manager")),
+    ///     ("stage_reached", InputValue::Level("interviewed")),
+    ///     ("decline_reason", InputValue::Level("other")),
+    ///     ("days_since_decline", InputValue::Number(30.0)),
+    ///     ("position_status", InputValue::Level("open")),
+    ///     ("same_contact", InputValue::Bool(true)),
+    ///     ("misrepresentation", InputValue::Bool(false)),
+    ///     ("transparent", InputValue::Bool(true)),
+    ///     ("open_to_reinterview", InputValue::Bool(true)),
+    ///     ("years_experience", InputValue::Number(5.0)),
+    /// ];
+    /// let p = scorer.score_named(&row)?;
+    /// let inputs = model.encoding.inputs_by_name(&row)?;
+    /// assert_eq!(p, scorer.probability(&inputs));
+    /// assert!(p > 0.0 && p < 1.0);
+    ///
+    /// let mut wrong = row;
+    /// wrong[0].1 = InputValue::Level("ceo");
+    /// let error = scorer.score_named(&wrong).unwrap_err();
+    /// assert_eq!(
+    ///     error,
+    ///     InputError::UnknownLevel {
+    ///         column: "contact_type".into(),
+    ///         level: "ceo".into(),
+    ///         levels: vec![
+    ///             "agency_recruiter".into(),
+    ///             "corporate_recruiter".into(),
+    ///             "hiring_manager".into(),
+    ///         ],
+    ///     }
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn score_named(&mut self, row: &[(&str, InputValue<'_>)]) -> Result<f64, InputError> {
+        let inputs = self.encoding.inputs_by_name(row)?;
+        Ok(self.probability(&inputs))
     }
 }
 

@@ -12,7 +12,7 @@ use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 
 use crate::data::{ColumnValues, Dataset};
-use crate::error::FitError;
+use crate::error::{CovarianceError, FitError};
 
 /// Which covariance of the coefficients a fit reports and every later number uses.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -71,12 +71,28 @@ impl Clusters {
     /// The clusters of the rows of `data`, from its column `column` (read as levels: see
     /// [`crate::Spec::with_cluster_column`]). Numbered afresh so that only clusters with
     /// rows count, whatever rows were dropped.
+    ///
+    /// ```rust
+    /// use recontact_model::error::CovarianceError;
+    /// use recontact_model::{read_dataset, Clusters, FitError, InvalidRows, SpecConfig};
+    /// let config = SpecConfig::from_toml(
+    ///     "spec.toml",
+    ///     "outcome = \"y\"\n[[term]]\nkind = \"numeric\"\ncolumn = \"x\"\n",
+    /// )?;
+    /// let spec = config.check()?.with_cluster_column("site")?;
+    /// let csv = "y,x,site\n0,1,b\n1,2,a\n1,3,b\n";
+    /// let data = read_dataset("rows.csv", csv.as_bytes(), &spec, InvalidRows::Fail)?;
+    /// let clusters = Clusters::from_dataset(&data, "site")?;
+    /// assert_eq!((clusters.codes.as_slice(), clusters.count), (&[0, 1, 0][..], 2));
+    /// assert!(matches!(
+    ///     Clusters::from_dataset(&data, "x"),
+    ///     Err(FitError::Covariance(CovarianceError::ClusterColumnNotRead(_)))
+    /// ));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_dataset(data: &Dataset, column: &str) -> Result<Clusters, FitError> {
         let Some(ColumnValues::Levels { codes, .. }) = data.columns.get(column) else {
-            return Err(FitError::Encoding(format!(
-                "the cluster column `{column}` was not read as labels from the data; \
-                 read the data with a spec given it by `Spec::with_cluster_column`"
-            )));
+            return Err(CovarianceError::ClusterColumnNotRead(column.to_string()).into());
         };
         let mut renumbered: HashMap<u32, u32> = HashMap::new();
         let codes: Vec<u32> = codes
@@ -115,18 +131,18 @@ pub(crate) fn sandwich(
 ) -> Result<DMatrix<f64>, FitError> {
     let (n, p) = input.x.shape();
     if n <= p {
-        return Err(FitError::Encoding(format!(
-            "a robust covariance needs more rows than coefficients: {n} rows, {p} coefficients"
-        )));
+        return Err(CovarianceError::TooFewRows {
+            rows: n,
+            coefficients: p,
+        }
+        .into());
     }
     let (meat, correction) = match kind {
         CovarianceType::Model => return Ok(input.bread.clone()),
         CovarianceType::Hc0 => (row_meat(input), 1.0),
         CovarianceType::Hc1 => (row_meat(input), n as f64 / (n - p) as f64),
         CovarianceType::Cluster => {
-            let clusters = clusters.ok_or_else(|| {
-                FitError::Encoding("a cluster-robust covariance needs a cluster column".into())
-            })?;
+            let clusters = clusters.ok_or(CovarianceError::NoClusters)?;
             check_clusters(clusters, n)?;
             let g = clusters.count as f64;
             let correction = g / (g - 1.0) * (n as f64 - 1.0) / (n - p) as f64;
@@ -137,20 +153,19 @@ pub(crate) fn sandwich(
 }
 
 /// A cluster count below two has no between-cluster variation to estimate.
-fn check_clusters(clusters: &Clusters, n: usize) -> Result<(), FitError> {
+fn check_clusters(clusters: &Clusters, n: usize) -> Result<(), CovarianceError> {
     if clusters.codes.len() != n {
-        return Err(FitError::Encoding(format!(
-            "the cluster column `{}` has {} values for {n} rows",
-            clusters.column,
-            clusters.codes.len()
-        )));
+        return Err(CovarianceError::ClusterLength {
+            column: clusters.column.clone(),
+            values: clusters.codes.len(),
+            rows: n,
+        });
     }
     if clusters.count < 2 {
-        return Err(FitError::Encoding(format!(
-            "the cluster column `{}` has {} distinct value(s) among the rows used; a \
-             cluster-robust covariance needs at least 2 clusters",
-            clusters.column, clusters.count
-        )));
+        return Err(CovarianceError::TooFewClusters {
+            column: clusters.column.clone(),
+            count: clusters.count,
+        });
     }
     Ok(())
 }

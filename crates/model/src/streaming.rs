@@ -345,11 +345,9 @@ pub fn fit_streaming<R: io::Read>(
     let all: Vec<usize> = (0..p).collect();
     let mut solution = newton(&evaluate, start.clone(), &all, &options)?;
     if solution.converged && options.l2 == 0.0 && solution.state.largest_logit > 15.0 {
-        solution.warnings.push(format!(
-            "some rows have a logit beyond ±15 (the largest is {:.1}): the outcome may be \
-             nearly separated; a streaming fit cannot check, an in-memory fit can",
-            solution.state.largest_logit
-        ));
+        solution.warnings.push(crate::fit::FitWarning::LargeLogits {
+            largest: solution.state.largest_logit,
+        });
     }
 
     // The null model: the intercept alone (or nothing), as the in-memory fit does.

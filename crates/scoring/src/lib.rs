@@ -8,7 +8,7 @@
 //! |---|---|---|
 //! | reading data | `recontact-input` | [`chunks`], [`lines`], [`values`], [`progress`] |
 //! | numerics | `recontact-stats` | [`distributions`] |
-//! | the model | `recontact-model` | [`spec`], [`encoding`], [`data`], [`fit`], [`profile`], [`robust`], [`model`], [`streaming`], [`predict`], [`explain`], [`effects`], [`scorecard`], [`anova`], [`batch`], [`lever`], [`error`] |
+//! | the model | `recontact-model` | [`spec`], [`encoding`], [`data`], [`fit`], [`results`], [`profile`], [`robust`], [`model`], [`streaming`], [`predict`], [`explain`], [`effects`], [`scorecard`], [`anova`], [`batch`], [`lever`], [`error`] |
 //! | evaluation | `recontact-evaluation` | [`metrics`], [`decision_curve`], [`lowess`], [`compare`], [`validate`], [`sample_size`] |
 //! | export | `recontact-export` | [`export`] |
 //! | updating | `recontact-update` | [`update`] |
@@ -38,6 +38,10 @@ pub use recontact_model::{
     LeverConfig, LeverKind, LeverValue, Model, ModelError, ModelProblem, NotFinite, OnInvalid,
     Prediction, ProfileInterval, Scaling, Scorecard, ScorecardRow, Scorer, Spec, SpecConfig,
     SpecError, StreamedFit, TermConfig, TermInput, Transform,
+};
+pub use recontact_model::{
+    results, ConfInt, Covariance, CovarianceError, FitOptionsError, FitSummary, FitWarning,
+    InputError, InputValue, Provenance,
 };
 // `explain`, `fit`, `predict` and `scorecard` are functions as well as modules: the module
 // re-exports above bring both.

@@ -75,8 +75,14 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let (name, bytes) = read_all(args.data.path())?;
     let data_a = super::read_for_model(&a, &path_a.display().to_string(), &name, &bytes[..])?;
     let data_b = super::read_for_model(&b, &path_b.display().to_string(), &name, &bytes[..])?;
-    let comparison = compare::compare(&a, &b, &data_a, &data_b, &data_a.sha256)
-        .map_err(|e| Failure::Data(format!("{name}: {e}")))?;
+    let comparison =
+        compare::compare(&a, &b, &data_a, &data_b, &data_a.sha256).map_err(|e| match e {
+            compare::CompareError::Design { which, source } => Failure::Data(format!(
+                "{name}: model {which}: {}",
+                super::fit_message(&source)
+            )),
+            other => Failure::Data(format!("{name}: {other}")),
+        })?;
     let text = match args.format {
         Format::Table => render_table(&path_a, &path_b, &name, &comparison),
         Format::Json => {

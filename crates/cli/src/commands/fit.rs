@@ -8,7 +8,7 @@ use recontact_scoring::sample_size::RileyOptions;
 use recontact_scoring::validate::{sample_size_check, R2Source};
 use recontact_scoring::{
     fit_releasing_clustered, fit_streaming, Clusters, CovarianceType, FitOptions, IntervalKind,
-    InvalidRows, Model, Spec, SpecConfig,
+    InvalidRows, Model, Provenance, Spec, SpecConfig,
 };
 
 use crate::input;
@@ -157,6 +157,10 @@ pub fn run(args: Args) -> Result<(), Failure> {
         },
         ..args.fitting.options(args.level)
     };
+    // Every option is checked before any data are read.
+    options
+        .check()
+        .map_err(|e| Failure::Usage(super::fit_message(&e.into())))?;
     let model = if args.streaming {
         fit_by_passes(&args, config, &spec, options)?
     } else {
@@ -210,7 +214,8 @@ fn fit_in_memory(
     let fitted = fit_releasing_clustered(&spec, &mut data, options, clusters.as_ref());
     progress.finish();
     let fitted = fitted.map_err(super::fit_failure_in(&name))?;
-    Ok(Model::new(fitted, config, &data))
+    let provenance = Provenance::of_dataset(&data, crate::TOOL, env!("CARGO_PKG_VERSION"));
+    Ok(Model::with_provenance(fitted, config, provenance))
 }
 
 /// `fit --streaming`: the model from passes over the file.
@@ -266,7 +271,9 @@ fn fit_by_passes(
             eprintln!("  {count:>8}  {reason}");
         }
     }
-    Ok(Model::from_streamed(streamed, config, &name))
+    let provenance =
+        Provenance::of_streamed(&streamed, &name, crate::TOOL, env!("CARGO_PKG_VERSION"));
+    Ok(Model::with_provenance(streamed.fitted, config, provenance))
 }
 
 /// A reader that moves a progress bar by the bytes it reads.

@@ -113,6 +113,40 @@ pub fn predict_for_model<R: std::io::Read>(
         .map_err(fit_failure_in(source_name))
 }
 
+/// A fitting error as this tool says it: the library's message, with the remedy named by
+/// this tool's flags where the library names its options.
+pub fn fit_message(error: &FitError) -> String {
+    use recontact_scoring::error::FitOptionsError;
+    match error {
+        FitError::DesignTooLarge { rows, columns } => format!(
+            "the design matrix of {rows} rows × {columns} columns needs {:.0} MiB, which cannot \
+             be allocated here; use fewer terms or levels, or fit --streaming",
+            error.design_mebibytes()
+        ),
+        FitError::Separation { terms, .. } => format!(
+            "{} separation: the outcome is predicted perfectly by {}, so some estimates are \
+             infinite; refit with --firth (bias-reduced) or --l2 <penalty>, or merge categories",
+            error.separation_kind().unwrap_or_default(),
+            terms.join(", ")
+        ),
+        FitError::NotConverged {
+            iterations,
+            relative_change,
+            gradient_norm,
+        } => format!(
+            "did not converge in {iterations} iterations: last deviance change \
+             {relative_change:e}, gradient norm {gradient_norm:e}; try more iterations, --l2, \
+             or --firth"
+        ),
+        FitError::Options(FitOptionsError::RobustWithFirth(kind)) => format!(
+            "a robust covariance ({}) is not defined for a Firth fit; use the model covariance \
+             with --firth, or fit without --firth",
+            kind.name()
+        ),
+        other => other.to_string(),
+    }
+}
+
 /// Maps a fitting error to an exit: unreadable input is an I/O failure, the rest is data.
 pub fn fit_failure(error: FitError) -> Failure {
     match &error {
@@ -133,7 +167,7 @@ pub fn fit_failure(error: FitError) -> Failure {
                 errors.len()
             ))
         }
-        _ => Failure::Data(error.to_string()),
+        _ => Failure::Data(fit_message(&error)),
     }
 }
 
@@ -143,7 +177,7 @@ pub fn fit_failure(error: FitError) -> Failure {
 pub fn fit_failure_in(source_name: &str) -> impl Fn(FitError) -> Failure + '_ {
     move |error| match error {
         FitError::Data(_) => fit_failure(error),
-        other => Failure::Data(format!("{source_name}: {other}")),
+        other => Failure::Data(format!("{source_name}: {}", fit_message(&other))),
     }
 }
 

@@ -242,7 +242,12 @@ pub fn run(args: Args) -> Result<(), Failure> {
         extension.as_ref(),
         options,
     )
-    .map_err(|e| Failure::Data(e.to_string()))?;
+    .map_err(|e| match e {
+        recontact_scoring::update::UpdateError::Fit { stage, source } => {
+            Failure::Data(format!("{stage}: {}", super::fit_message(&source)))
+        }
+        other => Failure::Data(other.to_string()),
+    })?;
     progress.finish();
 
     let target = args.out.display().to_string();
