@@ -435,7 +435,7 @@ pub fn auc(y: &[f64], p: &[f64]) -> Result<f64, MetricsError> {
     let rank_sum: f64 = ranks
         .iter()
         .zip(y)
-        .filter(|(_, &y)| y == 1.0)
+        .filter(|&(_, &y)| y == 1.0)
         .map(|(r, _)| r)
         .sum();
     let m = events as f64;

@@ -161,207 +161,21 @@ fn interval(bounds: Option<&Bounds>, log1p: bool) -> Option<String> {
 pub fn to_pmml(model: &Model, options: &PmmlOptions) -> Result<String, ExportError> {
     let (intercept, terms) = split_coefficients(model)?;
     let names = model.encoding.names();
-    let design_name = |name: &str| format!("design:{name}");
-
-    let mut data_fields = String::new();
-    let mut mining_fields = String::new();
-    let mut inputs: Vec<String> = Vec::new();
     let outcome = &model.spec.outcome;
-    let _ = writeln!(
-        data_fields,
-        "    <DataField name=\"{}\" optype=\"categorical\" dataType=\"string\">\n      \
-         <Value value=\"0\"/>\n      <Value value=\"1\"/>\n    </DataField>",
-        attribute(outcome, "outcome")?
-    );
-    let _ = writeln!(
-        mining_fields,
-        "      <MiningField name=\"{}\" usageType=\"target\"/>",
-        attribute(outcome, "outcome")?
-    );
-    let mut add_input =
-        |name: &str, body: String, data_fields: &mut String| -> Result<(), ExportError> {
-            let escaped = attribute(name, "column name")?;
-            let _ = write!(data_fields, "{body}");
-            let _ = writeln!(
-                mining_fields,
-                "      <MiningField name=\"{escaped}\" usageType=\"active\" \
-             invalidValueTreatment=\"returnInvalid\" missingValueTreatment=\"returnInvalid\"/>"
-            );
-            inputs.push(name.to_string());
-            Ok(())
-        };
-    let continuous =
-        |name: &str, bounds: Option<&Bounds>, log1p: bool| -> Result<String, ExportError> {
-            let escaped = attribute(name, "column name")?;
-            let mut out = format!(
-                "    <DataField name=\"{escaped}\" optype=\"continuous\" dataType=\"double\""
-            );
-            match interval(bounds, log1p) {
-                None => out.push_str("/>\n"),
-                Some(interval) => {
-                    let _ = write!(out, ">\n      {interval}\n    </DataField>\n");
-                }
-            }
-            Ok(out)
-        };
-
-    // The derived fields of each main term, by column, in design order.
+    let mut dictionary = Dictionary::with_outcome(outcome)?;
     let mut derived: Vec<Derived> = Vec::new();
-    let mut components: Vec<(&str, Vec<String>)> = Vec::new();
-    let mut name_index = usize::from(model.encoding.intercept);
     let mut design: Vec<(String, f64)> = Vec::new();
-    for term in &terms {
-        let width = term.coefficients.len();
-        let term_names = &names[name_index..name_index + width];
-        name_index += width;
-        let column = match term.term {
-            EncodedTerm::Numeric { column, .. }
-            | EncodedTerm::Spline { column, .. }
-            | EncodedTerm::Rcs { column, .. }
-            | EncodedTerm::Boolean { column }
-            | EncodedTerm::Categorical { column, .. } => column.as_str(),
-            EncodedTerm::Interaction { .. } => {
-                for (name, beta) in term_names.iter().zip(&term.coefficients) {
-                    design.push((design_name(name), *beta));
-                }
-                continue;
+    // The derived fields of each main term, by column, in design order.
+    let mut components: Vec<(&str, Vec<String>)> = Vec::new();
+    for (term, term_names) in with_names(&terms, &names, model.encoding.intercept) {
+        let Some(column) = term.term.column_name() else {
+            for (name, beta) in term_names.iter().zip(&term.coefficients) {
+                design.push((design_name(name), *beta));
             }
+            continue;
         };
         let bounds = model.spec.bounds.get(column);
-        let x = || Expr::Field(column.to_string());
-        let exprs: Vec<Expr> = match term.term {
-            EncodedTerm::Numeric { transform, .. } => {
-                let log1p = *transform == Transform::Log1p;
-                add_input(column, continuous(column, bounds, log1p)?, &mut data_fields)?;
-                vec![if log1p {
-                    Expr::apply("ln1p", vec![x()])
-                } else {
-                    x()
-                }]
-            }
-            EncodedTerm::Spline { knots, .. } => {
-                add_input(column, continuous(column, bounds, false)?, &mut data_fields)?;
-                let mut e = vec![x()];
-                for &knot in knots {
-                    e.push(Expr::apply(
-                        "max",
-                        vec![
-                            Expr::apply("-", vec![x(), Expr::Constant(knot)]),
-                            Expr::Constant(0.0),
-                        ],
-                    ));
-                }
-                e
-            }
-            EncodedTerm::Rcs { knots, .. } => {
-                add_input(column, continuous(column, bounds, false)?, &mut data_fields)?;
-                let k = knots.len();
-                let (last, before_last, first) = (knots[k - 1], knots[k - 2], knots[0]);
-                let norm = (last - first) * (last - first);
-                let hinge = |knot: f64| {
-                    Expr::apply(
-                        "max",
-                        vec![
-                            Expr::apply("-", vec![x(), Expr::Constant(knot)]),
-                            Expr::Constant(0.0),
-                        ],
-                    )
-                };
-                // max(x - t, 0)³ is the scorer's (x - t)₊³, written as a product so that
-                // no consumer's pow() rounds differently.
-                let cube = |knot: f64| {
-                    Expr::apply(
-                        "*",
-                        vec![
-                            Expr::apply("*", vec![hinge(knot), hinge(knot)]),
-                            hinge(knot),
-                        ],
-                    )
-                };
-                let mut e = vec![x()];
-                for &knot in &knots[..k - 2] {
-                    let c = rcs_constants(knot, knots);
-                    let beyond = Expr::apply(
-                        "+",
-                        vec![
-                            Expr::apply("*", vec![Expr::Constant(c.slope), x()]),
-                            Expr::Constant(c.constant),
-                        ],
-                    );
-                    let within = Expr::apply(
-                        "-",
-                        vec![
-                            cube(knot),
-                            Expr::apply("*", vec![cube(before_last), Expr::Constant(c.a)]),
-                        ],
-                    );
-                    let test = Expr::apply("greaterOrEqual", vec![x(), Expr::Constant(last)]);
-                    e.push(Expr::apply(
-                        "/",
-                        vec![
-                            Expr::apply("if", vec![test, beyond, within]),
-                            Expr::Constant(norm),
-                        ],
-                    ));
-                }
-                e
-            }
-            EncodedTerm::Boolean { .. } => {
-                add_input(
-                    column,
-                    format!(
-                        "    <DataField name=\"{}\" optype=\"categorical\" dataType=\"string\"/>\n",
-                        attribute(column, "column name")?
-                    ),
-                    &mut data_fields,
-                )?;
-                let lower = || Expr::apply("lowercase", vec![x()]);
-                let is_in = |words: &[&str]| {
-                    let mut arguments = vec![lower()];
-                    arguments.extend(words.iter().map(|w| Expr::Text((*w).to_string())));
-                    Expr::apply("isIn", arguments)
-                };
-                // Without an else, `if` gives a missing value: a word that is no boolean
-                // makes the prediction missing rather than counting as false.
-                vec![Expr::apply(
-                    "if",
-                    vec![
-                        is_in(&["true", "1", "yes"]),
-                        Expr::Constant(1.0),
-                        Expr::apply(
-                            "if",
-                            vec![is_in(&["false", "0", "no"]), Expr::Constant(0.0)],
-                        ),
-                    ],
-                )]
-            }
-            EncodedTerm::Categorical {
-                levels, reference, ..
-            } => {
-                let mut body = format!(
-                    "    <DataField name=\"{}\" optype=\"categorical\" dataType=\"string\">\n",
-                    attribute(column, "column name")?
-                );
-                for level in levels {
-                    let _ = writeln!(
-                        body,
-                        "      <Value value=\"{}\"/>",
-                        attribute(level, "level")?
-                    );
-                }
-                body.push_str("    </DataField>\n");
-                add_input(column, body, &mut data_fields)?;
-                levels
-                    .iter()
-                    .filter(|l| *l != reference)
-                    .map(|l| Expr::NormDiscrete {
-                        field: column.to_string(),
-                        value: l.clone(),
-                    })
-                    .collect()
-            }
-            EncodedTerm::Interaction { .. } => Vec::new(),
-        };
+        let exprs = main_term_expressions(term.term, column, bounds, &mut dictionary)?;
         let mut own = Vec::new();
         for ((expr, name), beta) in exprs.into_iter().zip(term_names).zip(&term.coefficients) {
             derived.push(Derived {
@@ -373,48 +187,18 @@ pub fn to_pmml(model: &Model, options: &PmmlOptions) -> Result<String, ExportErr
         }
         components.push((column, own));
     }
-    // Interactions: one product per pair of components, named as in the model file.
-    let mut name_index = usize::from(model.encoding.intercept);
-    for term in &terms {
-        let width = term.coefficients.len();
-        let term_names = &names[name_index..name_index + width];
-        name_index += width;
-        let EncodedTerm::Interaction { between: [a, b] } = term.term else {
-            continue;
-        };
-        let of = |c: &str| {
-            components
-                .iter()
-                .find(|(column, _)| *column == c)
-                .map(|(_, names)| names.clone())
-                .ok_or_else(|| {
-                    ExportError::Model(format!("an interaction refers to `{c}`, which has no term"))
-                })
-        };
-        let (left, right) = (of(a)?, of(b)?);
-        let mut products = term_names.iter();
-        for l in &left {
-            for r in &right {
-                let name = products.next().ok_or_else(|| {
-                    ExportError::Model(format!("interaction {a}:{b} has too few coefficients"))
-                })?;
-                derived.push(Derived {
-                    name: design_name(name),
-                    expr: Expr::apply("*", vec![Expr::Field(l.clone()), Expr::Field(r.clone())]),
-                });
-            }
+    for (term, term_names) in with_names(&terms, &names, model.encoding.intercept) {
+        if let EncodedTerm::Interaction { between } = term.term {
+            derived.extend(interaction_fields(between, term_names, &components)?);
         }
     }
     if let Some(offset) = &model.spec.offset {
-        add_input(
-            offset,
-            continuous(offset, model.spec.bounds.get(offset), false)?,
-            &mut data_fields,
-        )?;
+        let body = continuous_field(offset, model.spec.bounds.get(offset), false)?;
+        dictionary.add_input(offset, body)?;
         design.push((offset.clone(), 1.0));
     }
     for d in &derived {
-        if inputs.contains(&d.name) || d.name == *outcome {
+        if dictionary.inputs.contains(&d.name) || d.name == *outcome {
             return Err(ExportError::Unrepresentable {
                 what: "derived field".to_string(),
                 value: d.name.clone(),
@@ -422,7 +206,286 @@ pub fn to_pmml(model: &Model, options: &PmmlOptions) -> Result<String, ExportErr
             });
         }
     }
+    write_document(model, options, &dictionary, &derived, (intercept, &design))
+}
 
+/// The name of a design column's derived field.
+fn design_name(name: &str) -> String {
+    format!("design:{name}")
+}
+
+/// Each term with the names of its design columns, in design order.
+fn with_names<'t, 'n>(
+    terms: &'t [crate::TermCoefficients<'t>],
+    names: &'n [String],
+    intercept: bool,
+) -> Vec<(&'t crate::TermCoefficients<'t>, &'n [String])> {
+    let mut name_index = usize::from(intercept);
+    terms
+        .iter()
+        .map(|term| {
+            let width = term.coefficients.len();
+            let term_names = &names[name_index..name_index + width];
+            name_index += width;
+            (term, term_names)
+        })
+        .collect()
+}
+
+/// The data dictionary and mining schema being written: one field per input column.
+struct Dictionary {
+    data_fields: String,
+    mining_fields: String,
+    inputs: Vec<String>,
+}
+
+impl Dictionary {
+    /// A dictionary holding the outcome, a 0/1 categorical target.
+    fn with_outcome(outcome: &str) -> Result<Dictionary, ExportError> {
+        let escaped = attribute(outcome, "outcome")?;
+        Ok(Dictionary {
+            data_fields: format!(
+                "    <DataField name=\"{escaped}\" optype=\"categorical\" dataType=\"string\">\n      \
+                 <Value value=\"0\"/>\n      <Value value=\"1\"/>\n    </DataField>\n"
+            ),
+            mining_fields: format!(
+                "      <MiningField name=\"{escaped}\" usageType=\"target\"/>\n"
+            ),
+            inputs: Vec::new(),
+        })
+    }
+
+    /// Declares the input column `name` with its data field `body`; invalid and missing
+    /// values make the prediction invalid.
+    fn add_input(&mut self, name: &str, body: String) -> Result<(), ExportError> {
+        let escaped = attribute(name, "column name")?;
+        self.data_fields.push_str(&body);
+        let _ = writeln!(
+            self.mining_fields,
+            "      <MiningField name=\"{escaped}\" usageType=\"active\" \
+             invalidValueTreatment=\"returnInvalid\" missingValueTreatment=\"returnInvalid\"/>"
+        );
+        self.inputs.push(name.to_string());
+        Ok(())
+    }
+}
+
+/// The data field of a continuous input, with its interval when it has bounds.
+fn continuous_field(
+    name: &str,
+    bounds: Option<&Bounds>,
+    log1p: bool,
+) -> Result<String, ExportError> {
+    let escaped = attribute(name, "column name")?;
+    let mut out =
+        format!("    <DataField name=\"{escaped}\" optype=\"continuous\" dataType=\"double\"");
+    match interval(bounds, log1p) {
+        None => out.push_str("/>\n"),
+        Some(interval) => {
+            let _ = write!(out, ">\n      {interval}\n    </DataField>\n");
+        }
+    }
+    Ok(out)
+}
+
+/// Declares the column a main term reads and returns the expressions of its design
+/// columns, in design order.
+fn main_term_expressions(
+    term: &EncodedTerm,
+    column: &str,
+    bounds: Option<&Bounds>,
+    dictionary: &mut Dictionary,
+) -> Result<Vec<Expr>, ExportError> {
+    let x = || Expr::Field(column.to_string());
+    Ok(match term {
+        EncodedTerm::Numeric { transform, .. } => {
+            let log1p = *transform == Transform::Log1p;
+            dictionary.add_input(column, continuous_field(column, bounds, log1p)?)?;
+            vec![if log1p {
+                Expr::apply("ln1p", vec![x()])
+            } else {
+                x()
+            }]
+        }
+        EncodedTerm::Spline { knots, .. } => {
+            dictionary.add_input(column, continuous_field(column, bounds, false)?)?;
+            let mut e = vec![x()];
+            e.extend(knots.iter().map(|&knot| hinge(column, knot)));
+            e
+        }
+        EncodedTerm::Rcs { knots, .. } => {
+            dictionary.add_input(column, continuous_field(column, bounds, false)?)?;
+            rcs_expressions(column, knots)
+        }
+        EncodedTerm::Boolean { .. } => {
+            let body = format!(
+                "    <DataField name=\"{}\" optype=\"categorical\" dataType=\"string\"/>\n",
+                attribute(column, "column name")?
+            );
+            dictionary.add_input(column, body)?;
+            vec![boolean_expression(column)]
+        }
+        EncodedTerm::Categorical {
+            levels, reference, ..
+        } => {
+            dictionary.add_input(column, categorical_field(column, levels)?)?;
+            levels
+                .iter()
+                .filter(|l| *l != reference)
+                .map(|l| Expr::NormDiscrete {
+                    field: column.to_string(),
+                    value: l.clone(),
+                })
+                .collect()
+        }
+        EncodedTerm::Interaction { .. } => Vec::new(),
+    })
+}
+
+/// `max(x - knot, 0)`.
+fn hinge(column: &str, knot: f64) -> Expr {
+    Expr::apply(
+        "max",
+        vec![
+            Expr::apply(
+                "-",
+                vec![Expr::Field(column.to_string()), Expr::Constant(knot)],
+            ),
+            Expr::Constant(0.0),
+        ],
+    )
+}
+
+/// The restricted cubic spline's design columns: `x`, then one column per knot but the
+/// last two, as the scorer computes them (linear beyond the last knot).
+fn rcs_expressions(column: &str, knots: &[f64]) -> Vec<Expr> {
+    let x = || Expr::Field(column.to_string());
+    let k = knots.len();
+    let (last, before_last, first) = (knots[k - 1], knots[k - 2], knots[0]);
+    let norm = (last - first) * (last - first);
+    // max(x - t, 0)³ is the scorer's (x - t)₊³, written as a product so that no
+    // consumer's pow() rounds differently.
+    let cube = |knot: f64| {
+        Expr::apply(
+            "*",
+            vec![
+                Expr::apply("*", vec![hinge(column, knot), hinge(column, knot)]),
+                hinge(column, knot),
+            ],
+        )
+    };
+    let mut e = vec![x()];
+    for &knot in &knots[..k - 2] {
+        let c = rcs_constants(knot, knots);
+        let beyond = Expr::apply(
+            "+",
+            vec![
+                Expr::apply("*", vec![Expr::Constant(c.slope), x()]),
+                Expr::Constant(c.constant),
+            ],
+        );
+        let within = Expr::apply(
+            "-",
+            vec![
+                cube(knot),
+                Expr::apply("*", vec![cube(before_last), Expr::Constant(c.a)]),
+            ],
+        );
+        let test = Expr::apply("greaterOrEqual", vec![x(), Expr::Constant(last)]);
+        e.push(Expr::apply(
+            "/",
+            vec![
+                Expr::apply("if", vec![test, beyond, within]),
+                Expr::Constant(norm),
+            ],
+        ));
+    }
+    e
+}
+
+/// 1 for the true words, 0 for the false ones, case-insensitively. Without an else,
+/// `if` gives a missing value: a word that is no boolean makes the prediction missing
+/// rather than counting as false.
+fn boolean_expression(column: &str) -> Expr {
+    let lower = || Expr::apply("lowercase", vec![Expr::Field(column.to_string())]);
+    let is_in = |words: &[&str]| {
+        let mut arguments = vec![lower()];
+        arguments.extend(words.iter().map(|w| Expr::Text((*w).to_string())));
+        Expr::apply("isIn", arguments)
+    };
+    Expr::apply(
+        "if",
+        vec![
+            is_in(&["true", "1", "yes"]),
+            Expr::Constant(1.0),
+            Expr::apply(
+                "if",
+                vec![is_in(&["false", "0", "no"]), Expr::Constant(0.0)],
+            ),
+        ],
+    )
+}
+
+/// The data field of a categorical input, listing its levels.
+fn categorical_field(column: &str, levels: &[String]) -> Result<String, ExportError> {
+    let mut body = format!(
+        "    <DataField name=\"{}\" optype=\"categorical\" dataType=\"string\">\n",
+        attribute(column, "column name")?
+    );
+    for level in levels {
+        let _ = writeln!(
+            body,
+            "      <Value value=\"{}\"/>",
+            attribute(level, "level")?
+        );
+    }
+    body.push_str("    </DataField>\n");
+    Ok(body)
+}
+
+/// An interaction's derived fields: one product per pair of its main terms' design
+/// columns, named as in the model file.
+fn interaction_fields(
+    [a, b]: &[String; 2],
+    term_names: &[String],
+    components: &[(&str, Vec<String>)],
+) -> Result<Vec<Derived>, ExportError> {
+    let of = |c: &str| {
+        components
+            .iter()
+            .find(|(column, _)| *column == c)
+            .map(|(_, names)| names.clone())
+            .ok_or_else(|| {
+                ExportError::Model(format!("an interaction refers to `{c}`, which has no term"))
+            })
+    };
+    let (left, right) = (of(a)?, of(b)?);
+    let mut products = term_names.iter();
+    let mut fields = Vec::new();
+    for l in &left {
+        for r in &right {
+            let name = products.next().ok_or_else(|| {
+                ExportError::Model(format!("interaction {a}:{b} has too few coefficients"))
+            })?;
+            fields.push(Derived {
+                name: design_name(name),
+                expr: Expr::apply("*", vec![Expr::Field(l.clone()), Expr::Field(r.clone())]),
+            });
+        }
+    }
+    Ok(fields)
+}
+
+/// The PMML document: header, dictionary, and the regression model with its schema,
+/// output, derived fields and regression tables.
+fn write_document(
+    model: &Model,
+    options: &PmmlOptions,
+    dictionary: &Dictionary,
+    derived: &[Derived],
+    (intercept, design): (f64, &[(String, f64)]),
+) -> Result<String, ExportError> {
+    let outcome = attribute(&model.spec.outcome, "outcome")?;
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     out.push_str("<PMML xmlns=\"http://www.dmg.org/PMML-4_4\" version=\"4.4\">\n");
     let _ = writeln!(
@@ -430,18 +493,19 @@ pub fn to_pmml(model: &Model, options: &PmmlOptions) -> Result<String, ExportErr
         "  <Header description=\"Logistic scoring model: P({outcome} = 1), as `recontact score` \
          computes it\">\n    <Application name=\"recontact\" version=\"{}\"/>\n  </Header>",
         env!("CARGO_PKG_VERSION"),
-        outcome = attribute(outcome, "outcome")?
     );
     let _ = write!(
         out,
-        "  <DataDictionary numberOfFields=\"{}\">\n{data_fields}  </DataDictionary>\n",
-        inputs.len() + 1
+        "  <DataDictionary numberOfFields=\"{}\">\n{}  </DataDictionary>\n",
+        dictionary.inputs.len() + 1,
+        dictionary.data_fields
     );
     let _ = write!(
         out,
         "  <RegressionModel modelName=\"{}\" functionName=\"classification\" \
-         normalizationMethod=\"logit\">\n    <MiningSchema>\n{mining_fields}    </MiningSchema>\n",
-        attribute(&options.model_name, "model name")?
+         normalizationMethod=\"logit\">\n    <MiningSchema>\n{}    </MiningSchema>\n",
+        attribute(&options.model_name, "model name")?,
+        dictionary.mining_fields
     );
     let _ = writeln!(
         out,
@@ -450,7 +514,7 @@ pub fn to_pmml(model: &Model, options: &PmmlOptions) -> Result<String, ExportErr
         attribute(&options.column, "output column")?
     );
     out.push_str("    <LocalTransformations>\n");
-    for d in &derived {
+    for d in derived {
         let _ = writeln!(
             out,
             "      <DerivedField name=\"{}\" optype=\"continuous\" dataType=\"double\">",
@@ -465,7 +529,7 @@ pub fn to_pmml(model: &Model, options: &PmmlOptions) -> Result<String, ExportErr
         "    <RegressionTable targetCategory=\"1\" intercept=\"{}\">",
         number(intercept)
     );
-    for (name, beta) in &design {
+    for (name, beta) in design {
         let _ = writeln!(
             out,
             "      <NumericPredictor name=\"{}\" exponent=\"1\" coefficient=\"{}\"/>",

@@ -212,7 +212,7 @@ fn plan_factor(
         let columns: BTreeSet<usize> = own
             .iter()
             .zip(&nonlinear)
-            .filter(|(_, &n)| n)
+            .filter(|&(_, &n)| n)
             .map(|(c, _)| *c)
             .chain(nonlinear_interaction.iter().copied())
             .collect();

@@ -1030,7 +1030,7 @@ fn combination(
     }
     kept.iter()
         .zip(&coefficients)
-        .filter(|(&k, c)| c.abs() * norms[k] > 1e-6 * norms[j])
+        .filter(|&(&k, c)| c.abs() * norms[k] > 1e-6 * norms[j])
         .map(|(&k, _)| names[k].clone())
         .collect()
 }

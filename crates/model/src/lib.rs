@@ -3,6 +3,51 @@
 //! penalised or bias-reduced) with every inference statistic ([`FittedModel`]), the
 //! model file ([`Model`]) and the scorer that reproduces it on new rows ([`Scorer`],
 //! [`score_csv`]). It knows nothing about any domain.
+//!
+//! From a spec and a CSV to a model file, and from the model file to scores:
+//!
+//! ```
+//! use recontact_model::{fit, read_dataset, score_csv, BatchOptions, FitOptions, InvalidRows};
+//! use recontact_model::{Model, SpecConfig};
+//!
+//! let spec = SpecConfig::from_toml("spec.toml", r#"
+//! outcome = "success"
+//! [[term]]
+//! kind = "numeric"
+//! column = "years_experience"
+//! [[term]]
+//! kind = "numeric"
+//! column = "days_since_decline"
+//! "#)?.check()?;
+//! let csv = include_str!("../../../data/recontact_outcomes.csv");
+//! let data = read_dataset("outcomes.csv", csv.as_bytes(), &spec, InvalidRows::Fail)?;
+//! let fitted = fit(&spec, &data, FitOptions::default())?;
+//! // statsmodels 0.15: Logit(success, [1, years_experience, days_since_decline])
+//! //   .fit(method="newton", tol=1e-12).params, .bse
+//! let want = [-0.025791571124302286, 0.02328339616696795, -0.01242907673981316];
+//! let se = [0.054194587964191625, 0.005513291926248043, 0.0008008974683450622];
+//! for (estimate, (b, s)) in fitted.estimates.iter().zip(want.iter().zip(se)) {
+//!     assert!((estimate.estimate - b).abs() < 1e-9 && (estimate.std_error - s).abs() < 1e-9);
+//! }
+//!
+//! // The model file, written and read back.
+//! let text = Model::new(fitted, spec.config().clone(), &data).to_json();
+//! let model = Model::from_json("model.json", &text)?;
+//!
+//! // Scoring a CSV: every input byte passes through and the scores are appended.
+//! let new_rows = "case,years_experience,days_since_decline\nA,4,30\n";
+//! let mut scored = Vec::new();
+//! let no_rejects = None::<&mut Vec<u8>>;
+//! let options = BatchOptions::default();
+//! let report = score_csv("new.csv", new_rows.as_bytes(), &mut scored, no_rejects, &model,
+//!     &options, &mut |_, _| {})?;
+//! assert_eq!(report.scored, 1);
+//! let scored = String::from_utf8(scored)?;
+//! let p: f64 = scored.lines().nth(1).unwrap().split(',').nth(3).unwrap().parse()?;
+//! assert!(scored.starts_with("case,years_experience,days_since_decline,p_success,logit\n"));
+//! assert!((p - 0.424206117947458).abs() < 1e-9); // 1 / (1 + exp(-(b0 + 4 b1 + 30 b2)))
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

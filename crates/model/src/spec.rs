@@ -207,6 +207,16 @@ fn default_true() -> bool {
 /// `rms::rcs` calls): `seq(outer, 1 - outer, length = k)` with `outer` .1 for 3 knots,
 /// .05 for 4 to 6 and .025 for 7, as R's `seq` computes them. The knots placed from them
 /// also depend on ties and on the number of distinct values (see docs/model.md).
+///
+/// ```
+/// use recontact_model::spec::default_rcs_quantiles;
+///
+/// // R: seq(0.05, 0.95, length = 4)
+/// let q = default_rcs_quantiles(4).unwrap();
+/// let want = [0.05, 0.35, 0.65, 0.95];
+/// assert!(q.iter().zip(want).all(|(a, b)| (a - b).abs() < 1e-15));
+/// assert_eq!(default_rcs_quantiles(8), None); // Hmisc has no default for 8 knots
+/// ```
 pub fn default_rcs_quantiles(k: usize) -> Option<Vec<f64>> {
     let outer = match k {
         3 => 0.1,
@@ -222,6 +232,29 @@ pub fn default_rcs_quantiles(k: usize) -> Option<Vec<f64>> {
 
 impl SpecConfig {
     /// Parses a TOML spec; `source_name` names the file in errors.
+    ///
+    /// The spec is not checked yet: [`SpecConfig::check`] turns it into a [`Spec`].
+    ///
+    /// ```
+    /// use recontact_model::SpecConfig;
+    ///
+    /// let text = r#"
+    /// outcome = "success"
+    /// [[term]]
+    /// kind = "numeric"
+    /// column = "years_experience"
+    /// [[term]]
+    /// kind = "categorical"
+    /// column = "contact_type"
+    /// "#;
+    /// let spec = SpecConfig::from_toml("spec.toml", text)?.check()?;
+    /// assert_eq!(spec.columns(), ["success", "years_experience", "contact_type"]);
+    ///
+    /// // A mistake names the file and what is wrong.
+    /// let error = SpecConfig::from_toml("bad.toml", "outcome = ").unwrap_err();
+    /// assert!(error.to_string().contains("bad.toml"));
+    /// # Ok::<(), recontact_model::SpecError>(())
+    /// ```
     pub fn from_toml(source_name: &str, text: &str) -> Result<SpecConfig, SpecError> {
         toml::from_str(text).map_err(|e| SpecError::Syntax {
             source_name: source_name.to_string(),
@@ -235,7 +268,50 @@ impl SpecConfig {
     }
 
     /// Checks the spec on its own (before any data): names, knots, interactions.
+    ///
+    /// ```
+    /// use recontact_model::SpecConfig;
+    ///
+    /// let text = "outcome = \"y\"\n[[term]]\nkind = \"interaction\"\nbetween = [\"a\", \"b\"]\n";
+    /// let error = SpecConfig::from_toml("spec.toml", text)?.check().unwrap_err();
+    /// assert!(error.to_string().contains("has no term of its own"));
+    /// # Ok::<(), recontact_model::SpecError>(())
+    /// ```
     pub fn check(self) -> Result<Spec, SpecError> {
+        self.check_sizes()?;
+        // Sets, not lists: a spec's checks stay linear in its number of terms.
+        let mut columns: HashSet<&str> = HashSet::new();
+        for term in &self.terms {
+            if let Some(column) = term.column() {
+                self.check_main_term(term, column, &mut columns)?;
+            }
+        }
+        for (role, name) in [("weights", &self.weights), ("offset", &self.offset)] {
+            if let Some(name) = name {
+                if name == &self.outcome || columns.contains(name.as_str()) {
+                    return Err(SpecError::Invalid(format!(
+                        "the {role} column `{name}` is also the outcome or a term"
+                    )));
+                }
+            }
+        }
+        check_interactions(&self.terms, &columns)?;
+        self.check_bounds()?;
+        crate::lever::check(&self.terms, &self.levers, &self.cautions)?;
+        if !self.intercept && self.terms.is_empty() {
+            return Err(SpecError::Invalid(
+                "the model has neither an intercept nor any term".into(),
+            ));
+        }
+        Ok(Spec {
+            config: self,
+            cluster: None,
+        })
+    }
+
+    /// The outcome is named, and the numbers of terms and of pinned levels are within
+    /// their bounds.
+    fn check_sizes(&self) -> Result<(), SpecError> {
         if self.outcome.is_empty() {
             return Err(SpecError::Invalid(
                 "the outcome column name is empty".into(),
@@ -254,93 +330,69 @@ impl SpecConfig {
                 )));
             }
         }
-        // Sets, not lists: a spec's checks stay linear in its number of terms.
-        let mut columns: HashSet<&str> = HashSet::new();
-        for term in &self.terms {
-            let Some(column) = term.column() else {
-                continue;
-            };
-            if column.is_empty() {
-                return Err(SpecError::Invalid("a term has an empty column name".into()));
-            }
-            if !columns.insert(column) {
-                return Err(SpecError::Invalid(format!(
-                    "column `{column}` is named by more than one term; give each column one term \
-                     (use an interaction to combine terms)"
-                )));
-            }
-            if column == self.outcome {
-                return Err(SpecError::Invalid(format!(
-                    "column `{column}` is the outcome and cannot also be a term"
-                )));
-            }
-            match term {
-                TermConfig::Spline { knots, .. } => check_knots(column, knots, 1)?,
-                TermConfig::Rcs {
-                    knots: Some(knots),
-                    k,
-                    ..
-                } => {
-                    check_knots(column, knots, 3)?;
-                    if k.is_some_and(|k| k != knots.len()) {
-                        return Err(SpecError::Invalid(format!(
-                            "rcs term `{column}` gives both k = {} and {} knots",
-                            k.unwrap_or(0),
-                            knots.len()
-                        )));
-                    }
-                }
-                TermConfig::Rcs { knots: None, k, .. } => {
-                    let k = k.unwrap_or(4);
-                    if default_rcs_quantiles(k).is_none() {
-                        return Err(SpecError::Invalid(format!(
-                            "rcs term `{column}`: k = {k} knots has no default quantiles; \
-                             use k from 3 to 7, or give the knots"
-                        )));
-                    }
-                }
-                TermConfig::Categorical {
-                    reference,
-                    levels: Some(levels),
-                    ..
-                } => check_levels(column, reference.as_deref(), levels)?,
-                _ => {}
-            }
+        Ok(())
+    }
+
+    /// A main term reading `column`: a non-empty name no other term and not the outcome
+    /// uses (recorded in `columns`), with valid knots or pinned levels.
+    fn check_main_term<'a>(
+        &self,
+        term: &TermConfig,
+        column: &'a str,
+        columns: &mut HashSet<&'a str>,
+    ) -> Result<(), SpecError> {
+        if column.is_empty() {
+            return Err(SpecError::Invalid("a term has an empty column name".into()));
         }
-        for (role, name) in [("weights", &self.weights), ("offset", &self.offset)] {
-            if let Some(name) = name {
-                if name == &self.outcome || columns.contains(name.as_str()) {
+        if !columns.insert(column) {
+            return Err(SpecError::Invalid(format!(
+                "column `{column}` is named by more than one term; give each column one term \
+                 (use an interaction to combine terms)"
+            )));
+        }
+        if column == self.outcome {
+            return Err(SpecError::Invalid(format!(
+                "column `{column}` is the outcome and cannot also be a term"
+            )));
+        }
+        match term {
+            TermConfig::Spline { knots, .. } => check_knots(column, knots, 1),
+            TermConfig::Rcs {
+                knots: Some(knots),
+                k,
+                ..
+            } => {
+                check_knots(column, knots, 3)?;
+                if k.is_some_and(|k| k != knots.len()) {
                     return Err(SpecError::Invalid(format!(
-                        "the {role} column `{name}` is also the outcome or a term"
+                        "rcs term `{column}` gives both k = {} and {} knots",
+                        k.unwrap_or(0),
+                        knots.len()
                     )));
                 }
+                Ok(())
             }
-        }
-        let mut pairs = BTreeSet::new();
-        for term in &self.terms {
-            let TermConfig::Interaction { between: [a, b] } = term else {
-                continue;
-            };
-            for side in [a, b] {
-                if !columns.contains(side.as_str()) {
+            TermConfig::Rcs { knots: None, k, .. } => {
+                let k = k.unwrap_or(4);
+                if default_rcs_quantiles(k).is_none() {
                     return Err(SpecError::Invalid(format!(
-                        "interaction {a}:{b} refers to `{side}`, which has no term of its own; \
-                         add a term for it first"
+                        "rcs term `{column}`: k = {k} knots has no default quantiles; \
+                         use k from 3 to 7, or give the knots"
                     )));
                 }
+                Ok(())
             }
-            if a == b {
-                return Err(SpecError::Invalid(format!(
-                    "interaction {a}:{b} multiplies a term by itself"
-                )));
-            }
-            let key = if a < b { (a, b) } else { (b, a) };
-            if !pairs.insert(key) {
-                return Err(SpecError::Invalid(format!(
-                    "interaction {a}:{b} appears more than once"
-                )));
-            }
+            TermConfig::Categorical {
+                reference,
+                levels: Some(levels),
+                ..
+            } => check_levels(column, reference.as_deref(), levels),
+            _ => Ok(()),
         }
+    }
+
+    /// Bounds belong to numeric terms or the offset, and are finite with min <= max.
+    fn check_bounds(&self) -> Result<(), SpecError> {
         for (column, bounds) in &self.bounds {
             let numeric = self.terms.iter().any(|t| {
                 matches!(
@@ -361,17 +413,38 @@ impl SpecConfig {
                 )));
             }
         }
-        crate::lever::check(&self.terms, &self.levers, &self.cautions)?;
-        if !self.intercept && self.terms.is_empty() {
-            return Err(SpecError::Invalid(
-                "the model has neither an intercept nor any term".into(),
-            ));
-        }
-        Ok(Spec {
-            config: self,
-            cluster: None,
-        })
+        Ok(())
     }
+}
+
+/// Each interaction joins two different columns that have terms of their own, once.
+fn check_interactions(terms: &[TermConfig], columns: &HashSet<&str>) -> Result<(), SpecError> {
+    let mut pairs = BTreeSet::new();
+    for term in terms {
+        let TermConfig::Interaction { between: [a, b] } = term else {
+            continue;
+        };
+        for side in [a, b] {
+            if !columns.contains(side.as_str()) {
+                return Err(SpecError::Invalid(format!(
+                    "interaction {a}:{b} refers to `{side}`, which has no term of its own; \
+                     add a term for it first"
+                )));
+            }
+        }
+        if a == b {
+            return Err(SpecError::Invalid(format!(
+                "interaction {a}:{b} multiplies a term by itself"
+            )));
+        }
+        let key = if a < b { (a, b) } else { (b, a) };
+        if !pairs.insert(key) {
+            return Err(SpecError::Invalid(format!(
+                "interaction {a}:{b} appears more than once"
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn check_knots(column: &str, knots: &[f64], at_least: usize) -> Result<(), SpecError> {

@@ -15,6 +15,29 @@
 //!
 //! Each crate may depend only on the layers above it in this table; the manifests make
 //! any other import a compile error. The model crate never knows a domain.
+//!
+//! Load a model file, predict every row of a CSV, measure how well the predictions
+//! rank the outcomes, and export the model as SQL for an engine to score with:
+//!
+//! ```
+//! use recontact_scoring::export::sql::{to_sql, Dialect, SqlOptions};
+//! use recontact_scoring::{metrics, predict::predict_source, Model};
+//!
+//! let model = Model::from_json("default_model.json",
+//!     include_str!("../../../data/default_model.json"))?;
+//! let spec = model.spec.clone().check()?;
+//! let csv = include_str!("../../../data/recontact_outcomes.csv");
+//! let rows = predict_source(&model, &spec, "outcomes.csv", csv.as_bytes())?;
+//! let p: Vec<f64> = rows.linear_predictor.iter().map(|&lp| 1.0 / (1.0 + (-lp).exp())).collect();
+//! let auc = metrics::auc(&rows.outcome, &p)?;
+//! // scikit-learn 1.9: roc_auc_score(success, p_success) on `recontact score`'s output
+//! assert!((auc - 0.8400090636376534).abs() < 1e-12);
+//!
+//! let options = SqlOptions { dialect: Dialect::Postgres, table: "cases".into(), column: "p".into() };
+//! let sql = to_sql(&model, &options)?;
+//! assert!(sql.contains("SELECT *,") && sql.contains("AS \"p\""));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

@@ -47,81 +47,84 @@ fn names(model: &FittedModel) -> Vec<&str> {
 
 const SPECTOR: &str = "outcome = \"grade\"\n[[term]]\nkind = \"numeric\"\ncolumn = \"gpa\"\n[[term]]\nkind = \"numeric\"\ncolumn = \"tuce\"\n[[term]]\nkind = \"numeric\"\ncolumn = \"psi\"\n";
 
+// The reference of `spector_logit_matches_statsmodels`: statsmodels 0.15.0,
+// Logit(grade ~ gpa + tuce + psi).fit(method="newton", tol=1e-12); covariance row-major.
+const SPECTOR_COEF: [f64; 4] = [
+    -13.021346858115697,
+    2.826112594889321,
+    0.0951576613179096,
+    2.3786876550933544,
+];
+
+const SPECTOR_BSE: [f64; 4] = [
+    4.9313242136027595,
+    1.2629410756290886,
+    0.14155420567369542,
+    1.0645642544971325,
+];
+
+const SPECTOR_Z: [f64; 4] = [
+    -2.6405375704556393,
+    2.2377232393693385,
+    0.6722347871264447,
+    2.2344237513563456,
+];
+
+const SPECTOR_P: [f64; 4] = [
+    0.008277461435488232,
+    0.025239108802563838,
+    0.5014342380819232,
+    0.025455204361278325,
+];
+
+const SPECTOR_CI_LOW: [f64; 4] = [
+    -22.68656471286741,
+    0.3507935720600308,
+    -0.1822834836627088,
+    0.2921800570502424,
+];
+
+const SPECTOR_CI_HIGH: [f64; 4] = [
+    -3.356129003363984,
+    5.301431617718611,
+    0.372598806298528,
+    4.465195253136466,
+];
+
+const SPECTOR_COV: [f64; 16] = [
+    24.317958499664872,
+    -4.573478663120123,
+    -0.3462557086052539,
+    -2.3591608870435903,
+    -4.573478663120125,
+    1.5950201605111594,
+    -0.036920576800716226,
+    0.42761565635023924,
+    -0.3462557086052534,
+    -0.03692057680071636,
+    0.020037593143910865,
+    0.014912641768880706,
+    -2.359160887043597,
+    0.4276156563502412,
+    0.01491264176888071,
+    1.1332970519530354,
+];
+
 #[test]
 fn spector_logit_matches_statsmodels() {
     // statsmodels 0.15.0: Logit(grade ~ gpa + tuce + psi).fit(method="newton", tol=1e-12)
     let model = fit_toml("spector.csv", SPECTOR, FitOptions::default()).unwrap();
     assert_eq!(names(&model), ["intercept", "gpa", "tuce", "psi"]);
-    close(
-        "coef",
-        &model.coefficients(),
-        &[
-            -13.021346858115697,
-            2.826112594889321,
-            0.0951576613179096,
-            2.3786876550933544,
-        ],
-        1e-6,
-    );
-    close(
-        "bse",
-        &std_errors(&model),
-        &[
-            4.9313242136027595,
-            1.2629410756290886,
-            0.14155420567369542,
-            1.0645642544971325,
-        ],
-        1e-5,
-    );
+    close("coef", &model.coefficients(), &SPECTOR_COEF, 1e-6);
+    close("bse", &std_errors(&model), &SPECTOR_BSE, 1e-5);
     let z: Vec<f64> = model.estimates.iter().map(|e| e.z).collect();
-    close(
-        "z",
-        &z,
-        &[
-            -2.6405375704556393,
-            2.2377232393693385,
-            0.6722347871264447,
-            2.2344237513563456,
-        ],
-        1e-5,
-    );
+    close("z", &z, &SPECTOR_Z, 1e-5);
     let p: Vec<f64> = model.estimates.iter().map(|e| e.p_value).collect();
-    close(
-        "p",
-        &p,
-        &[
-            0.008277461435488232,
-            0.025239108802563838,
-            0.5014342380819232,
-            0.025455204361278325,
-        ],
-        1e-5,
-    );
+    close("p", &p, &SPECTOR_P, 1e-5);
     let low: Vec<f64> = model.estimates.iter().map(|e| e.ci_low).collect();
-    close(
-        "ci_low",
-        &low,
-        &[
-            -22.68656471286741,
-            0.3507935720600308,
-            -0.1822834836627088,
-            0.2921800570502424,
-        ],
-        1e-5,
-    );
+    close("ci_low", &low, &SPECTOR_CI_LOW, 1e-5);
     let high: Vec<f64> = model.estimates.iter().map(|e| e.ci_high).collect();
-    close(
-        "ci_high",
-        &high,
-        &[
-            -3.356129003363984,
-            5.301431617718611,
-            0.372598806298528,
-            4.465195253136466,
-        ],
-        1e-5,
-    );
+    close("ci_high", &high, &SPECTOR_CI_HIGH, 1e-5);
     let s = &model.statistics;
     close("llf", &[s.log_likelihood], &[-12.889634222131415], 1e-6);
     close(
@@ -150,29 +153,7 @@ fn spector_logit_matches_statsmodels() {
     assert_eq!((s.n, s.events, s.lr_df), (32.0, 11.0, 3));
     assert!(s.converged);
     let cov: Vec<f64> = model.covariance.transpose().iter().copied().collect();
-    close(
-        "cov",
-        &cov,
-        &[
-            24.317958499664872,
-            -4.573478663120123,
-            -0.3462557086052539,
-            -2.3591608870435903,
-            -4.573478663120125,
-            1.5950201605111594,
-            -0.036920576800716226,
-            0.42761565635023924,
-            -0.3462557086052534,
-            -0.03692057680071636,
-            0.020037593143910865,
-            0.014912641768880706,
-            -2.359160887043597,
-            0.4276156563502412,
-            0.01491264176888071,
-            1.1332970519530354,
-        ],
-        1e-5,
-    );
+    close("cov", &cov, &SPECTOR_COV, 1e-5);
 }
 
 #[test]

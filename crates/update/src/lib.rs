@@ -7,6 +7,28 @@
 //! Only the old model file is used, never its training data: the old weights enter as
 //! an offset (intercept update), a single predictor (slope update), the starting frozen
 //! encoding (refit) or a prior (shrinkage).
+//!
+//! The default model, recalibrated in the large on 500 newer outcomes:
+//!
+//! ```
+//! use recontact_model::{read_dataset, InvalidRows, Model};
+//! use recontact_update::{update, Chosen, Method, UpdateOptions};
+//!
+//! let old = Model::from_json("default_model.json",
+//!     include_str!("../../../data/default_model.json"))?;
+//! let spec = old.spec.clone().check()?;
+//! let csv = include_str!("../../../data/examples/new.csv");
+//! let new = read_dataset("new.csv", csv.as_bytes(), &spec, InvalidRows::Fail)?;
+//! let options = UpdateOptions { method: Method::Intercept, ..UpdateOptions::default() };
+//! let updated = update(&old, "sha256 of the old file", &new, None, options)?;
+//! assert_eq!(updated.report.chosen, Chosen::Intercept);
+//! // statsmodels 0.15: GLM(success, ones, Binomial(), offset=old logit).fit(tol=1e-14)
+//! let shift = updated.report.calibration_original.intercept.estimate;
+//! assert!((shift - 0.04663885106950309).abs() < 1e-9);
+//! let (old_b0, new_b0) = (old.terms[0].estimate, updated.model.terms[0].estimate);
+//! assert!((new_b0 - (old_b0 + shift)).abs() < 1e-9);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 use std::collections::HashMap;
 
