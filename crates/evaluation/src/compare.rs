@@ -165,7 +165,7 @@ fn linear_predictor(model: &Model, data: &Dataset, which: char) -> Result<Vec<f6
 
 /// Log-likelihood of 0/1 outcomes `y` under linear predictors `lp`, computed without
 /// forming probabilities (so an extreme logit loses nothing).
-pub fn log_likelihood(y: &[f64], lp: &[f64]) -> f64 {
+fn log_likelihood(y: &[f64], lp: &[f64]) -> f64 {
     y.iter()
         .zip(lp)
         .map(|(y, lp)| y * lp - log1p_exp(*lp))
@@ -174,7 +174,7 @@ pub fn log_likelihood(y: &[f64], lp: &[f64]) -> f64 {
 
 /// Why `small` is not nested in `large` (every term of `small`, with the same levels
 /// and knots, is in `large`, with the same intercept, outcome and offset), or `None`.
-pub fn not_nested(small: &Model, large: &Model) -> Option<String> {
+fn not_nested(small: &Model, large: &Model) -> Option<String> {
     if small.encoding.intercept != large.encoding.intercept {
         return Some("one model has an intercept and the other has none".into());
     }
@@ -237,6 +237,35 @@ fn nested_test(
 
 /// Scores `a` on `data_a` and `b` on `data_b` (the same file read for each model's
 /// spec, whose SHA-256 is `data_sha256`) and compares them.
+///
+/// The default model against the same model without its interaction, fitted here:
+///
+/// ```rust
+/// use recontact_evaluation::compare::compare;
+/// use recontact_model::{fit, read_dataset, FitOptions, InvalidRows, Model, TermConfig};
+///
+/// # let csv = include_str!("../../../data/recontact_outcomes.csv");
+/// let a = Model::from_json("default_model.json", include_str!("../../../data/default_model.json"))?;
+/// let mut smaller = a.spec.clone();
+/// smaller.terms.retain(|t| !matches!(t, TermConfig::Interaction { .. }));
+/// # let (spec_a, spec_b) = (a.spec.clone().check()?, smaller.clone().check()?);
+/// let data_a = read_dataset("outcomes.csv", csv.as_bytes(), &spec_a, InvalidRows::Fail)?;
+/// let data_b = read_dataset("outcomes.csv", csv.as_bytes(), &spec_b, InvalidRows::Fail)?;
+/// let b = Model::new(fit(&spec_b, &data_b, FitOptions::default())?, smaller, &data_b);
+/// let comparison = compare(&a, &b, &data_a, &data_b, &data_a.sha256)?;
+/// // statsmodels smf.logit with and without C(contact_type):C(stage_reached):
+/// // llf -2437.1497815658095 and -2459.7634468631504, so LR = 45.227330594681916 on 6 df
+/// assert!((comparison.a.log_likelihood + 2437.149_781_565_809_5).abs() < 1e-8);
+/// let lr = comparison.lr_test.expect("B is nested in A and both were fitted on these data");
+/// assert_eq!((lr.smaller.as_str(), lr.df), ("B", 6));
+/// assert!((lr.chi2 - 45.227_330_594_681_916).abs() < 1e-7);
+/// // scipy.stats.chi2.sf(45.227330594681916, 6) = 4.217789638208691e-08
+/// assert!((lr.p_value / 4.217_789_638_208_691e-8 - 1.0).abs() < 1e-6);
+/// // sklearn roc_auc_score(y, each fit's predictions): 0.8400090636376534, 0.8363790326323641
+/// assert!((comparison.a.auc - 0.840_009_063_637_653_4).abs() < 1e-12);
+/// assert!((comparison.b.auc - 0.836_379_032_632_364_1).abs() < 1e-12);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn compare(
     a: &Model,
     b: &Model,
@@ -330,13 +359,21 @@ fn placements(y: &[f64], score: &[f64], events: usize) -> (Vec<f64>, Vec<f64>) {
 ///
 /// Needs 0/1 outcomes with at least two events and two non-events, and finite scores.
 ///
-/// ```
-/// let y = [0.0, 0.0, 1.0, 1.0, 0.0, 1.0];
-/// let a = [0.1, 0.4, 0.35, 0.8, 0.2, 0.7];
-/// let b = [0.3, 0.2, 0.6, 0.5, 0.4, 0.9];
-/// let test = recontact_evaluation::compare::paired_delong(&y, &a, &b).unwrap();
-/// assert!((test.auc_a - 8.0 / 9.0).abs() < 1e-12);
-/// assert!((test.auc_b - 1.0).abs() < 1e-12);
+/// ```rust
+/// use recontact_evaluation::compare::paired_delong;
+///
+/// let y = [0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0, 0.0];
+/// let a = [0.1, 0.3, 0.35, 0.4, 0.8, 0.6, 0.2, 0.7, 0.55, 0.45];
+/// let b = [0.2, 0.1, 0.3, 0.5, 0.6, 0.4, 0.35, 0.9, 0.45, 0.7];
+/// let test = paired_delong(&y, &a, &b)?;
+/// // sklearn roc_auc_score(y, a) = 0.92, roc_auc_score(y, b) = 0.68; numpy, DeLong's
+/// // placements by direct pairwise comparison: se of the difference 0.1385640646055102,
+/// // z = 0.24 / se = 1.732050807568876, 2 * scipy.stats.norm.sf(z) = 0.08326451666355061
+/// assert!((test.auc_a - 0.92).abs() < 1e-15 && (test.auc_b - 0.68).abs() < 1e-15);
+/// assert!((test.se - 0.138_564_064_605_510_2).abs() < 1e-15);
+/// assert!((test.z - 1.732_050_807_568_876).abs() < 1e-13);
+/// assert!((test.p_value - 0.083_264_516_663_550_61).abs() < 1e-13);
+/// # Ok::<(), recontact_evaluation::metrics::MetricsError>(())
 /// ```
 pub fn paired_delong(
     y: &[f64],

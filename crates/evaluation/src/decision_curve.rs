@@ -43,6 +43,16 @@ const DEFAULT_STEPS: u32 = 100;
 /// is the double nearest the decimal it names (repeated addition of 0.01 already gives
 /// 0.060000000000000005 at the sixth step, which would move predictions of exactly 0.06
 /// to the other side of the threshold).
+///
+/// ```rust
+/// use recontact_evaluation::decision_curve::default_thresholds;
+///
+/// let thresholds = default_thresholds();
+/// assert_eq!(thresholds.len(), 99);
+/// assert_eq!((thresholds[0], thresholds[98]), (0.01, 0.99));
+/// // numpy.arange(1, 100)[5] / 100 == 0.06 exactly (0.01 added six times is not).
+/// assert_eq!(thresholds[5], 0.06);
+/// ```
 pub fn default_thresholds() -> Vec<f64> {
     (1..DEFAULT_STEPS)
         .map(|i| f64::from(i) / f64::from(DEFAULT_STEPS))
@@ -109,7 +119,8 @@ impl ByClass {
 /// let y = [1.0, 0.0, 1.0, 0.0];
 /// let p = [0.9, 0.6, 0.4, 0.1];
 /// let rows = decision_curve(&y, &p, &[0.5])?;
-/// // Treated: 0.9 (event) and 0.6 (non-event); NB = 1/4 − 1/4 · 1.
+/// // sklearn.metrics.confusion_matrix(y, p >= 0.5).ravel() = tn, fp, fn, tp = 1, 1, 1, 1:
+/// // treated 0.9 (event) and 0.6 (non-event); NB = 1/4 − 1/4 · 1.
 /// assert_eq!(rows[0].net_benefit, 0.0);
 /// assert_eq!(rows[0].net_benefit_all, 0.0);
 /// # Ok::<(), recontact_evaluation::metrics::MetricsError>(())

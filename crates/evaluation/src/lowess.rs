@@ -24,6 +24,25 @@ pub struct Curve {
 ///
 /// The inputs must have the same length, at least one point and finite values; the
 /// caller checks (the validation code passes predictions and 0/1 outcomes it made).
+///
+/// ```rust
+/// use recontact_evaluation::lowess::lowess;
+///
+/// let x = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0];
+/// let y = [2.0, 4.0, 3.0, 6.0, 5.0, 8.0, 9.0, 7.0, 11.0, 10.0];
+/// let curve = lowess(&x, &y, 0.5);
+/// // statsmodels lowess(y, x, frac=0.5, it=0, delta=0.09)[:, 1]
+/// let reference = [
+///     2.291792770687043, 3.167184290298985, 4.145242070116861, 4.854757929883139,
+///     6.145242070116861, 7.427378964941569, 8.141068447412355, 8.717863105175292,
+///     9.568213102925913, 10.54714194214529,
+/// ];
+/// assert_eq!(curve.x, x);
+/// assert!(curve.fitted.iter().zip(reference).all(|(f, r)| (f - r).abs() < 1e-13));
+/// // numpy.interp(4.5, x, fitted) = 5.5
+/// assert!((curve.at(4.5).unwrap() - 5.5).abs() < 1e-13);
+/// assert_eq!(curve.at(11.0), None);
+/// ```
 pub fn lowess(x: &[f64], y: &[f64], f: f64) -> Curve {
     debug_assert_eq!(x.len(), y.len());
     let mut pairs: Vec<(f64, f64)> = x.iter().copied().zip(y.iter().copied()).collect();
@@ -180,6 +199,17 @@ impl Curve {
 
 /// Linear interpolation of `(x, y)` (x sorted increasing and distinct) at `at`, `None`
 /// outside `[x[0], x[last]]`: R's `approx(x, y, xout = at, rule = 1)`.
+///
+/// ```rust
+/// use recontact_evaluation::lowess::interpolate;
+///
+/// let (x, y) = ([1.0, 2.0, 4.0], [10.0, 20.0, 0.0]);
+/// // numpy.interp(2.5, x, y) = 15.0
+/// assert_eq!(interpolate(&x, &y, 2.5), Some(15.0));
+/// assert_eq!(interpolate(&x, &y, 4.0), Some(0.0));
+/// // Outside [1, 4] there is no value (numpy.interp would repeat the end).
+/// assert_eq!(interpolate(&x, &y, 4.5), None);
+/// ```
 pub fn interpolate(x: &[f64], y: &[f64], at: f64) -> Option<f64> {
     let n = x.len();
     if n == 0 || !(at >= x[0] && at <= x[n - 1]) {

@@ -428,6 +428,18 @@ fn assign_midranks(values: &[f64], order: &[usize], ranks: &mut [f64]) {
 ///
 /// Computed from midranks (the Mann–Whitney form) in O(n log n). No direction is chosen:
 /// a model that ranks backwards gets an AUC below 1/2.
+///
+/// ```rust
+/// use recontact_evaluation::metrics::{auc, MetricsError};
+///
+/// let y = [0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0, 0.0];
+/// let p = [0.1, 0.3, 0.35, 0.4, 0.8, 0.6, 0.2, 0.7, 0.55, 0.45];
+/// // sklearn.metrics.roc_auc_score(y, p) = 0.92
+/// assert!((auc(&y, &p)? - 0.92).abs() < 1e-15);
+/// // One class only: there is no pair to rank.
+/// assert_eq!(auc(&[1.0, 1.0], &[0.2, 0.7]), Err(MetricsError::OneClass { value: 1 }));
+/// # Ok::<(), recontact_evaluation::metrics::MetricsError>(())
+/// ```
 pub fn auc(y: &[f64], p: &[f64]) -> Result<f64, MetricsError> {
     let events = check_y_p(y, p)?;
     need_both_classes(y.len(), events)?;
@@ -444,6 +456,16 @@ pub fn auc(y: &[f64], p: &[f64]) -> Result<f64, MetricsError> {
 }
 
 /// Somers' rank correlation `D_xy = 2 (AUC − 1/2)` between predictions and outcomes.
+///
+/// ```rust
+/// use recontact_evaluation::metrics::dxy;
+///
+/// let y = [0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0, 0.0];
+/// let p = [0.1, 0.3, 0.35, 0.4, 0.8, 0.6, 0.2, 0.7, 0.55, 0.45];
+/// // scipy.stats.somersd(y, p).statistic = 0.84
+/// assert!((dxy(&y, &p)? - 0.84).abs() < 1e-15);
+/// # Ok::<(), recontact_evaluation::metrics::MetricsError>(())
+/// ```
 pub fn dxy(y: &[f64], p: &[f64]) -> Result<f64, MetricsError> {
     Ok(2.0 * (auc(y, p)? - 0.5))
 }
@@ -454,6 +476,22 @@ pub fn dxy(y: &[f64], p: &[f64]) -> Result<f64, MetricsError> {
 ///
 /// Needs at least two events and two non-events (the structural components' variances
 /// use `n − 1` denominators).
+///
+/// ```rust
+/// use recontact_evaluation::metrics::delong;
+///
+/// let y = [0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0, 0.0];
+/// let p = [0.1, 0.3, 0.35, 0.4, 0.8, 0.6, 0.2, 0.7, 0.55, 0.45];
+/// let interval = delong(&y, &p, 0.95)?;
+/// // numpy, DeLong's placements by direct pairwise comparison (ddof=1 variances):
+/// // auc 0.92, se 0.09380831519646858, 0.92 - scipy.stats.norm.ppf(0.975) * se = 0.73613908076454
+/// assert!((interval.auc - 0.92).abs() < 1e-15);
+/// assert!((interval.se - 0.093_808_315_196_468_58).abs() < 1e-15);
+/// assert!((interval.ci_low - 0.736_139_080_764_54).abs() < 1e-14);
+/// // 0.92 + 1.96 se = 1.10 is truncated to 1.
+/// assert_eq!(interval.ci_high, 1.0);
+/// # Ok::<(), recontact_evaluation::metrics::MetricsError>(())
+/// ```
 pub fn delong(y: &[f64], p: &[f64], level: f64) -> Result<AucInterval, MetricsError> {
     delong_sorted(y, p, &sorted_order(p, false), level)
 }
@@ -521,6 +559,22 @@ pub(crate) fn sample_variance(values: &[f64]) -> f64 {
 /// The ROC curve as `(false positive rate, true positive rate)` points, one per distinct
 /// prediction from the highest down, starting at `(0, 0)` and ending at `(1, 1)`: what
 /// scikit-learn's `roc_curve(y, p, drop_intermediate=False)` returns.
+///
+/// ```rust
+/// use recontact_evaluation::metrics::roc_curve;
+///
+/// let y = [0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0, 0.0];
+/// let p = [0.1, 0.3, 0.35, 0.4, 0.8, 0.6, 0.2, 0.7, 0.55, 0.45];
+/// let curve = roc_curve(&y, &p)?;
+/// // fpr, tpr = sklearn.metrics.roc_curve(y, p, drop_intermediate=False)[:2]
+/// let fpr = [0.0, 0.0, 0.0, 0.0, 0.0, 0.2, 0.4, 0.4, 0.6, 0.8, 1.0];
+/// let tpr = [0.0, 0.2, 0.4, 0.6, 0.8, 0.8, 0.8, 1.0, 1.0, 1.0, 1.0];
+/// assert_eq!(curve.len(), fpr.len());
+/// for (&(f, t), (rf, rt)) in curve.iter().zip(fpr.iter().zip(tpr)) {
+///     assert!((f - rf).abs() < 1e-15 && (t - rt).abs() < 1e-15);
+/// }
+/// # Ok::<(), recontact_evaluation::metrics::MetricsError>(())
+/// ```
 pub fn roc_curve(y: &[f64], p: &[f64]) -> Result<Vec<(f64, f64)>, MetricsError> {
     let events = check_y_p(y, p)?;
     roc_curve_sorted(y, p, &sorted_order(p, false), events)
@@ -560,7 +614,21 @@ fn roc_curve_sorted(
 /// Mean negative log-likelihood (cross-entropy) of the outcomes under `p`.
 ///
 /// Probabilities are clipped to `[1e-15, 1 − 1e-15]` here only, so a confident wrong
-/// prediction costs about 34.5 rather than infinity (as scikit-learn's `log_loss`).
+/// prediction costs about 34.5 rather than infinity (as scikit-learn's `log_loss` with its
+/// former default `eps=1e-15`; scikit-learn 1.9 clips at the machine epsilon instead).
+///
+/// ```rust
+/// use recontact_evaluation::metrics::log_loss;
+///
+/// let y = [0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0, 0.0];
+/// let p = [0.1, 0.3, 0.35, 0.4, 0.8, 0.6, 0.2, 0.7, 0.55, 0.45];
+/// // sklearn.metrics.log_loss(y, p) = 0.45321448797056113
+/// assert!((log_loss(&y, &p)? - 0.453_214_487_970_561_13).abs() < 1e-15);
+/// // A prediction of 0 counts as 1e-15: sklearn.metrics.log_loss([1, 0], [1e-15, 0.5])
+/// // = 17.615961787735316
+/// assert!((log_loss(&[1.0, 0.0], &[0.0, 0.5])? - 17.615_961_787_735_316).abs() < 1e-13);
+/// # Ok::<(), recontact_evaluation::metrics::MetricsError>(())
+/// ```
 pub fn log_loss(y: &[f64], p: &[f64]) -> Result<f64, MetricsError> {
     check_y_p(y, p)?;
     let total: f64 = y
@@ -579,6 +647,16 @@ pub fn log_loss(y: &[f64], p: &[f64]) -> Result<f64, MetricsError> {
 }
 
 /// Brier score: the mean squared difference between prediction and outcome.
+///
+/// ```rust
+/// use recontact_evaluation::metrics::brier;
+///
+/// let y = [0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0, 0.0];
+/// let p = [0.1, 0.3, 0.35, 0.4, 0.8, 0.6, 0.2, 0.7, 0.55, 0.45];
+/// // sklearn.metrics.brier_score_loss(y, p) = 0.14175
+/// assert!((brier(&y, &p)? - 0.141_75).abs() < 1e-15);
+/// # Ok::<(), recontact_evaluation::metrics::MetricsError>(())
+/// ```
 pub fn brier(y: &[f64], p: &[f64]) -> Result<f64, MetricsError> {
     check_y_p(y, p)?;
     let total: f64 = y.iter().zip(p).map(|(y, p)| (p - y) * (p - y)).sum();
@@ -587,6 +665,16 @@ pub fn brier(y: &[f64], p: &[f64]) -> Result<f64, MetricsError> {
 
 /// Scaled Brier score `1 − Brier / (ȳ (1 − ȳ))`: the Brier score relative to that of
 /// predicting the event rate for everyone (1 is perfect, 0 is no better than the rate).
+///
+/// ```rust
+/// use recontact_evaluation::metrics::scaled_brier;
+///
+/// let y = [0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0, 0.0];
+/// let p = [0.1, 0.3, 0.35, 0.4, 0.8, 0.6, 0.2, 0.7, 0.55, 0.45];
+/// // sklearn.metrics.d2_brier_score(y, p) = 0.43300000000000005
+/// assert!((scaled_brier(&y, &p)? - 0.433).abs() < 1e-15);
+/// # Ok::<(), recontact_evaluation::metrics::MetricsError>(())
+/// ```
 pub fn scaled_brier(y: &[f64], p: &[f64]) -> Result<f64, MetricsError> {
     let events = check_y_p(y, p)?;
     need_both_classes(y.len(), events)?;
@@ -770,6 +858,16 @@ fn halve_until_no_worse<T>(current: f64, mut at: impl FnMut(f64) -> (T, f64)) ->
 
 /// Observed over expected events, `Σ y / Σ p` (1 when the predictions are right on
 /// average).
+///
+/// ```rust
+/// use recontact_evaluation::metrics::observed_expected;
+///
+/// let y = [0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0, 0.0];
+/// let p = [0.1, 0.3, 0.35, 0.4, 0.8, 0.6, 0.2, 0.7, 0.55, 0.45];
+/// // numpy: y.sum() / p.sum() = 5 / 4.45 = 1.1235955056179774
+/// assert!((observed_expected(&y, &p)? - 1.123_595_505_617_977_4).abs() < 1e-15);
+/// # Ok::<(), recontact_evaluation::metrics::MetricsError>(())
+/// ```
 pub fn observed_expected(y: &[f64], p: &[f64]) -> Result<f64, MetricsError> {
     let events = check_y_p(y, p)?;
     let expected: f64 = p.iter().sum();
@@ -957,6 +1055,25 @@ fn group_indices(
 /// wholly to the lower group), so groups next to large ties are bigger and a later group
 /// may be empty. Equal-width bins are `[0, 1/b), …, [(b−1)/b, 1]` (prediction times b,
 /// rounded down). Empty bins are left out.
+///
+/// ```rust
+/// use recontact_evaluation::metrics::{bins, Binning};
+///
+/// let y = [0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0, 0.0];
+/// let p = [0.1, 0.3, 0.35, 0.4, 0.8, 0.6, 0.2, 0.7, 0.55, 0.45];
+/// let table = bins(&y, &p, 4, Binning::EqualWidth)?;
+/// // sklearn.calibration.calibration_curve(y, p, n_bins=4) (no prediction on an edge):
+/// // prob_true [0, 0.25, 1, 1], prob_pred [0.15, 0.375, 0.61667, 0.8], counts 2, 4, 3, 1
+/// let sizes: Vec<usize> = table.iter().map(|b| b.n).collect();
+/// assert_eq!(sizes, [2, 4, 3, 1]);
+/// assert!((table[1].observed - 0.25).abs() < 1e-15);
+/// assert!((table[2].mean_predicted - 0.616_666_666_666_666_6).abs() < 1e-15);
+/// // statsmodels proportion_confint(1, 4, method="wilson")
+/// //   = (0.0455872608097006, 0.6993581574175982)
+/// assert!((table[1].ci_low - 0.045_587_260_809_700_6).abs() < 1e-15);
+/// assert!((table[1].ci_high - 0.699_358_157_417_598_2).abs() < 1e-15);
+/// # Ok::<(), recontact_evaluation::metrics::MetricsError>(())
+/// ```
 pub fn bins(y: &[f64], p: &[f64], b: usize, binning: Binning) -> Result<Vec<Bin>, MetricsError> {
     check_y_p(y, p)?;
     bins_sorted(y, p, b, binning, None)
@@ -996,7 +1113,7 @@ fn bins_sorted(
 
 /// Expected calibration error of a binned table, `Σ n_k / N · |observed_k −
 /// mean_predicted_k|` (N the total of the bins' sizes); 0 for no bins.
-pub fn ece_from_bins(bins: &[Bin]) -> f64 {
+fn ece_from_bins(bins: &[Bin]) -> f64 {
     let total: usize = bins.iter().map(|b| b.n).sum();
     if total == 0 {
         return 0.0;
@@ -1008,6 +1125,17 @@ pub fn ece_from_bins(bins: &[Bin]) -> f64 {
 }
 
 /// Expected calibration error over `b` bins of the given kind (see [`bins`]).
+///
+/// ```rust
+/// use recontact_evaluation::metrics::{ece, Binning};
+///
+/// let y = [0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0, 0.0];
+/// let p = [0.1, 0.3, 0.35, 0.4, 0.8, 0.6, 0.2, 0.7, 0.55, 0.45];
+/// // numpy from sklearn.calibration.calibration_curve(y, p, n_bins=4) and the bin
+/// // counts: sum(n_k / 10 * |prob_true_k - prob_pred_k|) = 0.215
+/// assert!((ece(&y, &p, 4, Binning::EqualWidth)? - 0.215).abs() < 1e-15);
+/// # Ok::<(), recontact_evaluation::metrics::MetricsError>(())
+/// ```
 pub fn ece(y: &[f64], p: &[f64], b: usize, binning: Binning) -> Result<f64, MetricsError> {
     Ok(ece_from_bins(&bins(y, p, b, binning)?))
 }
@@ -1058,6 +1186,21 @@ fn selected_quantile_r7(values: &mut [f64], prob: f64) -> f64 {
 /// breaks fall between two tied values) is skipped, where R would return NaN. A group
 /// whose expected count in a class is 0 (all its predictions exactly 0 or 1) is
 /// [`MetricsError::Degenerate`].
+///
+/// ```rust
+/// use recontact_evaluation::metrics::hosmer_lemeshow;
+///
+/// let y = [0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0, 0.0];
+/// let p = [0.1, 0.3, 0.35, 0.4, 0.8, 0.6, 0.2, 0.7, 0.55, 0.45];
+/// let test = hosmer_lemeshow(&y, &p, 3)?;
+/// // numpy, hoslem.test's rule: breaks numpy.quantile(p, [0, 1/3, 2/3, 1]), groups
+/// // [b0, b1], (b1, b2], (b2, b3]: statistic 1.5034512510785167,
+/// // scipy.stats.chi2.sf(1.5034512510785167, 1) = 0.2201410932765942
+/// assert_eq!(test.df, 1);
+/// assert!((test.statistic - 1.503_451_251_078_516_7).abs() < 1e-13);
+/// assert!((test.p_value - 0.220_141_093_276_594_2).abs() < 1e-13);
+/// # Ok::<(), recontact_evaluation::metrics::MetricsError>(())
+/// ```
 pub fn hosmer_lemeshow(y: &[f64], p: &[f64], g: usize) -> Result<HosmerLemeshow, MetricsError> {
     check_y_p(y, p)?;
     let mut sorted = p.to_vec();
@@ -1122,6 +1265,19 @@ fn hosmer_lemeshow_sorted(
 /// Spiegelhalter's (1986) z-test that the predictions are the true probabilities:
 /// `z = Σ (y − p)(1 − 2p) / sqrt(Σ (1 − 2p)² p (1 − p))`, two-sided normal p-value, as
 /// `rms::val.prob` reports `S:z` and `S:p`.
+///
+/// ```rust
+/// use recontact_evaluation::metrics::spiegelhalter;
+///
+/// let y = [0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0, 0.0];
+/// let p = [0.1, 0.3, 0.35, 0.4, 0.8, 0.6, 0.2, 0.7, 0.55, 0.45];
+/// let test = spiegelhalter(&y, &p)?;
+/// // numpy: z = sum((y - p) (1 - 2p)) / sqrt(sum((1 - 2p)^2 p (1 - p))) = -1.152759192086843,
+/// // 2 * scipy.stats.norm.sf(1.152759192086843) = 0.24900923835637634
+/// assert!((test.z + 1.152_759_192_086_843).abs() < 1e-14);
+/// assert!((test.p_value - 0.249_009_238_356_376_34).abs() < 1e-14);
+/// # Ok::<(), recontact_evaluation::metrics::MetricsError>(())
+/// ```
 pub fn spiegelhalter(y: &[f64], p: &[f64]) -> Result<Spiegelhalter, MetricsError> {
     check_y_p(y, p)?;
     let (mut numerator, mut variance) = (0.0, 0.0);
@@ -1364,6 +1520,20 @@ const LOESS_VERTICES: usize = 129;
 
 /// Loess-smoothed calibration (Austin & Steyerberg 2019) with the surface that
 /// [`LoessSurface::Auto`] picks for `y.len()` observations; see [`loess_calibration_with`].
+///
+/// ```rust
+/// use recontact_evaluation::metrics::{loess_calibration, LoessSurface};
+///
+/// let y = [0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0, 0.0];
+/// let p = [0.1, 0.3, 0.35, 0.4, 0.8, 0.6, 0.2, 0.7, 0.55, 0.45];
+/// let smooth = loess_calibration(&y, &p)?;
+/// // numpy: at each p, numpy.polyfit(p - p0, y, 2, w=sqrt(tricube)) over the 7 nearest
+/// // (floor(0.75 n)); |fit - p0| has mean 0.19314367679507943, max 0.4348485642413781
+/// assert!((smooth.ici - 0.193_143_676_795_079_43).abs() < 1e-12);
+/// assert!((smooth.emax - 0.434_848_564_241_378_1).abs() < 1e-12);
+/// assert_eq!(smooth.surface, LoessSurface::Exact);
+/// # Ok::<(), recontact_evaluation::metrics::MetricsError>(())
+/// ```
 pub fn loess_calibration(y: &[f64], p: &[f64]) -> Result<LoessCalibration, MetricsError> {
     loess_calibration_with(y, p, LoessSurface::Auto)
 }
@@ -1376,6 +1546,24 @@ pub fn loess_calibration(y: &[f64], p: &[f64]) -> Result<LoessCalibration, Metri
 ///
 /// Fails when three quarters or more of the predictions share one value (the smoothing
 /// window would have zero width, as in R).
+///
+/// ```rust
+/// use recontact_evaluation::metrics::{loess_calibration_with, LoessSurface};
+///
+/// let n = 600;
+/// let p: Vec<f64> = (0..n).map(|i| (i as f64 + 0.5) / n as f64).collect();
+/// // Outcomes at rate p by a golden-ratio sequence: a calibrated sample, no random generator.
+/// let y: Vec<f64> = (0..n)
+///     .map(|i| f64::from(u8::from((i as f64 * 0.618_033_988_749_895).fract() < p[i])))
+///     .collect();
+/// let exact = loess_calibration_with(&y, &p, LoessSurface::Exact)?;
+/// // numpy, a quadratic numpy.polyfit with tricube weights at every point: ICI 0.0029176727935460328
+/// assert!((exact.ici - 0.002_917_672_793_546_032_8).abs() < 1e-12);
+/// let fast = loess_calibration_with(&y, &p, LoessSurface::Interpolated)?;
+/// assert_eq!(fast.surface, LoessSurface::Interpolated);
+/// assert!((fast.ici - exact.ici).abs() < 1e-5);
+/// # Ok::<(), recontact_evaluation::metrics::MetricsError>(())
+/// ```
 pub fn loess_calibration_with(
     y: &[f64],
     p: &[f64],
@@ -1554,6 +1742,21 @@ fn hermite(vertices: &[(f64, f64, f64)], x: f64) -> f64 {
 /// is the number of bins of both ECE tables; the AUC interval and Wald intervals are at
 /// 95%, Hosmer–Lemeshow uses 10 groups. The loess curve's surface is
 /// [`LoessSurface::Auto`]; [`evaluate_with`] chooses it.
+///
+/// ```rust
+/// use recontact_evaluation::metrics::evaluate;
+///
+/// let y = [0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0, 0.0];
+/// let p = [0.1, 0.3, 0.35, 0.4, 0.8, 0.6, 0.2, 0.7, 0.55, 0.45];
+/// let all = evaluate(&y, &p, None, 4)?;
+/// // sklearn.metrics.roc_auc_score(y, p) = 0.92; brier_score_loss(y, p) = 0.14175
+/// assert!((all.auc - 0.92).abs() < 1e-15 && (all.brier - 0.141_75).abs() < 1e-15);
+/// // statsmodels Logit(y, add_constant(logit(p))): slope 3.4784889245708124, se 2.2866954520434843
+/// assert!((all.calibration_slope.estimate - 3.478_488_924_570_812_4).abs() < 1e-8);
+/// assert!((all.calibration_slope.std_error - 2.286_695_452_043_484_3).abs() < 1e-8);
+/// assert_eq!(all.ece.equal_width.bins.len(), 4);
+/// # Ok::<(), recontact_evaluation::metrics::MetricsError>(())
+/// ```
 pub fn evaluate(
     y: &[f64],
     p: &[f64],
@@ -1564,6 +1767,20 @@ pub fn evaluate(
 }
 
 /// [`evaluate`] with the loess curve evaluated as `surface` says.
+///
+/// ```rust
+/// use recontact_evaluation::metrics::{evaluate_with, LoessSurface};
+///
+/// let y = [0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0, 0.0];
+/// let p = [0.1, 0.3, 0.35, 0.4, 0.8, 0.6, 0.2, 0.7, 0.55, 0.45];
+/// let all = evaluate_with(&y, &p, None, 4, LoessSurface::Exact)?;
+/// assert_eq!(all.loess_surface, LoessSurface::Exact);
+/// // numpy, quadratic numpy.polyfit with tricube weights over the 7 nearest: ICI 0.19314367679507943
+/// assert!((all.ici - 0.193_143_676_795_079_43).abs() < 1e-12);
+/// // statsmodels GLM(y, 1, Binomial, offset=logit(p)): intercept 0.26905614811006084
+/// assert!((all.calibration_intercept.estimate - 0.269_056_148_110_060_84).abs() < 1e-8);
+/// # Ok::<(), recontact_evaluation::metrics::MetricsError>(())
+/// ```
 pub fn evaluate_with(
     y: &[f64],
     p: &[f64],

@@ -120,11 +120,38 @@ pub struct SampleSize {
 /// `parameters` is the number of candidate predictor parameters (not predictors),
 /// `prevalence` the anticipated outcome proportion and `r2cs` the anticipated
 /// (adjusted) Cox–Snell R² of the new model.
+///
+/// ```rust
+/// use recontact_evaluation::sample_size::{riley, SampleSizeError};
+///
+/// // pmsampsize(type = "b", rsquared = 0.288, parameters = 24, prevalence = 0.174), the
+/// // help page's example; numpy: 24 / ((0.9 - 1) * log(1 - 0.288 / 0.9)) = 622.31 -> 623,
+/// // criterion 2 661.10 -> 662, criterion 3 (1.96 / 0.05)**2 * 0.174 * 0.826 = 220.85 -> 221
+/// let size = riley(24, 0.174, 0.288)?;
+/// assert_eq!((size.criterion1.n, size.criterion2.n, size.criterion3.n), (623, 662, 221));
+/// assert_eq!(size.n, 662);
+/// // numpy: 1 - exp(2 (0.174 log 0.174 + 0.826 log 0.826)) = 0.6032086677670352
+/// assert!((size.max_r2cs - 0.603_208_667_767_035_2).abs() < 1e-15);
+/// assert_eq!(riley(24, 1.2, 0.288), Err(SampleSizeError::Prevalence(1.2)));
+/// # Ok::<(), SampleSizeError>(())
+/// ```
 pub fn riley(parameters: usize, prevalence: f64, r2cs: f64) -> Result<SampleSize, SampleSizeError> {
     riley_with(parameters, prevalence, r2cs, RileyOptions::default())
 }
 
 /// [`riley`] with a chosen target shrinkage and rounding convention.
+///
+/// ```rust
+/// use recontact_evaluation::sample_size::{riley_with, RileyOptions, Rounding};
+///
+/// let options = RileyOptions { shrinkage: 0.9, rounding: Rounding::Pmsampsize };
+/// let size = riley_with(24, 0.174, 0.288, options)?;
+/// // pmsampsize 1.0.x rounds max R2cs to 0.60 and criterion 2's shrinkage to
+/// // round(0.288 / (0.288 + 0.05 * 0.60), 3) = 0.906; numpy:
+/// // 24 / ((0.906 - 1) * log(1 - 0.288 / 0.906)) = 667.41 -> 668 (its tests/test_bin.R)
+/// assert_eq!((size.criterion2.shrinkage, size.n), (0.906, 668));
+/// # Ok::<(), recontact_evaluation::sample_size::SampleSizeError>(())
+/// ```
 pub fn riley_with(
     parameters: usize,
     prevalence: f64,

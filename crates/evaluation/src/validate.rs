@@ -285,6 +285,23 @@ pub struct Validation {
 /// encoding from it sees only the subset's levels, as a fit on that data alone would.
 /// Provenance (source name, hash) is the parent's; `rows_read` is the subset's size and
 /// nothing is counted as dropped.
+///
+/// ```rust
+/// use recontact_evaluation::validate::{subset, ValidateError};
+/// use recontact_model::data::ColumnValues;
+/// use recontact_model::{read_dataset, InvalidRows, SpecConfig};
+///
+/// let toml = "outcome = \"y\"\n[[term]]\nkind = \"categorical\"\ncolumn = \"c\"\n";
+/// let spec = SpecConfig::from_toml("spec.toml", toml)?.check()?;
+/// let data = read_dataset("d.csv", "y,c\n1,a\n0,b\n1,c\n".as_bytes(), &spec, InvalidRows::Fail)?;
+/// let picked = subset(&data, &[2, 2, 0])?;
+/// assert_eq!(picked.outcome, [1.0, 1.0, 1.0]);
+/// // Only the levels the subset has, in the order they appear in it: c, then a.
+/// let Some(ColumnValues::Levels { codes, levels }) = picked.columns.get("c") else { panic!() };
+/// assert_eq!((codes.as_slice(), levels.as_slice()), (&[0, 0, 1][..], &["c", "a"].map(String::from)[..]));
+/// assert!(matches!(subset(&data, &[3]), Err(ValidateError::RowOutOfRange { index: 3, rows: 3 })));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn subset(data: &Dataset, rows: &[usize]) -> Result<Dataset, ValidateError> {
     let n = data.len();
     if let Some(&index) = rows.iter().find(|&&i| i >= n) {
@@ -399,7 +416,7 @@ fn shuffle(rng: &mut ChaCha20Rng, items: &mut [usize]) {
 /// The held-out rows of each fold, ascending: events and non-events are shuffled
 /// separately and dealt round-robin, the non-events continuing where the events stopped
 /// so that fold sizes differ by at most one.
-pub fn stratified_folds(outcome: &[f64], folds: usize, seed: u64) -> Vec<Vec<usize>> {
+fn stratified_folds(outcome: &[f64], folds: usize, seed: u64) -> Vec<Vec<usize>> {
     let mut rng = rng_for(seed, Purpose::Folds, 0);
     let (mut events, mut non_events): (Vec<usize>, Vec<usize>) =
         (0..outcome.len()).partition(|&i| outcome[i] == 1.0);
@@ -417,6 +434,22 @@ pub fn stratified_folds(outcome: &[f64], folds: usize, seed: u64) -> Vec<Vec<usi
 
 /// The rows of bootstrap resample `index` (numbered from 0): `n` draws with replacement,
 /// ascending (the order of draws carries no information).
+///
+/// ```rust
+/// use recontact_evaluation::validate::bootstrap_rows;
+///
+/// let rows = bootstrap_rows(10_000, 1, 0);
+/// assert_eq!(rows.len(), 10_000);
+/// assert!(rows.windows(2).all(|w| w[0] <= w[1]) && rows[rows.len() - 1] < 10_000);
+/// // Fixed by (seed, index) alone, whatever the thread or platform.
+/// assert_eq!(rows, bootstrap_rows(10_000, 1, 0));
+/// assert_ne!(rows, bootstrap_rows(10_000, 1, 1));
+/// // n draws with replacement hit n (1 - (1 - 1/n)^n) = 6321.2 distinct rows on average
+/// // (standard deviation about 23).
+/// let mut distinct = rows.clone();
+/// distinct.dedup();
+/// assert!((6_200..6_450).contains(&distinct.len()));
+/// ```
 pub fn bootstrap_rows(n: usize, seed: u64, index: usize) -> Vec<usize> {
     let mut rng = rng_for(seed, Purpose::Bootstrap, index as u64);
     let mut rows: Vec<usize> = (0..n).map(|_| below(&mut rng, n)).collect();
@@ -815,6 +848,26 @@ fn corrected_measures(
 /// Frequency weights must be whole numbers: each row is expanded into that many
 /// observations first, so folds and resamples draw observations. Runs folds and resamples
 /// in parallel on rayon's global pool; the result does not depend on the thread count.
+///
+/// ```rust
+/// use recontact_evaluation::validate::{validate, ValidationOptions};
+/// use recontact_model::{read_dataset, FitOptions, InvalidRows, SpecConfig};
+///
+/// # let csv = include_str!("../../../data/recontact_outcomes.csv");
+/// let toml = "outcome = \"success\"\n[[term]]\nkind = \"numeric\"\ncolumn = \"days_since_decline\"\ntransform = \"log1p\"\n";
+/// let spec = SpecConfig::from_toml("spec.toml", toml)?.check()?;
+/// let data = read_dataset("outcomes.csv", csv.as_bytes(), &spec, InvalidRows::Fail)?;
+/// let options = ValidationOptions { folds: 5, bootstrap: 20, ..Default::default() };
+/// let result = validate(&spec, &data, FitOptions::default(), options)?;
+/// let boot = result.bootstrap_validation.expect("the bootstrap ran");
+/// // The fit decreases in days: sklearn roc_auc_score(y, -days_since_decline) = 0.739778811941122
+/// assert!((boot.auc.apparent - 0.739_778_811_941_122).abs() < 1e-12);
+/// // A maximum-likelihood fit is calibrated on its own data: slope 1, intercept 0.
+/// assert!((boot.calibration_slope.apparent - 1.0).abs() < 1e-8);
+/// assert!(boot.calibration_intercept.apparent.abs() < 1e-8);
+/// assert_eq!(result.cross_validation.map(|cv| cv.evaluated_folds), Some(5));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn validate(
     spec: &Spec,
     data: &Dataset,
@@ -826,6 +879,27 @@ pub fn validate(
 
 /// [`validate`], reporting each finished fold and resample to `report` (called from
 /// the worker threads, in no particular order; the result is the same).
+///
+/// ```rust
+/// use std::sync::atomic::{AtomicU64, Ordering};
+/// use recontact_evaluation::validate::{validate_reporting, ValidationOptions};
+/// use recontact_input::progress::{Progress, Stage};
+/// use recontact_model::{read_dataset, FitOptions, InvalidRows, SpecConfig};
+///
+/// # let csv = include_str!("../../../data/recontact_outcomes.csv");
+/// # let toml = "outcome = \"success\"\n[[term]]\nkind = \"numeric\"\ncolumn = \"years_experience\"\n";
+/// # let spec = SpecConfig::from_toml("spec.toml", toml)?.check()?;
+/// # let data = read_dataset("outcomes.csv", csv.as_bytes(), &spec, InvalidRows::Fail)?;
+/// let (folds, resamples) = (AtomicU64::new(0), AtomicU64::new(0));
+/// let report = |p: Progress| {
+///     let counter = if p.stage == Stage::Folds { &folds } else { &resamples };
+///     counter.fetch_add(1, Ordering::Relaxed);
+/// };
+/// let options = ValidationOptions { folds: 4, bootstrap: 6, ..Default::default() };
+/// validate_reporting(&spec, &data, FitOptions::default(), options, &report)?;
+/// assert_eq!((folds.into_inner(), resamples.into_inner()), (4, 6));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn validate_reporting(
     spec: &Spec,
     data: &Dataset,
@@ -930,6 +1004,24 @@ impl SampleSizeCheck {
 /// S_VH = 1 − P/LR; when S_VH ≤ 0 the conservative R²cs of a Nagelkerke R² of 0.15.
 ///
 /// `None` when the fit has no parameter besides the intercept or no events/non-events.
+///
+/// ```rust
+/// use recontact_evaluation::sample_size::RileyOptions;
+/// use recontact_evaluation::validate::{sample_size_check, R2Source};
+/// use recontact_model::Model;
+///
+/// let model = Model::from_json("default_model.json", include_str!("../../../data/default_model.json"))?;
+/// let check = sample_size_check(&model.statistics, RileyOptions::default()).expect("22 parameters")?;
+/// // numpy, LR chi2 1951.9675877078244 on n = 5000 with P = 22: 1 - exp(-LR/n) = 0.3232095068422848,
+/// // times 1 - P/LR = 0.9887293210509533 gives 0.3195667162573857
+/// assert!((check.r2cs_apparent - 0.323_209_506_842_284_8).abs() < 1e-14);
+/// assert!((check.r2cs - 0.319_566_716_257_385_7).abs() < 1e-14);
+/// assert_eq!(check.r2cs_source, R2Source::Adjusted);
+/// // Riley's criteria at that R2cs (numpy): 501.57, 477.72 and 376.11, so 502 are needed.
+/// assert_eq!(check.required.n, 502);
+/// assert!(!check.is_short());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn sample_size_check(
     statistics: &FitStatistics,
     options: RileyOptions,

@@ -4,6 +4,28 @@
 //! Both reproduce [`recontact_model::Scorer`] and [`recontact_model::score_csv`]: the same parsing of each
 //! field, the same encoding (levels, splines, interactions) and the same logistic
 //! function, so the probabilities they give agree with `recontact score` to rounding.
+//!
+//! The default model as one SQLite statement and as a PMML document:
+//!
+//! ```rust
+//! use recontact_export::{to_pmml, to_sql, Dialect, PmmlOptions, SqlOptions};
+//! use recontact_model::{predict::predict_source, Model};
+//!
+//! let model = Model::from_json("default_model.json", include_str!("../../../data/default_model.json"))?;
+//! let sql = to_sql(&model, &SqlOptions { dialect: Dialect::Sqlite, ..SqlOptions::default() })?;
+//! assert!(sql.starts_with("-- p_success computed as `recontact score` computes it (sqlite dialect"));
+//! // The intercept, and each column read as text and checked as the scorer checks it.
+//! assert!(sql.contains("1.0114566269239094e0") && sql.contains("CAST(\"contact_type\" AS TEXT) IN ("));
+//! assert!(sql.trim_end().ends_with("END AS \"p_success\"\nFROM \"cases\";"));
+//! // Python's sqlite3 (SQLite 3.40.1) running `sql` on the data loaded as table `cases`
+//! // gives p_success 0.7591287424003738 for its first row: the model's own prediction.
+//! # let csv = include_str!("../../../data/recontact_outcomes.csv");
+//! let rows = predict_source(&model, &model.spec.clone().check()?, "outcomes.csv", csv.as_bytes())?;
+//! assert!((1.0 / (1.0 + (-rows.linear_predictor[0]).exp()) - 0.759_128_742_400_373_8).abs() < 1e-15);
+//! let pmml = to_pmml(&model, &PmmlOptions::default())?;
+//! assert!(pmml.contains("<RegressionModel") && pmml.contains("normalizationMethod=\"logit\""));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 pub mod pmml;
 pub mod sql;

@@ -158,6 +158,24 @@ fn interval(bounds: Option<&Bounds>, log1p: bool) -> Option<String> {
 /// `invalidValueTreatment="returnInvalid"`. Not expressible there, and so not checked by
 /// a PMML consumer: a bound's `integer = true`, and the spelling rules of numbers (a
 /// consumer parses numbers its own way).
+///
+/// ```rust
+/// use recontact_export::{to_pmml, ExportError, PmmlOptions};
+/// use recontact_model::Model;
+///
+/// let model = Model::from_json("default_model.json", include_str!("../../../data/default_model.json"))?;
+/// let pmml = to_pmml(&model, &PmmlOptions::default())?;
+/// // Python's xml.etree parses it: root {http://www.dmg.org/PMML-4_4}PMML, version 4.4,
+/// // 22 NumericPredictor elements, intercept "1.0114566269239094".
+/// assert!(pmml.contains("<PMML xmlns=\"http://www.dmg.org/PMML-4_4\" version=\"4.4\">"));
+/// assert_eq!(pmml.matches("<NumericPredictor ").count(), model.terms.len() - 1);
+/// assert!(pmml.contains("<RegressionTable targetCategory=\"1\" intercept=\"1.0114566269239094\">"));
+/// assert!(pmml.contains("name=\"design:contact_type=corporate_recruiter\""));
+/// // XML 1.0 cannot hold a control character such as U+0001.
+/// let control = PmmlOptions { column: "p\u{1}".into(), ..PmmlOptions::default() };
+/// assert!(matches!(to_pmml(&model, &control), Err(ExportError::Unrepresentable { .. })));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn to_pmml(model: &Model, options: &PmmlOptions) -> Result<String, ExportError> {
     let (intercept, terms) = split_coefficients(model)?;
     let names = model.encoding.names();

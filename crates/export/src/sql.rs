@@ -420,6 +420,22 @@ impl Writer {
 /// preceded by comment lines. The probability is NULL for a row that `recontact score`
 /// would reject: an unknown level, a value that is not a boolean or a finite number, a
 /// number outside the spec's bounds or outside the domain of `log1p`.
+///
+/// ```rust
+/// use recontact_export::{to_sql, Dialect, ExportError, SqlOptions};
+/// use recontact_model::Model;
+///
+/// let model = Model::from_json("default_model.json", include_str!("../../../data/default_model.json"))?;
+/// let options = SqlOptions { dialect: Dialect::Sqlite, ..SqlOptions::default() };
+/// let sql = to_sql(&model, &options)?;
+/// assert!(sql.contains("SELECT *,") && sql.trim_end().ends_with("AS \"p_success\"\nFROM \"cases\";"));
+/// // Every coefficient with the digits that give back its f64 (the intercept 1.0114566269239094e0).
+/// assert!(model.terms.iter().all(|t| sql.contains(&format!("{:e}", t.estimate.abs()))));
+/// assert!(sql.contains("'corporate_recruiter'"));
+/// let nameless = SqlOptions { table: String::new(), ..SqlOptions::default() };
+/// assert!(matches!(to_sql(&model, &nameless), Err(ExportError::Unrepresentable { .. })));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn to_sql(model: &Model, options: &SqlOptions) -> Result<String, ExportError> {
     let writer = Writer {
         dialect: options.dialect,

@@ -29,6 +29,15 @@ const GAMMA_MAX_ITER: usize = 100_000;
 ///
 /// Written through `erfc` of the negated argument so the lower tail keeps full
 /// relative precision down to the subnormal range instead of cancelling in `1 + erf`.
+///
+/// ```rust
+/// use recontact_stats::distributions::normal_cdf;
+///
+/// // scipy.stats.norm.cdf(1.96) = 0.9750021048517795
+/// assert!((normal_cdf(1.96) - 0.975_002_104_851_779_5).abs() < 1e-15);
+/// // scipy.stats.norm.cdf(-1.96) = 0.024997895148220435
+/// assert!((normal_cdf(-1.96) - 0.024_997_895_148_220_435).abs() < 1e-16);
+/// ```
 pub fn normal_cdf(x: f64) -> f64 {
     normal_sf(-x)
 }
@@ -39,6 +48,15 @@ pub fn normal_cdf(x: f64) -> f64 {
 /// accurate probability rather than the zero that `1 - Phi(x)` would produce. The
 /// rounding of `x / sqrt 2` is compensated to first order, because in the far tail
 /// that rounding alone would cost about `x^2` ulps.
+///
+/// ```rust
+/// use recontact_stats::distributions::normal_sf;
+///
+/// // scipy.stats.norm.sf(5) = 2.866515718791933e-07
+/// assert!((normal_sf(5.0) / 2.866_515_718_791_933e-7 - 1.0).abs() < 1e-13);
+/// // scipy.stats.norm.sf(30) = 4.906713927147908e-198 (1 - cdf would be 0)
+/// assert!((normal_sf(30.0) / 4.906_713_927_147_908e-198 - 1.0).abs() < 1e-13);
+/// ```
 pub fn normal_sf(x: f64) -> f64 {
     let t = x * FRAC_1_SQRT_2;
     if !t.is_finite() {
@@ -55,6 +73,15 @@ pub fn normal_sf(x: f64) -> f64 {
 ///
 /// Folding onto the upper tail keeps precision for large `|z|`; NaN propagates so a
 /// failed estimate is never reported as significant or insignificant.
+///
+/// ```rust
+/// use recontact_stats::distributions::two_sided_normal_p;
+///
+/// // 2 * scipy.stats.norm.sf(1.96) = 0.04999579029644087
+/// assert!((two_sided_normal_p(-1.96) - 0.049_995_790_296_440_87).abs() < 1e-16);
+/// assert_eq!(two_sided_normal_p(1.96), two_sided_normal_p(-1.96));
+/// assert!(two_sided_normal_p(f64::NAN).is_nan());
+/// ```
 pub fn two_sided_normal_p(z: f64) -> f64 {
     if z.is_nan() {
         return f64::NAN;
@@ -69,6 +96,17 @@ pub fn two_sided_normal_p(z: f64) -> f64 {
 /// precision. The upper half is mapped onto the lower half through `1 - p`, which is
 /// exact for `p >= 0.5`, so both tails are equally accurate. Returns `-inf`/`inf` at
 /// 0 and 1 and NaN outside `[0, 1]`.
+///
+/// ```rust
+/// use recontact_stats::distributions::normal_quantile;
+///
+/// // scipy.stats.norm.ppf(0.975) = 1.959963984540054
+/// assert!((normal_quantile(0.975) - 1.959_963_984_540_054).abs() < 1e-15);
+/// // scipy.stats.norm.ppf(1e-10) = -6.361340902404056
+/// assert!((normal_quantile(1e-10) + 6.361_340_902_404_056).abs() < 1e-14);
+/// assert_eq!(normal_quantile(1.0), f64::INFINITY);
+/// assert!(normal_quantile(1.5).is_nan());
+/// ```
 pub fn normal_quantile(p: f64) -> f64 {
     if p.is_nan() || !(0.0..=1.0).contains(&p) {
         return f64::NAN;
@@ -179,6 +217,16 @@ fn mills_ratio(x: f64) -> f64 {
 /// compensated log form, so p-values stay relatively accurate down to the subnormal
 /// range (likelihood-ratio tests routinely produce values like 1e-300). Returns 1 for
 /// `x <= 0` and NaN for a NaN argument or `df` that is not positive and finite.
+///
+/// ```rust
+/// use recontact_stats::distributions::chi_square_sf;
+///
+/// // scipy.stats.chi2.sf(3.84, 1) = 0.05004352124870519
+/// assert!((chi_square_sf(3.84, 1.0) - 0.050_043_521_248_705_19).abs() < 1e-15);
+/// // scipy.stats.chi2.sf(50, 10) = 2.669083424904495e-07
+/// assert!((chi_square_sf(50.0, 10.0) / 2.669_083_424_904_495e-7 - 1.0).abs() < 1e-13);
+/// assert_eq!(chi_square_sf(0.0, 3.0), 1.0);
+/// ```
 pub fn chi_square_sf(x: f64, df: f64) -> f64 {
     if x.is_nan() || df.is_nan() || df <= 0.0 || df.is_infinite() {
         return f64::NAN;
@@ -198,6 +246,16 @@ pub fn chi_square_sf(x: f64, df: f64) -> f64 {
 /// iteration on the log of whichever tail is smaller, kept inside a bracket that
 /// falls back to geometric bisection, to about 1e-14 relative. Returns 0 at `p = 0`,
 /// `inf` at `p = 1`, and NaN for `p` outside `[0, 1]` or `df` not positive and finite.
+///
+/// ```rust
+/// use recontact_stats::distributions::chi_square_quantile;
+///
+/// // scipy.stats.chi2.ppf(0.95, 1) = 3.841458820694124
+/// assert!((chi_square_quantile(0.95, 1.0) - 3.841_458_820_694_124).abs() < 1e-13);
+/// // scipy.stats.chi2.ppf(0.95, 6) = 12.591587243743977
+/// assert!((chi_square_quantile(0.95, 6.0) - 12.591_587_243_743_977).abs() < 1e-12);
+/// assert!(chi_square_quantile(0.5, 0.0).is_nan());
+/// ```
 pub fn chi_square_quantile(p: f64, df: f64) -> f64 {
     if p.is_nan() || !(0.0..=1.0).contains(&p) || df.is_nan() || df <= 0.0 || df.is_infinite() {
         return f64::NAN;
@@ -220,6 +278,17 @@ pub fn chi_square_quantile(p: f64, df: f64) -> f64 {
 ///
 /// Branches on the size of `x` so that it neither overflows for large `x` (where the
 /// answer is `x`) nor loses the tiny answer `e^x` for very negative `x`.
+///
+/// ```rust
+/// use recontact_stats::distributions::log1p_exp;
+///
+/// // numpy.logaddexp(0, 2) = 2.1269280110429727
+/// assert!((log1p_exp(2.0) - 2.126_928_011_042_972_7).abs() < 1e-15);
+/// // numpy.logaddexp(0, -40) = 4.248354255291589e-18
+/// assert!((log1p_exp(-40.0) / 4.248_354_255_291_589e-18 - 1.0).abs() < 1e-15);
+/// // numpy.logaddexp(0, 800) = 800.0 (e^800 itself overflows)
+/// assert_eq!(log1p_exp(800.0), 800.0);
+/// ```
 pub fn log1p_exp(x: f64) -> f64 {
     if x.is_nan() {
         f64::NAN
@@ -240,6 +309,16 @@ pub fn log1p_exp(x: f64) -> f64 {
 ///
 /// Only ever exponentiates a non-positive number, so it cannot overflow and never
 /// produces NaN for finite (or infinite) input; the result lies in `[0, 1]`.
+///
+/// ```rust
+/// use recontact_stats::distributions::logistic;
+///
+/// // scipy.special.expit(2) = 0.8807970779778823
+/// assert!((logistic(2.0) - 0.880_797_077_977_882_3).abs() < 1e-16);
+/// // scipy.special.expit(-800) = 0.0
+/// assert_eq!(logistic(-800.0), 0.0);
+/// assert_eq!(logistic(f64::INFINITY), 1.0);
+/// ```
 pub fn logistic(x: f64) -> f64 {
     if x >= 0.0 {
         1.0 / (1.0 + libm::exp(-x))
@@ -254,6 +333,15 @@ pub fn logistic(x: f64) -> f64 {
 /// For `p >= 1/4` it is written as `log1p((2p - 1) / (1 - p))`, where `2p - 1` is exact,
 /// so probabilities near one half keep full relative precision; below that the direct
 /// difference of logs does not cancel. Returns `-inf`/`inf` at 0 and 1 and NaN outside.
+///
+/// ```rust
+/// use recontact_stats::distributions::{logistic, logit};
+///
+/// // scipy.special.logit(0.8) = 1.3862943611198908
+/// assert!((logit(0.8) - 1.386_294_361_119_890_8).abs() < 1e-15);
+/// assert!((logistic(logit(0.8)) - 0.8).abs() < 1e-15);
+/// assert_eq!(logit(0.0), f64::NEG_INFINITY);
+/// ```
 pub fn logit(p: f64) -> f64 {
     if p.is_nan() || !(0.0..=1.0).contains(&p) {
         f64::NAN

@@ -32,6 +32,19 @@ pub struct KnotProfile {
 
 impl KnotProfile {
     /// The profile of some values for `k` knots, from a sorted copy.
+    ///
+    /// ```rust
+    /// use recontact_stats::knots::KnotProfile;
+    ///
+    /// let profile = KnotProfile::of(&[3.0, 1.0, 2.0, 2.0, 5.0], 3);
+    /// assert_eq!(profile.n, 5);
+    /// // 4 distinct values, at most k + 2 = 5: all of them are kept.
+    /// assert_eq!(profile.few_distinct, Some(vec![1.0, 2.0, 3.0, 5.0]));
+    /// assert_eq!(profile.low, [(1.0, 1), (2.0, 2)]);
+    /// assert_eq!(profile.high, [(5.0, 1), (3.0, 1)]);
+    /// // 2.0 makes up 2/5 of the rows, at least FRACTIED = 0.05.
+    /// assert!(profile.interior_tied);
+    /// ```
     pub fn of(values: &[f64], k: usize) -> KnotProfile {
         let mut sorted = values.to_vec();
         sorted.sort_unstable_by(f64::total_cmp);
@@ -61,6 +74,14 @@ impl KnotProfile {
 }
 
 /// Hmisc's test `table(x) / n >= fractied`, in the same floating-point arithmetic.
+///
+/// ```rust
+/// use recontact_stats::knots::is_tied;
+///
+/// // 5/100 = 0.05 reaches FRACTIED; 4/100 does not.
+/// assert!(is_tied(5, 100));
+/// assert!(!is_tied(4, 100));
+/// ```
 pub fn is_tied(count: usize, n: usize) -> bool {
     count as f64 / n as f64 >= FRACTIED
 }
@@ -101,6 +122,26 @@ fn seq(from: f64, to: f64, count: usize) -> Vec<f64> {
 
 /// The plan for `k` knots of a column with this profile; an error (Hmisc's `stop`) for
 /// fewer than 6 values.
+///
+/// The whole rule on one column: profile, plan, the order statistics it asks for, knots.
+///
+/// ```rust
+/// use std::collections::BTreeMap;
+/// use recontact_stats::knots::{plan, KnotPlan, KnotProfile};
+///
+/// let values: Vec<f64> = (1..=200).map(|i| f64::from(i).sqrt()).collect();
+/// let planned = plan(&KnotProfile::of(&values, 4), 4)?;
+/// assert!(matches!(planned, KnotPlan::Quantiles { nke: 4, outer: 0.05, .. }));
+/// // `values` is sorted already, so the order statistic of rank r is values[r].
+/// let order: BTreeMap<usize, f64> = planned.ranks().into_iter().map(|r| (r, values[r])).collect();
+/// let knots = planned.knots(&order)?;
+/// // numpy.quantile(numpy.sqrt(numpy.arange(1, 201)), [.05, .35, .65, .95])
+/// let reference = [3.308907433846049, 8.405307445433897, 11.417073362935255, 13.785860062539973];
+/// assert!(knots.iter().zip(reference).all(|(k, r)| (k - r).abs() < 1e-14));
+/// // Fewer than 6 values: no default knots.
+/// assert!(plan(&KnotProfile::of(&[1.0, 2.0, 3.0, 4.0, 5.0], 3), 3).is_err());
+/// # Ok::<(), String>(())
+/// ```
 pub fn plan(profile: &KnotProfile, k: usize) -> Result<KnotPlan, String> {
     let n = profile.n;
     if n < 6 {
