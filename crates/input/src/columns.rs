@@ -427,8 +427,8 @@ pub enum RecordProblem {
     /// [`io::ErrorKind::InvalidData`] error holding a [`crate::lines::RecordTooLong`]).
     Unreadable(io::Error),
     /// The record is a row, but an invalid one: another number of fields than the
-    /// header, or a quote still open at the end of the input.
-    Invalid(DataError),
+    /// header, or a quote still open at the end of the input (boxed: rare, and large).
+    Invalid(Box<DataError>),
 }
 
 /// The needed columns of a source, found in its header: splits its records and locates
@@ -501,12 +501,12 @@ impl Columns {
             // appended to the record would then land inside the open quote. Refused.
             let mut error = DataError::new(&self.source_name, DataProblem::UnclosedQuote);
             error.line = Some(line);
-            return Err(RecordProblem::Invalid(error));
+            return Err(RecordProblem::Invalid(Box::new(error)));
         }
         fields.split_reading(record.content, quoted, &self.numeric);
         if fields.len() != self.width {
             let error = DataError::field_count(&self.source_name, line, self.width, fields.len());
-            return Err(RecordProblem::Invalid(error));
+            return Err(RecordProblem::Invalid(Box::new(error)));
         }
         Ok(())
     }
@@ -524,7 +524,8 @@ impl Columns {
         fields.number(self.positions[k])
     }
 
-    /// Needed column `k`'s field as text, or the error of a field that is not UTF-8.
+    /// Needed column `k`'s field as text, or the error of a field that is not UTF-8
+    /// (boxed: rare, and large).
     #[inline]
     pub fn text<'a>(
         &self,
@@ -532,11 +533,11 @@ impl Columns {
         content: &'a [u8],
         k: usize,
         line: u64,
-    ) -> Result<&'a str, DataError> {
+    ) -> Result<&'a str, Box<DataError>> {
         let bytes = self.field(fields, content, k);
         std::str::from_utf8(bytes).map_err(|_| {
             let value = String::from_utf8_lossy(bytes).into_owned();
-            self.invalid(k, line, DataProblem::InvalidUtf8, value)
+            Box::new(self.invalid(k, line, DataProblem::InvalidUtf8, value))
         })
     }
 

@@ -397,8 +397,7 @@ pub fn score_csv<R: BufRead, W: Write, J: Write>(
     options: &BatchOptions,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<BatchReport, BatchError> {
-    let mut scorer = BatchScorer::with_options(model, options.clone())
-        .progress(|rows, bytes| progress(rows, bytes));
+    let mut scorer = BatchScorer::with_options(model, options.clone()).progress(progress);
     if let Some(rejects) = rejects {
         scorer = scorer.rejects(rejects);
     }
@@ -881,7 +880,7 @@ impl Job<'_> {
                     done.stop = Some(read_error(source_name, error));
                     return done;
                 }
-                Err(RecordProblem::Invalid(error)) => problems.push(error),
+                Err(RecordProblem::Invalid(error)) => problems.push(*error),
                 Ok(()) => {
                     let row = (&fields, content, line);
                     self.read_inputs(row, &mut inputs, &mut offset, &mut problems);
@@ -947,7 +946,7 @@ impl Job<'_> {
                 Some(input) => Ok(input),
                 None => match columns.text(fields, content, k, line) {
                     Err(error) => {
-                        problems.push(error);
+                        problems.push(*error);
                         continue;
                     }
                     Ok(text) => read_input(column, text),

@@ -864,7 +864,7 @@ impl ChunkJob<'_> {
                     parsed.stop = Some(DataError::from_io(source_name, error));
                     return parsed;
                 }
-                Err(RecordProblem::Invalid(error)) => problems.push(error),
+                Err(RecordProblem::Invalid(error)) => problems.push(*error),
                 Ok(()) => self.read_row(
                     &fields,
                     record.content,
@@ -885,7 +885,7 @@ impl ChunkJob<'_> {
             }
             let row = (&fields, record.content, line);
             if let Err(error) = self.keep_row(&mut parsed, &mut dictionaries, row, &row_numbers) {
-                parsed.stop = Some(error);
+                parsed.stop = Some(*error);
                 return parsed;
             }
         }
@@ -912,7 +912,7 @@ impl ChunkJob<'_> {
             let text = match columns.text(fields, content, k, line) {
                 Ok(text) => text,
                 Err(error) => {
-                    problems.push(error);
+                    problems.push(*error);
                     continue;
                 }
             };
@@ -932,7 +932,7 @@ impl ChunkJob<'_> {
         dictionaries: &mut [HashMap<Vec<u8>, u32>],
         (fields, content, line): (&Fields, &[u8], u64),
         row_numbers: &[f64],
-    ) -> Result<(), DataError> {
+    ) -> Result<(), Box<DataError>> {
         for (k, column) in self.needed.iter().enumerate() {
             if column.reading != Reading::Level {
                 parsed.numbers[k].push(row_numbers[k]);
@@ -945,12 +945,8 @@ impl ChunkJob<'_> {
                 None if parsed.levels[k].len() >= self.max_levels => {
                     let source_name = self.columns.source_name();
                     let name = &column.name;
-                    return Err(too_many_levels(
-                        source_name,
-                        name,
-                        self.max_levels,
-                        Some(line),
-                    ));
+                    let error = too_many_levels(source_name, name, self.max_levels, Some(line));
+                    return Err(Box::new(error));
                 }
                 None => {
                     dictionaries[k].insert(text.to_vec(), next);
