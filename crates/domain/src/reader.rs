@@ -374,7 +374,7 @@ fn csv_error(source_name: &str, error: csv::Error) -> ReadError {
             return long.to_data_error(source_name);
         }
     }
-    ReadError::from_csv(source_name, &error)
+    ReadError::from_csv_error(source_name, error)
 }
 
 impl<R: io::Read> Iterator for CaseReader<R> {

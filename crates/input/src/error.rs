@@ -2,13 +2,64 @@
 //! what the column allows, so a person can find and fix it.
 
 use std::fmt;
+use std::io;
+use std::sync::Arc;
+
+/// An I/O error that clones of the error holding it share, so that [`DataError`] stays
+/// `Clone` and still gives the original error as its [`source`](std::error::Error::source).
+///
+/// Two are equal when their kinds and messages are.
+///
+/// ```
+/// use recontact_input::error::SharedIoError;
+///
+/// let error = SharedIoError::new(std::io::Error::other("disk on fire"));
+/// let copy = error.clone();
+/// assert_eq!(copy, error);
+/// assert_eq!((copy.get().kind(), copy.to_string()), (std::io::ErrorKind::Other, "disk on fire".into()));
+/// ```
+#[derive(Debug, Clone)]
+pub struct SharedIoError(Arc<io::Error>);
+
+impl SharedIoError {
+    /// Shares `error`.
+    pub fn new(error: io::Error) -> Self {
+        SharedIoError(Arc::new(error))
+    }
+
+    /// The I/O error.
+    pub fn get(&self) -> &io::Error {
+        &self.0
+    }
+}
+
+impl From<io::Error> for SharedIoError {
+    fn from(error: io::Error) -> Self {
+        SharedIoError::new(error)
+    }
+}
+
+impl PartialEq for SharedIoError {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.kind() == other.0.kind() && self.0.to_string() == other.0.to_string()
+    }
+}
+
+impl Eq for SharedIoError {}
+
+impl fmt::Display for SharedIoError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
 
 /// What is wrong with one value or with the header of a data source.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum DataProblem {
-    /// The source could not be read.
-    Io(String),
+    /// The source could not be read: the I/O error, which is also the [`DataError`]'s
+    /// [`source`](std::error::Error::source).
+    Io(SharedIoError),
     /// The source has no header line.
     NoHeader,
     /// A column the spec needs is absent from the header.
@@ -180,16 +231,85 @@ impl DataError {
 
     /// The error for a failed read of a CSV source: a broken size limit when the reader
     /// refused the input, an I/O problem otherwise.
+    ///
+    /// From a borrowed error the I/O error's kind and message are copied; prefer
+    /// [`DataError::from_csv_error`], which keeps the error itself as the source.
+    ///
+    /// ```
+    /// use recontact_input::{DataError, DataProblem};
+    ///
+    /// let mut reader = csv::Reader::from_reader(&b"a\n\xFF\n"[..]);
+    /// let error = reader.records().find_map(Result::err).expect("not UTF-8");
+    /// let located = DataError::from_csv("d.csv", &error);
+    /// assert!(matches!(located.problem, DataProblem::Io(_)));
+    /// assert!(located.line.is_some() && located.to_string().contains(": cannot be read: "));
+    /// ```
     pub fn from_csv(source_name: &str, error: &csv::Error) -> Self {
-        let problem = match error.kind() {
-            csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::InvalidData => {
-                DataProblem::Limit(io.to_string())
-            }
-            _ => DataProblem::Io(error.to_string()),
+        let io = match error.kind() {
+            csv::ErrorKind::Io(io) => Ok(io::Error::new(io.kind(), io.to_string())),
+            _ => Err(error.to_string()),
+        };
+        DataError::from_csv_parts(source_name, error.position().map(|p| p.line()), io)
+    }
+
+    /// [`DataError::from_csv`], keeping the I/O error as the error's source.
+    ///
+    /// ```
+    /// use std::error::Error as _;
+    /// use recontact_input::DataError;
+    ///
+    /// let mut reader = csv::Reader::from_reader(&b"a\n\xFF\n"[..]);
+    /// let error = reader.records().find_map(Result::err).expect("not UTF-8");
+    /// let located = DataError::from_csv_error("d.csv", error);
+    /// assert!(located.to_string().contains(": cannot be read: "));
+    /// assert!(located.source().is_some());
+    /// ```
+    pub fn from_csv_error(source_name: &str, error: csv::Error) -> Self {
+        let line = error.position().map(|p| p.line());
+        let message = error.to_string();
+        let io = match error.into_kind() {
+            csv::ErrorKind::Io(io) => Ok(io),
+            _ => Err(message),
+        };
+        DataError::from_csv_parts(source_name, line, io)
+    }
+
+    /// A CSV reader's failure: its I/O error, or the message of a failure that is not one.
+    fn from_csv_parts(source_name: &str, line: Option<u64>, io: Result<io::Error, String>) -> Self {
+        let problem = match io {
+            // The readers refuse over-long input as invalid data.
+            Ok(io) if io.kind() == io::ErrorKind::InvalidData => DataProblem::Limit(io.to_string()),
+            Ok(io) => DataProblem::Io(SharedIoError::new(io)),
+            Err(message) => DataProblem::Io(SharedIoError::new(io::Error::new(
+                io::ErrorKind::InvalidData,
+                message,
+            ))),
         };
         let mut located = DataError::new(source_name, problem);
-        located.line = error.position().map(|p| p.line());
+        located.line = line;
         located
+    }
+
+    /// The error for a failed read of `source_name`: a record beyond the length limit
+    /// (with its line), or the I/O error itself, kept as the source.
+    ///
+    /// ```
+    /// use recontact_input::{chunks::record_too_long, DataError, DataProblem};
+    ///
+    /// let long = DataError::from_io("d.csv", record_too_long(3, 10));
+    /// assert!(long.to_string().starts_with("d.csv:3: a record longer than the limit of 10 bytes"));
+    /// let broken = DataError::from_io("d.csv", std::io::Error::other("gone"));
+    /// assert_eq!(broken.to_string(), "d.csv: cannot be read: gone");
+    /// assert!(matches!(broken.problem, DataProblem::Io(_)));
+    /// ```
+    pub fn from_io(source_name: &str, error: io::Error) -> Self {
+        match error
+            .get_ref()
+            .and_then(|e| e.downcast_ref::<crate::lines::RecordTooLong>())
+        {
+            Some(long) => long.to_data_error(source_name),
+            None => DataError::new(source_name, DataProblem::Io(SharedIoError::new(error))),
+        }
     }
 
     /// True when nothing after this error can be read (I/O, header).
@@ -231,4 +351,34 @@ impl fmt::Display for DataError {
     }
 }
 
-impl std::error::Error for DataError {}
+impl std::error::Error for DataError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.problem {
+            DataProblem::Io(error) => Some(error.get()),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error as _;
+
+    #[test]
+    fn an_io_problem_keeps_its_error_as_the_source_and_its_message() {
+        let io = io::Error::new(io::ErrorKind::PermissionDenied, "not yours");
+        let error = DataError::from_io("d.csv", io);
+        assert_eq!(error.to_string(), "d.csv: cannot be read: not yours");
+        let source = error.source().and_then(|e| e.downcast_ref::<io::Error>());
+        assert_eq!(
+            source.map(io::Error::kind),
+            Some(io::ErrorKind::PermissionDenied)
+        );
+        // Clones share the error and compare equal.
+        assert_eq!(error.clone(), error);
+        assert!(error.is_fatal());
+        let value = DataError::new("d.csv", DataProblem::Empty);
+        assert!(value.source().is_none());
+    }
+}

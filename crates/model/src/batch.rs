@@ -4,21 +4,42 @@
 //!
 //! Records are cut from the byte stream by a quote-aware scan, so the output repeats
 //! each input record byte for byte (quoting, embedded newlines, CRLF, a byte-order mark)
-//! and only the appended fields are new. One record is held in memory at a time.
+//! and only the appended fields are new. The header and the records are read by the
+//! column reader every reader shares ([`recontact_input::columns`]).
+//!
+//! ```
+//! use recontact_model::batch::{BatchScorer, OnInvalid};
+//! use recontact_model::Model;
+//!
+//! let model = Model::from_json("m.json", include_str!("../../../data/default_model.json"))?;
+//! let data = include_str!("../../../data/recontact_outcomes.csv");
+//! let input: String = data.lines().take(4).map(|l| format!("{l}\n")).collect();
+//! let (mut output, mut rejects) = (Vec::new(), Vec::new());
+//! let report = BatchScorer::new(&model)
+//!     .column("p")
+//!     .on_invalid(OnInvalid::Skip)
+//!     .rejects(&mut rejects)
+//!     .run("cases.csv", input.as_bytes(), &mut output)?;
+//! assert_eq!((report.rows, report.scored, report.rejected), (3, 3, 0));
+//! let output = String::from_utf8(output)?;
+//! assert!(output.lines().next().unwrap().ends_with(",p,logit"));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
-use std::io::{self, BufRead, Write};
+use std::io::{self, BufRead, Read, Write};
 
 use thiserror::Error;
 
+use crate::data::{LevelSet, Needed, Reading};
 use crate::encoding::{EncodedTerm, TermInput};
 use crate::error::{DataError, DataProblem};
 use crate::explain::{explained_terms, reference_design, term_contribution};
 use crate::model::{Model, Scorer};
-use crate::spec::{Bounds, Transform};
-use recontact_input::chunks::{
-    for_each_in_order, record_too_long, split_header, Chunk, ChunkReader, Fields,
+use crate::spec::Transform;
+use recontact_input::chunks::{Chunk, Fields};
+use recontact_input::columns::{
+    Columns, CsvSource, Limits, RecordProblem, Reserved, SourceError, Wanted,
 };
-use recontact_input::values::{parse_bool, parse_finite};
 
 /// What to do with a row that cannot be scored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -30,7 +51,7 @@ pub enum OnInvalid {
     Skip,
 }
 
-/// Settings of a batch run.
+/// Settings of a batch run (see [`BatchScorer`], which sets them one by one).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BatchOptions {
     /// Name of the appended probability column.
@@ -79,6 +100,9 @@ pub struct BatchReport {
 /// Why a batch run stopped.
 #[derive(Debug, Error)]
 pub enum BatchError {
+    /// An option cannot be used (found before any input is read).
+    #[error(transparent)]
+    Options(#[from] OptionError),
     /// The header lacks a needed column, repeats one, or clashes with an output column.
     #[error("{}", join(.0))]
     Header(Vec<DataError>),
@@ -95,12 +119,15 @@ pub enum BatchError {
     /// An invalid row under [`OnInvalid::Fail`]: all its problems.
     #[error("{}", join(.0))]
     Row(Vec<DataError>),
-    /// The input could not be read.
+    /// The input could not be read, or holds a record beyond the length limit (an
+    /// [`io::ErrorKind::InvalidData`] error holding a
+    /// [`recontact_input::lines::RecordTooLong`]).
     #[error("{source_name}: cannot be read: {error}")]
     Read {
         /// The input's name.
         source_name: String,
-        /// The I/O error.
+        /// The I/O error, also the error's source.
+        #[source]
         error: io::Error,
     },
     /// An output could not be written.
@@ -108,9 +135,44 @@ pub enum BatchError {
     Write {
         /// `output` or `rejects`.
         target: &'static str,
-        /// The I/O error.
+        /// The I/O error, also the error's source.
+        #[source]
         error: io::Error,
     },
+}
+
+/// An option of a batch run that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum OptionError {
+    /// An appended column would have an empty name.
+    #[error("the column for {} would have an empty name", .0.describe())]
+    EmptyName(Appended),
+    /// A size limit of zero, under which nothing could be read.
+    #[error("the {} is 0: no input could be read", .0.describe())]
+    ZeroLimit(Limit),
+}
+
+/// A size limit of a batch run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// [`BatchOptions::max_record_bytes`].
+    MaxRecordBytes,
+    /// [`BatchOptions::max_columns`].
+    MaxColumns,
+}
+
+impl Limit {
+    /// What the limit bounds, in words.
+    ///
+    /// ```
+    /// assert_eq!(recontact_model::batch::Limit::MaxColumns.describe(), "most columns accepted in the header");
+    /// ```
+    pub fn describe(self) -> &'static str {
+        match self {
+            Limit::MaxRecordBytes => "longest record accepted",
+            Limit::MaxColumns => "most columns accepted in the header",
+        }
+    }
 }
 
 fn clash_message(name: &str, first: &Appended, second: &Appended) -> String {
@@ -194,85 +256,50 @@ fn join(errors: &[DataError]) -> String {
         .join("\n")
 }
 
-/// How one needed column is parsed.
-enum Parse {
-    Number {
-        log1p: bool,
-    },
-    Boolean,
-    Level {
-        levels: Vec<String>,
-        index: recontact_input::values::LevelIndex,
-    },
-}
-
-struct Needed {
-    name: String,
-    position: usize,
-    parse: Parse,
-    bounds: Option<Bounds>,
-}
-
-impl Needed {
-    fn allowed(&self) -> String {
-        if let Some(bounds) = &self.bounds {
-            return bounds.describe();
-        }
-        match &self.parse {
-            Parse::Number { log1p: false } => "a finite number".to_string(),
-            Parse::Number { log1p: true } => {
-                "a finite number greater than -1 (for log1p)".to_string()
+/// The columns scoring `model` needs, in the order of its main terms (the offset last),
+/// each with what it allows in the words of scoring's errors.
+fn needed_columns(model: &Model) -> Vec<(Needed, String)> {
+    let column = |name: &str, reading| Needed {
+        name: name.to_string(),
+        reading,
+        bounds: model.spec.bounds.get(name).copied(),
+        known: None,
+    };
+    let mut needed: Vec<Needed> = model
+        .encoding
+        .main_terms()
+        .filter_map(|term| match term {
+            EncodedTerm::Numeric {
+                column: c,
+                transform,
+            } => Some(column(c, Reading::Number(*transform))),
+            EncodedTerm::Spline { column: c, .. } | EncodedTerm::Rcs { column: c, .. } => {
+                Some(column(c, Reading::Number(Transform::None)))
             }
-            Parse::Boolean => "true/false, 1/0 or yes/no".to_string(),
-            Parse::Level { levels, .. } => format!("one of {}", levels.join(", ")),
-        }
+            EncodedTerm::Boolean { column: c } => Some(column(c, Reading::Boolean)),
+            EncodedTerm::Categorical {
+                column: c, levels, ..
+            } => Some(Needed {
+                known: Some(LevelSet::new(levels.clone())),
+                ..column(c, Reading::Level)
+            }),
+            EncodedTerm::Interaction { .. } => None,
+        })
+        .collect();
+    if let Some(offset) = &model.spec.offset {
+        needed.push(column(offset, Reading::Offset));
     }
-
-    /// The value of a field read as a plain decimal while splitting, if it passes every
-    /// check; `None` sends the field to [`Needed::read`].
-    fn accept_number(&self, value: Option<f64>) -> Option<TermInput> {
-        let Parse::Number { log1p } = self.parse else {
-            return None;
-        };
-        let v = value?;
-        let inside = self.bounds.is_none_or(|b| b.check(v).is_ok());
-        (inside && !(log1p && v <= -1.0)).then_some(TermInput::Number(v))
-    }
-
-    /// The value of a boolean or categorical field that is valid as it stands, read
-    /// from its bytes; `None` sends the field to [`Needed::read`].
-    fn accept_bytes(&self, raw: &[u8]) -> Option<TermInput> {
-        match &self.parse {
-            Parse::Level { index, .. } => index.find(raw).map(TermInput::Level),
-            Parse::Boolean => recontact_input::values::parse_bool_bytes(raw)
-                .map(|b| TermInput::Number(if b { 1.0 } else { 0.0 })),
-            Parse::Number { .. } => None,
-        }
-    }
-
-    fn read(&self, text: &str) -> Result<TermInput, DataProblem> {
-        if text.is_empty() {
-            return Err(DataProblem::Empty);
-        }
-        match &self.parse {
-            Parse::Number { log1p } => match parse_finite(text) {
-                Some(v) if *log1p && v <= -1.0 => Err(DataProblem::OutsideTransform),
-                Some(v) => {
-                    self.bounds.map_or(Ok(()), |b| b.check(v))?;
-                    Ok(TermInput::Number(v))
-                }
-                None => Err(DataProblem::NotANumber),
-            },
-            Parse::Boolean => parse_bool(text)
-                .map(|b| TermInput::Number(if b { 1.0 } else { 0.0 }))
-                .ok_or(DataProblem::NotABoolean),
-            Parse::Level { levels, .. } => levels
-                .iter()
-                .position(|l| l == text)
-                .map(TermInput::Level)
-                .ok_or(DataProblem::UnknownLevel),
-        }
-    }
+    needed
+        .into_iter()
+        .map(|c| {
+            let allowed = match (&c.bounds, &c.known) {
+                (Some(bounds), _) => bounds.describe(),
+                (None, Some(known)) => format!("one of {}", known.levels.join(", ")),
+                (None, None) => c.reading.allowed().to_string(),
+            };
+            (c, allowed)
+        })
+        .collect()
 }
 
 /// Writes a CSV field, quoting it when needed.
@@ -297,6 +324,18 @@ fn write_field(out: &mut Vec<u8>, text: &str) {
 /// The appended columns, in order: the probability, the logit, and with `explain` the
 /// reference row's logit and one contribution per explained term (spec order). Refused
 /// when two would have the same name.
+///
+/// ```
+/// use recontact_model::batch::{appended_columns, Appended, BatchOptions};
+/// use recontact_model::Model;
+///
+/// let model = Model::from_json("m.json", include_str!("../../../data/default_model.json"))?;
+/// let columns = appended_columns(&model, &BatchOptions::default())?;
+/// let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
+/// assert_eq!(names, ["p_success", "logit"]);
+/// assert_eq!(columns[1].holds, Appended::Logit);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn appended_columns(
     model: &Model,
     options: &BatchOptions,
@@ -334,214 +373,433 @@ pub fn appended_columns(
 /// fields to `output`, and invalid rows (under [`OnInvalid::Skip`]) to `rejects` as
 /// `line,reason,` followed by the record's own bytes. `progress` is called now and then
 /// with the rows and bytes read so far.
+///
+/// The same as a [`BatchScorer`] with these options, rejects and progress, which is
+/// easier to call.
+///
+/// ```
+/// use recontact_model::{score_csv, BatchOptions, Model};
+///
+/// let model = Model::from_json("m.json", include_str!("../../../data/default_model.json"))?;
+/// let data = include_str!("../../../data/recontact_outcomes.csv");
+/// let mut output = Vec::new();
+/// let report = score_csv("d.csv", data.as_bytes(), &mut output, None::<&mut Vec<u8>>, &model,
+///     &BatchOptions::default(), &mut |_, _| {})?;
+/// assert_eq!(report.scored as usize, data.lines().count() - 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn score_csv<R: BufRead, W: Write, J: Write>(
     source_name: &str,
     input: R,
     output: &mut W,
-    mut rejects: Option<&mut J>,
+    rejects: Option<&mut J>,
     model: &Model,
     options: &BatchOptions,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<BatchReport, BatchError> {
-    let read_error = |error| BatchError::Read {
+    let mut scorer = BatchScorer::with_options(model, options.clone()).progress(progress);
+    if let Some(rejects) = rejects {
+        scorer = scorer.rejects(rejects);
+    }
+    scorer.run(source_name, input, output)
+}
+
+/// A batch run of a model over a CSV, set up step by step and started with
+/// [`BatchScorer::run`]; the options are checked ([`BatchScorer::check`]) before any
+/// input is read.
+///
+/// ```
+/// use recontact_model::batch::{BatchScorer, OnInvalid};
+/// use recontact_model::Model;
+///
+/// let model = Model::from_json("m.json", include_str!("../../../data/default_model.json"))?;
+/// let data = include_str!("../../../data/recontact_outcomes.csv");
+/// let mut input: String = data.lines().take(3).map(|l| format!("{l}\n")).collect();
+/// input.push_str("x,,,,,,,,,,,\n");
+/// let (mut output, mut rejects, mut seen) = (Vec::new(), Vec::new(), (0, 0));
+/// let report = BatchScorer::new(&model)
+///     .column("p")
+///     .logit_column("lp")
+///     .explain(true)
+///     .on_invalid(OnInvalid::Skip)
+///     .rejects(&mut rejects)
+///     .progress(|rows, bytes| seen = (rows, bytes))
+///     .run("cases.csv", input.as_bytes(), &mut output)?;
+/// assert_eq!((report.scored, report.rejected), (2, 1));
+/// assert_eq!(seen, (3, input.len() as u64));
+/// assert!(String::from_utf8(rejects)?.lines().nth(1).unwrap().starts_with("4,"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct BatchScorer<'a> {
+    model: &'a Model,
+    options: BatchOptions,
+    rejects: Option<&'a mut dyn Write>,
+    progress: Option<Box<dyn FnMut(u64, u64) + 'a>>,
+}
+
+impl<'a> BatchScorer<'a> {
+    /// A run of `model` with the default options ([`BatchOptions::default`]), no rejects
+    /// output and no progress reports.
+    ///
+    /// ```
+    /// use recontact_model::batch::BatchScorer;
+    /// use recontact_model::Model;
+    ///
+    /// let model = Model::from_json("m.json", include_str!("../../../data/default_model.json"))?;
+    /// assert_eq!(BatchScorer::new(&model).options().column, "p_success");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn new(model: &'a Model) -> Self {
+        BatchScorer::with_options(model, BatchOptions::default())
+    }
+
+    /// A run of `model` with `options`.
+    ///
+    /// ```
+    /// use recontact_model::batch::{BatchOptions, BatchScorer};
+    /// use recontact_model::Model;
+    ///
+    /// let model = Model::from_json("m.json", include_str!("../../../data/default_model.json"))?;
+    /// let options = BatchOptions { explain: true, ..BatchOptions::default() };
+    /// assert!(BatchScorer::with_options(&model, options).options().explain);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn with_options(model: &'a Model, options: BatchOptions) -> Self {
+        BatchScorer {
+            model,
+            options,
+            rejects: None,
+            progress: None,
+        }
+    }
+
+    /// The options set so far.
+    ///
+    /// ```
+    /// # let model = recontact_model::Model::from_json("m", include_str!("../../../data/default_model.json"))?;
+    /// let scorer = recontact_model::batch::BatchScorer::new(&model);
+    /// assert_eq!(scorer.options(), &recontact_model::BatchOptions::default());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn options(&self) -> &BatchOptions {
+        &self.options
+    }
+
+    /// Names the appended probability column ([`BatchOptions::column`]).
+    ///
+    /// ```
+    /// # let model = recontact_model::Model::from_json("m", include_str!("../../../data/default_model.json"))?;
+    /// let scorer = recontact_model::batch::BatchScorer::new(&model).column("p");
+    /// assert_eq!(scorer.options().column, "p");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn column(mut self, name: impl Into<String>) -> Self {
+        self.options.column = name.into();
+        self
+    }
+
+    /// Names the appended logit column ([`BatchOptions::logit_column`]).
+    ///
+    /// ```
+    /// # let model = recontact_model::Model::from_json("m", include_str!("../../../data/default_model.json"))?;
+    /// let scorer = recontact_model::batch::BatchScorer::new(&model).logit_column("lp");
+    /// assert_eq!(scorer.options().logit_column, "lp");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn logit_column(mut self, name: impl Into<String>) -> Self {
+        self.options.logit_column = name.into();
+        self
+    }
+
+    /// Appends the reference row's logit and each term's contribution
+    /// ([`BatchOptions::explain`]).
+    ///
+    /// ```
+    /// # let model = recontact_model::Model::from_json("m", include_str!("../../../data/default_model.json"))?;
+    /// let scorer = recontact_model::batch::BatchScorer::new(&model).explain(true);
+    /// assert!(scorer.check()?.len() > 3);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn explain(mut self, explain: bool) -> Self {
+        self.options.explain = explain;
+        self
+    }
+
+    /// What the contribution columns' names start with ([`BatchOptions::explain_prefix`]).
+    ///
+    /// ```
+    /// # let model = recontact_model::Model::from_json("m", include_str!("../../../data/default_model.json"))?;
+    /// let scorer = recontact_model::batch::BatchScorer::new(&model).explain(true).explain_prefix("why_");
+    /// assert!(scorer.check()?[3].name.starts_with("why_"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn explain_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.options.explain_prefix = prefix.into();
+        self
+    }
+
+    /// What to do with invalid rows ([`BatchOptions::on_invalid`]); skipped rows go to
+    /// the [`BatchScorer::rejects`] output, when there is one.
+    ///
+    /// ```
+    /// use recontact_model::batch::{BatchScorer, OnInvalid};
+    /// # let model = recontact_model::Model::from_json("m", include_str!("../../../data/default_model.json"))?;
+    /// let scorer = BatchScorer::new(&model).on_invalid(OnInvalid::Skip);
+    /// assert_eq!(scorer.options().on_invalid, OnInvalid::Skip);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn on_invalid(mut self, on_invalid: OnInvalid) -> Self {
+        self.options.on_invalid = on_invalid;
+        self
+    }
+
+    /// The longest record accepted, in bytes ([`BatchOptions::max_record_bytes`]).
+    ///
+    /// ```
+    /// use recontact_model::batch::{BatchError, BatchScorer, Limit, OptionError};
+    /// # let model = recontact_model::Model::from_json("m", include_str!("../../../data/default_model.json"))?;
+    /// let zero = BatchScorer::new(&model).max_record_bytes(0).check().unwrap_err();
+    /// assert!(matches!(zero, BatchError::Options(OptionError::ZeroLimit(Limit::MaxRecordBytes))));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn max_record_bytes(mut self, bytes: usize) -> Self {
+        self.options.max_record_bytes = bytes;
+        self
+    }
+
+    /// The most columns accepted in the header ([`BatchOptions::max_columns`]).
+    ///
+    /// ```
+    /// use recontact_model::batch::BatchScorer;
+    /// # let model = recontact_model::Model::from_json("m", include_str!("../../../data/default_model.json"))?;
+    /// let error = BatchScorer::new(&model).max_columns(2).run("d.csv", "a,b,c\n".as_bytes(), &mut Vec::new());
+    /// assert_eq!(error.unwrap_err().to_string(), "d.csv:1: the header has 3 columns, more than the limit of 2");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn max_columns(mut self, columns: usize) -> Self {
+        self.options.max_columns = columns;
+        self
+    }
+
+    /// Where invalid rows go under [`OnInvalid::Skip`]: a header `line,reason,` and the
+    /// input's header, then per row its line, its reasons and its own bytes. Without a
+    /// rejects output an invalid row stops the run.
+    ///
+    /// ```
+    /// use recontact_model::batch::{BatchScorer, OnInvalid};
+    /// # let model = recontact_model::Model::from_json("m", include_str!("../../../data/default_model.json"))?;
+    /// let header = include_str!("../../../data/recontact_outcomes.csv").lines().next().unwrap();
+    /// let input = format!("{header}\nbad\n");
+    /// let mut rejects = Vec::new();
+    /// let report = BatchScorer::new(&model)
+    ///     .on_invalid(OnInvalid::Skip)
+    ///     .rejects(&mut rejects)
+    ///     .run("d.csv", input.as_bytes(), &mut Vec::new())?;
+    /// assert_eq!(report.rejected, 1);
+    /// assert!(String::from_utf8(rejects)?.contains("\n2,row has 1 fields but the header has"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn rejects(mut self, rejects: &'a mut dyn Write) -> Self {
+        self.rejects = Some(rejects);
+        self
+    }
+
+    /// Calls `progress` now and then with the rows and the bytes read so far, and once
+    /// at the end with the totals.
+    ///
+    /// ```
+    /// use recontact_model::batch::BatchScorer;
+    /// # let model = recontact_model::Model::from_json("m", include_str!("../../../data/default_model.json"))?;
+    /// let data = include_str!("../../../data/recontact_outcomes.csv");
+    /// let mut last = (0, 0);
+    /// BatchScorer::new(&model)
+    ///     .progress(|rows, bytes| last = (rows, bytes))
+    ///     .run("d.csv", data.as_bytes(), &mut std::io::sink())?;
+    /// assert_eq!(last, (data.lines().count() as u64 - 1, data.len() as u64));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn progress(mut self, progress: impl FnMut(u64, u64) + 'a) -> Self {
+        self.progress = Some(Box::new(progress));
+        self
+    }
+
+    /// Checks the options without reading any input: the appended columns, in order
+    /// ([`appended_columns`]), or why the options cannot be used (an empty column name,
+    /// a limit of zero, two appended columns of one name).
+    ///
+    /// ```
+    /// use recontact_model::batch::{Appended, BatchError, BatchScorer, OptionError};
+    /// # let model = recontact_model::Model::from_json("m", include_str!("../../../data/default_model.json"))?;
+    /// let empty = BatchScorer::new(&model).column("").check().unwrap_err();
+    /// assert!(matches!(empty, BatchError::Options(OptionError::EmptyName(Appended::Probability))));
+    /// let clash = BatchScorer::new(&model).column("logit").check().unwrap_err();
+    /// assert!(matches!(clash, BatchError::AppendedClash { .. }));
+    /// assert_eq!(BatchScorer::new(&model).check()?.len(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn check(&self) -> Result<Vec<AppendedColumn>, BatchError> {
+        let options = &self.options;
+        if options.column.is_empty() {
+            return Err(OptionError::EmptyName(Appended::Probability).into());
+        }
+        if options.logit_column.is_empty() {
+            return Err(OptionError::EmptyName(Appended::Logit).into());
+        }
+        if options.max_record_bytes == 0 {
+            return Err(OptionError::ZeroLimit(Limit::MaxRecordBytes).into());
+        }
+        if options.max_columns == 0 {
+            return Err(OptionError::ZeroLimit(Limit::MaxColumns).into());
+        }
+        appended_columns(self.model, options)
+    }
+
+    /// Scores every row of `input` (named `source_name` in errors), writing each input
+    /// record unchanged plus the appended fields to `output`. The options are checked
+    /// first ([`BatchScorer::check`]), before any input is read.
+    ///
+    /// ```
+    /// use recontact_model::batch::BatchScorer;
+    /// # let model = recontact_model::Model::from_json("m", include_str!("../../../data/default_model.json"))?;
+    /// let error = BatchScorer::new(&model).run("d.csv", "a,b\n1,2\n".as_bytes(), &mut Vec::new()).unwrap_err();
+    /// assert!(error.to_string().starts_with("d.csv:1: column contact_type: required column is missing"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn run<R: Read, W: Write + ?Sized>(
+        mut self,
+        source_name: &str,
+        input: R,
+        output: &mut W,
+    ) -> Result<BatchReport, BatchError> {
+        let appended = self.check()?;
+        let limits = Limits {
+            max_record_bytes: self.options.max_record_bytes,
+            max_columns: self.options.max_columns,
+        };
+        let refused = |error| match error {
+            SourceError::Read(error) => read_error(source_name, error),
+            SourceError::Header(errors) => BatchError::Header(errors),
+        };
+        let mut source = CsvSource::open(source_name, input, limits).map_err(refused)?;
+        let needed = needed_columns(self.model);
+        let wanted: Vec<Wanted> = (needed.iter())
+            .map(|(c, allowed)| Wanted::new(c.name.clone(), c.reading.kind(), allowed.clone()))
+            .collect();
+        let reserved: Vec<Reserved> = (appended.iter())
+            .map(|column| Reserved {
+                name: column.name.clone(),
+                holds: column.holds.describe(),
+                allowed: format!(
+                    "a header without `{}`, or {}",
+                    column.name,
+                    column.holds.remedy()
+                ),
+            })
+            .collect();
+        let columns = source.columns(&wanted, &reserved).map_err(refused)?;
+        self.write_headers(&source, &appended, output)?;
+
+        let job = Job {
+            model: self.model,
+            on_invalid: self.options.on_invalid,
+            needed: needed.into_iter().map(|(c, _)| c).collect(),
+            columns: &columns,
+            explanation: self.options.explain.then(|| Explaining::new(self.model)),
+            rejecting: self.rejects.is_some(),
+        };
+        let mut report = BatchReport::default();
+        let mut since_progress = 0;
+        let (rejects, progress) = (&mut self.rejects, &mut self.progress);
+        source.for_each_chunk(
+            |chunk| job.score(chunk),
+            |scored: ScoredChunk| {
+                output.write_all(&scored.output).map_err(write_output)?;
+                if let Some(rejects) = rejects.as_deref_mut() {
+                    rejects.write_all(&scored.rejects).map_err(write_rejects)?;
+                }
+                report.rows += scored.rows;
+                report.scored += scored.scored;
+                report.rejected += scored.rejected;
+                since_progress += scored.rows;
+                if since_progress >= 16_384 {
+                    since_progress = 0;
+                    if let Some(progress) = progress.as_mut() {
+                        progress(report.rows, scored.end_offset);
+                    }
+                }
+                scored.stop.map_or(Ok(()), Err)
+            },
+            |error| read_error(source_name, error),
+        )?;
+        if let Some(progress) = progress.as_mut() {
+            progress(report.rows, source.offset());
+        }
+        Ok(report)
+    }
+
+    /// Writes the output's header (the input's and the appended names) and the rejects'.
+    fn write_headers<R: Read, W: Write + ?Sized>(
+        &mut self,
+        source: &CsvSource<R>,
+        appended: &[AppendedColumn],
+        output: &mut W,
+    ) -> Result<(), BatchError> {
+        let header = source.header();
+        let mut line_out = Vec::with_capacity(1024);
+        if header.bom {
+            line_out.extend_from_slice(recontact_input::lines::BOM);
+        }
+        line_out.extend_from_slice(&header.content);
+        for column in appended {
+            line_out.push(b',');
+            write_field(&mut line_out, &column.name);
+        }
+        let terminator = if header.terminator.is_empty() {
+            b"\n".as_slice()
+        } else {
+            &header.terminator
+        };
+        line_out.extend_from_slice(terminator);
+        output.write_all(&line_out).map_err(write_output)?;
+        if let Some(rejects) = self.rejects.as_deref_mut() {
+            line_out.clear();
+            line_out.extend_from_slice(b"line,reason,");
+            line_out.extend_from_slice(&header.content);
+            line_out.extend_from_slice(terminator);
+            rejects.write_all(&line_out).map_err(write_rejects)?;
+        }
+        Ok(())
+    }
+}
+
+fn read_error(source_name: &str, error: io::Error) -> BatchError {
+    BatchError::Read {
         source_name: source_name.to_string(),
         error,
-    };
-    let write_output = |error| BatchError::Write {
+    }
+}
+
+fn write_output(error: io::Error) -> BatchError {
+    BatchError::Write {
         target: "output",
         error,
-    };
-    let write_rejects = |error| BatchError::Write {
+    }
+}
+
+fn write_rejects(error: io::Error) -> BatchError {
+    BatchError::Write {
         target: "rejects",
         error,
-    };
-    let appended = appended_columns(model, options)?;
-    let mut reader = ChunkReader::new(input, options.max_record_bytes);
-    let first = reader.next_chunk(Vec::new()).map_err(read_error)?;
-    let Some((header_record, rest)) = first.and_then(split_header) else {
-        let mut error = DataError::new(source_name, DataProblem::NoHeader);
-        error.line = Some(1);
-        return Err(BatchError::Header(vec![error]));
-    };
-    if header_record.length() > options.max_record_bytes {
-        let long = record_too_long(header_record.line, options.max_record_bytes);
-        return Err(read_error(long));
     }
-    let mut fields = Fields::default();
-    let (header_content, header_end) = (&header_record.content[..], &header_record.terminator[..]);
-    fields.split(header_content, true);
-    if fields.len() > options.max_columns {
-        let mut error = DataError::new(
-            source_name,
-            DataProblem::TooManyColumns {
-                limit: options.max_columns,
-                found: fields.len(),
-            },
-        );
-        error.line = Some(1);
-        return Err(BatchError::Header(vec![error]));
-    }
-    let header: Vec<String> = (0..fields.len())
-        .map(|k| String::from_utf8_lossy(fields.get(header_content, k)).into_owned())
-        .collect();
-
-    let mut problems = Vec::new();
-    let header_problem = |problem: DataProblem, column: &str, position: Option<usize>| {
-        let mut error = DataError::new(source_name, problem);
-        error.line = Some(1);
-        error.column = Some(column.to_string());
-        error.column_position = position;
-        error
-    };
-    let mut wanted: Vec<(String, Parse)> = model
-        .encoding
-        .main_terms()
-        .map(|term| match term {
-            EncodedTerm::Numeric { column, transform } => (
-                column.clone(),
-                Parse::Number {
-                    log1p: *transform == Transform::Log1p,
-                },
-            ),
-            EncodedTerm::Spline { column, .. } | EncodedTerm::Rcs { column, .. } => {
-                (column.clone(), Parse::Number { log1p: false })
-            }
-            EncodedTerm::Boolean { column } => (column.clone(), Parse::Boolean),
-            EncodedTerm::Categorical { column, levels, .. } => (
-                column.clone(),
-                Parse::Level {
-                    levels: levels.clone(),
-                    index: recontact_input::values::LevelIndex::new(levels),
-                },
-            ),
-            EncodedTerm::Interaction { .. } => (String::new(), Parse::Boolean),
-        })
-        .collect();
-    let has_offset = model.spec.offset.is_some();
-    if let Some(offset) = &model.spec.offset {
-        wanted.push((offset.clone(), Parse::Number { log1p: false }));
-    }
-    let mut needed = Vec::new();
-    for (name, parse) in wanted {
-        let positions: Vec<usize> = header
-            .iter()
-            .enumerate()
-            .filter(|(_, h)| **h == name)
-            .map(|(i, _)| i)
-            .collect();
-        match positions.as_slice() {
-            [position] => needed.push(Needed {
-                bounds: model.spec.bounds.get(&name).copied(),
-                name,
-                position: *position,
-                parse,
-            }),
-            [] => problems.push(header_problem(DataProblem::MissingColumn, &name, None)),
-            [first, again, ..] => problems.push(header_problem(
-                DataProblem::DuplicateColumn { first: first + 1 },
-                &name,
-                Some(again + 1),
-            )),
-        }
-    }
-    for column in &appended {
-        if let Some(position) = header.iter().position(|h| *h == column.name) {
-            let problem = DataProblem::AppendedName {
-                holds: column.holds.describe(),
-            };
-            let mut error = header_problem(problem, &column.name, Some(position + 1));
-            error.allowed = Some(format!(
-                "a header without `{}`, or {}",
-                column.name,
-                column.holds.remedy()
-            ));
-            problems.push(error);
-        }
-    }
-    if !problems.is_empty() {
-        let problems = crate::data::bounded_list(source_name, problems);
-        return Err(BatchError::Header(problems));
-    }
-
-    let mut line_out = Vec::with_capacity(1024);
-    if header_record.bom {
-        line_out.extend_from_slice(recontact_input::lines::BOM);
-    }
-    line_out.extend_from_slice(header_content);
-    for column in &appended {
-        line_out.push(b',');
-        write_field(&mut line_out, &column.name);
-    }
-    let terminator = if header_end.is_empty() {
-        b"\n".as_slice()
-    } else {
-        header_end
-    };
-    line_out.extend_from_slice(terminator);
-    output.write_all(&line_out).map_err(write_output)?;
-    if let Some(rejects) = rejects.as_deref_mut() {
-        line_out.clear();
-        line_out.extend_from_slice(b"line,reason,");
-        line_out.extend_from_slice(header_content);
-        line_out.extend_from_slice(terminator);
-        rejects.write_all(&line_out).map_err(write_rejects)?;
-    }
-
-    let job = Job {
-        source_name,
-        model,
-        options,
-        needed: &needed,
-        columns: header.len(),
-        numeric: (0..header.len())
-            .map(|position| {
-                needed
-                    .iter()
-                    .any(|c| c.position == position && matches!(c.parse, Parse::Number { .. }))
-            })
-            .collect(),
-        has_offset,
-        explanation: options.explain.then(|| Explaining::new(model)),
-        rejecting: rejects.is_some(),
-    };
-    let mut report = BatchReport::default();
-    let mut since_progress = 0;
-    for_each_in_order(
-        &mut reader,
-        Some(rest),
-        |chunk| job.score(chunk),
-        |scored: ScoredChunk| {
-            output.write_all(&scored.output).map_err(write_output)?;
-            if let Some(rejects) = rejects.as_deref_mut() {
-                rejects.write_all(&scored.rejects).map_err(write_rejects)?;
-            }
-            report.rows += scored.rows;
-            report.scored += scored.scored;
-            report.rejected += scored.rejected;
-            since_progress += scored.rows;
-            if since_progress >= 16_384 {
-                since_progress = 0;
-                progress(report.rows, scored.end_offset);
-            }
-            scored.stop.map_or(Ok(()), Err)
-        },
-        read_error,
-    )?;
-    let bytes = reader.offset();
-    progress(report.rows, bytes);
-    Ok(report)
 }
 
 /// What every chunk of a batch run is scored with.
 struct Job<'a> {
-    source_name: &'a str,
     model: &'a Model,
-    options: &'a BatchOptions,
-    needed: &'a [Needed],
-    columns: usize,
-    /// Per header column: whether it is read as a number.
-    numeric: Vec<bool>,
-    has_offset: bool,
+    on_invalid: OnInvalid,
+    /// The model's columns (the offset last), in the order of `columns`.
+    needed: Vec<Needed>,
+    columns: &'a Columns,
     /// With `explain`: what contributions are measured against.
     explanation: Option<Explaining>,
     rejecting: bool,
@@ -597,7 +855,6 @@ struct ScoredChunk {
 
 impl Job<'_> {
     fn score(&self, chunk: &Chunk) -> ScoredChunk {
-        let source_name = self.source_name;
         let mut done = ScoredChunk {
             output: Vec::with_capacity(chunk.bytes.len() + chunk.bytes.len() / 4),
             rejects: Vec::new(),
@@ -613,132 +870,96 @@ impl Job<'_> {
         let mut problems = Vec::new();
         let mut explained = Vec::new();
         for (line, record) in chunk.records() {
-            if record.length() > self.options.max_record_bytes {
-                done.stop = Some(BatchError::Read {
-                    source_name: source_name.to_string(),
-                    error: record_too_long(line, self.options.max_record_bytes),
-                });
-                return done;
-            }
-            done.rows += 1;
             let (content, end) = (record.content, record.terminator);
             problems.clear();
             inputs.clear();
             let mut offset = 0.0;
-            let place = (source_name, line);
-            let numeric = &self.numeric;
-            if record.unclosed {
-                // The csv crate would take the rest of the input as the field; appended
-                // scores would then land inside the open quote. Refused instead.
-                let mut error = DataError::new(source_name, DataProblem::UnclosedQuote);
-                error.line = Some(line);
-                problems.push(error);
-            } else if let Some(error) =
-                fields.split_expecting(content, chunk.quoted, numeric, self.columns, place)
-            {
-                problems.push(error);
-            } else {
-                for (k, column) in self.needed.iter().enumerate() {
-                    let raw = fields.get(content, column.position);
-                    let quick = match column.parse {
-                        Parse::Number { .. } => {
-                            column.accept_number(fields.number(column.position))
-                        }
-                        _ => column.accept_bytes(raw),
-                    };
-                    if let Some(input) = quick {
-                        match input {
-                            TermInput::Number(v)
-                                if self.has_offset && k == self.needed.len() - 1 =>
-                            {
-                                offset = v
-                            }
-                            input => inputs.push(input),
-                        }
+            match self.columns.split(&mut fields, line, &record, chunk.quoted) {
+                Err(RecordProblem::Unreadable(error)) => {
+                    let source_name = self.columns.source_name();
+                    done.stop = Some(read_error(source_name, error));
+                    return done;
+                }
+                Err(RecordProblem::Invalid(error)) => problems.push(*error),
+                Ok(()) => {
+                    let row = (&fields, content, line);
+                    self.read_inputs(row, &mut inputs, &mut offset, &mut problems);
+                }
+            }
+            done.rows += 1;
+            if problems.is_empty() {
+                let direct = self
+                    .explanation
+                    .is_none()
+                    .then(|| scorer.direct_logit(&inputs))
+                    .flatten();
+                let logit = match direct {
+                    Some(logit) => logit,
+                    None => scorer.logit(&inputs),
+                } + offset;
+                explained.clear();
+                if let Some(explanation) = &self.explanation {
+                    explanation.values(scorer.design_row(), &mut explained);
+                }
+                match write_scored(&mut done.output, logit, &explained, content, end) {
+                    Ok(()) => {
+                        done.scored += 1;
                         continue;
                     }
-                    let located = |problem: DataProblem, value: String| {
-                        let place = (column.position, column.name.as_str());
-                        DataError::in_field(
-                            source_name,
-                            problem,
-                            line,
-                            place,
-                            value,
-                            column.allowed(),
-                        )
-                    };
-                    let Ok(value) = std::str::from_utf8(raw) else {
-                        problems.push(located(
-                            DataProblem::InvalidUtf8,
-                            String::from_utf8_lossy(raw).into_owned(),
-                        ));
-                        continue;
-                    };
-                    match column.read(value) {
-                        Ok(TermInput::Number(v))
-                            if self.has_offset && k == self.needed.len() - 1 =>
-                        {
-                            offset = v
-                        }
-                        Ok(input) => inputs.push(input),
-                        Err(problem) => problems.push(located(problem, value.to_string())),
-                    }
+                    Err(error) => problems.push(error.located(self.columns.source_name(), line)),
                 }
             }
-
-            if !problems.is_empty() {
-                if self.refuse(&mut done, line, &mut problems, content, end) {
-                    continue;
-                }
+            if !self.refuse(&mut done, line, &mut problems, content, end) {
                 return done;
             }
-            let direct = self
-                .explanation
-                .is_none()
-                .then(|| scorer.direct_logit(&inputs))
-                .flatten();
-            let logit = match direct {
-                Some(logit) => logit,
-                None => scorer.logit(&inputs),
-            } + offset;
-            explained.clear();
-            if let Some(explanation) = &self.explanation {
-                explanation.values(scorer.design_row(), &mut explained);
-            }
-            // Finite values can still overflow (1e308 times a coefficient of 10): such a
-            // row is invalid, never written with an infinite or NaN number.
-            let overflow = std::iter::once(logit)
-                .chain(explained.iter().copied())
-                .find(|v| !v.is_finite());
-            if let Some(value) = overflow {
-                let mut error = DataError::new(source_name, DataProblem::NonFiniteLogit);
-                error.line = Some(line);
-                error.value = Some(value.to_string());
-                error.allowed = Some(
-                    "values for which every term's contribution and the logit are finite".into(),
-                );
-                problems.push(error);
-                if self.refuse(&mut done, line, &mut problems, content, end) {
-                    continue;
-                }
-                return done;
-            }
-            let probability = recontact_stats::distributions::logistic(logit);
-            let out = &mut done.output;
-            out.extend_from_slice(content);
-            out.push(b',');
-            write_number(out, probability);
-            out.push(b',');
-            write_number(out, logit);
-            for value in &explained {
-                out.push(b',');
-                write_number(out, *value);
-            }
-            out.extend_from_slice(end);
-            done.scored += 1;
         }
         done
+    }
+
+    /// Reads the model's inputs (and the offset) from the record just split; the
+    /// problems of invalid values go to `problems`.
+    #[inline]
+    fn read_inputs(
+        &self,
+        (fields, content, line): (&Fields, &[u8], u64),
+        inputs: &mut Vec<TermInput>,
+        offset: &mut f64,
+        problems: &mut Vec<DataError>,
+    ) {
+        let columns = self.columns;
+        for (k, column) in self.needed.iter().enumerate() {
+            let quick = match (column.reading, &column.known) {
+                (Reading::Level, Some(known)) => known
+                    .index
+                    .find(columns.field(fields, content, k))
+                    .map(TermInput::Level),
+                (Reading::Boolean, _) => {
+                    let raw = columns.field(fields, content, k);
+                    recontact_input::values::parse_bool_bytes(raw)
+                        .map(|b| TermInput::Number(if b { 1.0 } else { 0.0 }))
+                }
+                _ => column
+                    .accept_number(columns.number(fields, k))
+                    .map(TermInput::Number),
+            };
+            let input = match quick {
+                Some(input) => Ok(input),
+                None => match columns.text(fields, content, k, line) {
+                    Err(error) => {
+                        problems.push(*error);
+                        continue;
+                    }
+                    Ok(text) => read_input(column, text),
+                },
+            };
+            match input {
+                Ok(TermInput::Number(v)) if column.reading == Reading::Offset => *offset = v,
+                Ok(input) => inputs.push(input),
+                Err((problem, text)) => {
+                    problems.push(columns.invalid(k, line, problem, text.to_string()))
+                }
+            }
+        }
     }
 
     /// Deals with an invalid row: under [`OnInvalid::Skip`] writes it to the rejects with
@@ -752,7 +973,7 @@ impl Job<'_> {
         content: &[u8],
         end: &[u8],
     ) -> bool {
-        if self.options.on_invalid == OnInvalid::Skip && self.rejecting {
+        if self.on_invalid == OnInvalid::Skip && self.rejecting {
             done.rejected += 1;
             let out = &mut done.rejects;
             out.extend_from_slice(line.to_string().as_bytes());
@@ -775,6 +996,64 @@ impl Job<'_> {
         }
         done.stop = Some(BatchError::Row(std::mem::take(problems)));
         false
+    }
+}
+
+/// A field's text that the quick reading of [`Job::read_inputs`] did not take, read as
+/// `column` reads it: the input, or the problem with the text.
+fn read_input<'t>(column: &Needed, text: &'t str) -> Result<TermInput, (DataProblem, &'t str)> {
+    let value = column.read(text).map_err(|problem| (problem, text))?;
+    match &column.known {
+        // A known level was found by its bytes already; this is for completeness.
+        Some(known) => (known.index.find(text.as_bytes()))
+            .map(TermInput::Level)
+            .ok_or((DataProblem::UnknownLevel, text)),
+        None => Ok(TermInput::Number(value)),
+    }
+}
+
+/// Writes a scored record: its bytes, the probability, the logit and the explained
+/// values. Finite inputs can still overflow (1e308 times a coefficient of 10): such a
+/// row is invalid, never written with an infinite or NaN number.
+#[inline]
+fn write_scored(
+    out: &mut Vec<u8>,
+    logit: f64,
+    explained: &[f64],
+    content: &[u8],
+    end: &[u8],
+) -> Result<(), Overflow> {
+    let overflow = std::iter::once(logit)
+        .chain(explained.iter().copied())
+        .find(|v| !v.is_finite());
+    if let Some(value) = overflow {
+        return Err(Overflow(value));
+    }
+    let probability = recontact_stats::distributions::logistic(logit);
+    out.extend_from_slice(content);
+    out.push(b',');
+    write_number(out, probability);
+    out.push(b',');
+    write_number(out, logit);
+    for value in explained {
+        out.push(b',');
+        write_number(out, *value);
+    }
+    out.extend_from_slice(end);
+    Ok(())
+}
+
+/// A logit or an explained value that is not finite.
+struct Overflow(f64);
+
+impl Overflow {
+    fn located(self, source_name: &str, line: u64) -> DataError {
+        let mut error = DataError::new(source_name, DataProblem::NonFiniteLogit);
+        error.line = Some(line);
+        error.value = Some(self.0.to_string());
+        error.allowed =
+            Some("values for which every term's contribution and the logit are finite".into());
+        error
     }
 }
 
@@ -1010,6 +1289,83 @@ corporate_recruiter,interviewed,other,35,unknown,true,false,true,false,1.8\n";
             ..options
         };
         assert_eq!(appended_columns(&default_model(), &fine).unwrap().len(), 2);
+    }
+
+    /// A reader that gives `good` bytes, then fails.
+    struct Failing<'a> {
+        good: &'a [u8],
+    }
+
+    impl std::io::Read for Failing<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.good.is_empty() {
+                return Err(io::Error::new(
+                    io::ErrorKind::ConnectionReset,
+                    "the pipe broke",
+                ));
+            }
+            let n = self.good.len().min(buf.len());
+            buf[..n].copy_from_slice(&self.good[..n]);
+            self.good = &self.good[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn read_and_write_failures_keep_the_io_error_as_their_source() {
+        use std::error::Error as _;
+        let model = default_model();
+        let error = BatchScorer::new(&model)
+            .run("in.csv", Failing { good: b"" }, &mut Vec::new())
+            .unwrap_err();
+        assert_eq!(error.to_string(), "in.csv: cannot be read: the pipe broke");
+        let source = error.source().and_then(|e| e.downcast_ref::<io::Error>());
+        assert_eq!(
+            source.map(io::Error::kind),
+            Some(io::ErrorKind::ConnectionReset)
+        );
+
+        struct Full;
+        impl Write for Full {
+            fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+                Err(io::Error::new(io::ErrorKind::StorageFull, "no room"))
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let data = include_str!("../../../data/recontact_outcomes.csv");
+        let error = BatchScorer::new(&model)
+            .run("in.csv", data.as_bytes(), &mut Full)
+            .unwrap_err();
+        assert_eq!(error.to_string(), "cannot write the output: no room");
+        let source = error.source().and_then(|e| e.downcast_ref::<io::Error>());
+        assert_eq!(
+            source.map(io::Error::kind),
+            Some(io::ErrorKind::StorageFull)
+        );
+    }
+
+    #[test]
+    fn unusable_options_are_refused_before_any_byte_is_read() {
+        let model = default_model();
+        for (scorer, expected) in [
+            (
+                BatchScorer::new(&model).logit_column(""),
+                "the column for the logit would have an empty name",
+            ),
+            (
+                BatchScorer::new(&model).max_columns(0),
+                "the most columns accepted in the header is 0: no input could be read",
+            ),
+        ] {
+            // The input fails at its first read: an error about it would mean it was read.
+            let error = scorer
+                .run("in.csv", Failing { good: b"" }, &mut Vec::new())
+                .unwrap_err();
+            assert!(matches!(error, BatchError::Options(_)), "{error}");
+            assert_eq!(error.to_string(), expected);
+        }
     }
 
     #[test]

@@ -7,10 +7,11 @@ use sha2::{Digest, Sha256};
 
 use crate::error::{DataError, DataProblem, FitError};
 use crate::spec::{Bounds, Spec, TermConfig, Transform};
-use recontact_input::chunks::{
-    for_each_in_order, split_header, Chunk, ChunkReader, Fields, RecordTooLong,
+use recontact_input::chunks::{Chunk, Fields};
+use recontact_input::columns::{
+    Columns, CsvSource, FieldKind, Limits, RecordProblem, SourceError, Wanted,
 };
-use recontact_input::values::{parse_bool, parse_finite, parse_outcome};
+use recontact_input::values::{parse_bool, parse_finite, parse_outcome, LevelIndex};
 
 /// What to do with a row that has a missing or invalid value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -49,7 +50,7 @@ pub struct DroppedRows {
 
 /// Problems listed before a failing read stops, and problems kept as examples of
 /// dropped rows.
-pub const MAX_LISTED: usize = 20;
+pub use recontact_input::columns::MAX_LISTED;
 
 /// The columns a spec needs, read from one source.
 #[derive(Debug, Clone)]
@@ -142,9 +143,40 @@ impl Dataset {
     }
 }
 
-/// How a needed column's fields are parsed.
+/// The category levels a reader knows for some columns (those a fitted model was fitted
+/// on): a level outside them is an invalid value of its row, found with its line.
+///
+/// [`crate::Encoding`] knows the levels of its categorical terms; a map of column →
+/// levels knows those it holds.
+///
+/// ```
+/// use std::collections::HashMap;
+/// use recontact_model::data::KnownLevels;
+///
+/// let known = HashMap::from([("c".to_string(), vec!["a".to_string(), "b".to_string()])]);
+/// assert_eq!(known.known_levels("c"), Some(&["a".to_string(), "b".to_string()][..]));
+/// assert_eq!(known.known_levels("d"), None);
+/// ```
+pub trait KnownLevels {
+    /// The levels known for `column`, or `None` when none are (any level is allowed).
+    fn known_levels(&self, column: &str) -> Option<&[String]>;
+}
+
+impl KnownLevels for HashMap<String, Vec<String>> {
+    fn known_levels(&self, column: &str) -> Option<&[String]> {
+        self.get(column).map(Vec::as_slice)
+    }
+}
+
+impl KnownLevels for BTreeMap<String, Vec<String>> {
+    fn known_levels(&self, column: &str) -> Option<&[String]> {
+        self.get(column).map(Vec::as_slice)
+    }
+}
+
+/// How a needed column's fields are read (by fitting, checking and scoring alike).
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Reading {
+pub(crate) enum Reading {
     Outcome,
     Number(Transform),
     Boolean,
@@ -158,7 +190,7 @@ enum Reading {
 }
 
 impl Reading {
-    fn allowed(self) -> &'static str {
+    pub(crate) fn allowed(self) -> &'static str {
         match self {
             Reading::Outcome => "1/0, true/false or yes/no",
             Reading::Number(Transform::None) | Reading::Offset => "a finite number",
@@ -173,16 +205,39 @@ impl Reading {
             Reading::Logit => "a finite number (the log-odds of the prediction)",
         }
     }
+
+    /// How the column reader splits the column's fields.
+    pub(crate) fn kind(self) -> FieldKind {
+        match self {
+            Reading::Boolean | Reading::Level => FieldKind::Text,
+            _ => FieldKind::Number,
+        }
+    }
 }
 
-struct Needed {
-    name: String,
-    position: usize,
-    reading: Reading,
-    bounds: Option<Bounds>,
-    /// For a categorical column of an already fitted model: the levels it knows.
-    known_levels: Option<Vec<String>>,
-    allowed: String,
+/// The levels a categorical column allows, with an index to find them by their bytes.
+pub(crate) struct LevelSet {
+    pub(crate) levels: Vec<String>,
+    pub(crate) index: LevelIndex,
+}
+
+impl LevelSet {
+    pub(crate) fn new(levels: Vec<String>) -> Self {
+        LevelSet {
+            index: LevelIndex::new(&levels),
+            levels,
+        }
+    }
+}
+
+/// A column a reader of this crate needs, and how it reads the column's fields; the
+/// column reader of `recontact-input` finds it in the header and splits the records.
+pub(crate) struct Needed {
+    pub(crate) name: String,
+    pub(crate) reading: Reading,
+    pub(crate) bounds: Option<Bounds>,
+    /// For a categorical column: the levels it allows, when only some are allowed.
+    pub(crate) known: Option<LevelSet>,
 }
 
 struct Hashing<R> {
@@ -212,14 +267,28 @@ pub fn read_dataset<R: io::Read>(
 }
 
 /// Like [`read_dataset`], for data that a fitted model will be applied to: a category
-/// level the model's `encoding` does not know is an invalid value of its row (with its
-/// line), not a surprise later.
+/// level outside the `known` levels (a fitted model's [`crate::Encoding`] knows those it
+/// was fitted on) is an invalid value of its row (with its line), not a surprise later.
+///
+/// ```
+/// use recontact_model::{read_dataset, read_dataset_for, FitError, InvalidRows, SpecConfig};
+///
+/// let spec = SpecConfig::from_toml("s", "outcome = \"y\"\n[[term]]\nkind = \"categorical\"\ncolumn = \"c\"\n")?
+///     .check()?;
+/// let old = read_dataset("old.csv", "y,c\n1,a\n0,b\n".as_bytes(), &spec, InvalidRows::Fail)?;
+/// let encoding = recontact_model::Encoding::learn(&spec, &old)?;
+/// let new = "y,c\n1,a\n0,z\n";
+/// let error = read_dataset_for("new.csv", new.as_bytes(), &spec, InvalidRows::Fail, Some(&encoding));
+/// let Err(FitError::Data(errors)) = error else { panic!("z is unknown") };
+/// assert_eq!(errors[0].to_string(), "new.csv:3: column 2 (c): unknown level \"z\"; allowed: one of a, b");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn read_dataset_for<R: io::Read>(
     source_name: &str,
     reader: R,
     spec: &Spec,
     invalid: InvalidRows,
-    encoding: Option<&crate::encoding::Encoding>,
+    known: Option<&dyn KnownLevels>,
 ) -> Result<Dataset, FitError> {
     let mut whole = Dataset {
         source_name: source_name.to_string(),
@@ -240,7 +309,7 @@ pub fn read_dataset_for<R: io::Read>(
         reader,
         spec,
         invalid,
-        encoding,
+        known,
         |chunk| chunk,
         |mut chunk: Dataset| {
             let mut chunk_lines = std::mem::take(&mut chunk.level_first_lines);
@@ -333,8 +402,8 @@ pub struct SourceCheck {
     pub has_outcome: bool,
 }
 
-/// Checks every row of `reader` against what `spec` (and, with `encoding`, a fitted
-/// model) allows — columns, numbers, bounds, booleans, pinned or known levels — without
+/// Checks every row of `reader` against what `spec` (and, with `known` levels, such as
+/// a fitted model's [`crate::Encoding`]) allows — columns, numbers, bounds, booleans, pinned or known levels — without
 /// keeping the data. The outcome column is checked when the header has it.
 ///
 /// A header problem (a missing or repeated column) is an error; invalid rows are counted.
@@ -353,7 +422,7 @@ pub fn check_source<R: io::Read>(
     source_name: &str,
     reader: R,
     spec: &Spec,
-    encoding: Option<&crate::encoding::Encoding>,
+    known: Option<&dyn KnownLevels>,
 ) -> Result<SourceCheck, FitError> {
     let settings = (InvalidRows::Drop, Outcome::Optional);
     let summary = read_chunks_with(
@@ -361,7 +430,7 @@ pub fn check_source<R: io::Read>(
         reader,
         Plan::Spec(spec),
         settings,
-        encoding,
+        known,
         |_| (),
         |()| Ok(()),
     )?;
@@ -468,13 +537,13 @@ pub fn read_predictions<R: io::Read>(
 /// Reads every column `spec` needs from `reader` in chunks of whole records, parsed in
 /// parallel: each chunk's kept rows become a small [`Dataset`] (its level codes are the
 /// chunk's own) that `work` turns into a result on a worker thread; `take` receives the
-/// results in input order. With `encoding`, unknown levels are invalid values.
+/// results in input order. With `known` levels, unknown levels are invalid values.
 pub(crate) fn read_chunks<R: io::Read, T: Send>(
     source_name: &str,
     reader: R,
     spec: &Spec,
     invalid: InvalidRows,
-    encoding: Option<&crate::encoding::Encoding>,
+    known: Option<&dyn KnownLevels>,
     work: impl Fn(Dataset) -> T + Sync,
     take: impl FnMut(T) -> Result<(), FitError>,
 ) -> Result<SourceSummary, FitError> {
@@ -484,7 +553,7 @@ pub(crate) fn read_chunks<R: io::Read, T: Send>(
         reader,
         Plan::Spec(spec),
         (invalid, outcome),
-        encoding,
+        known,
         work,
         take,
     )
@@ -555,6 +624,25 @@ impl<'a> Plan<'a> {
         wanted
     }
 
+    /// Column `name`, read as `reading`: its bounds, and for a category the levels it
+    /// allows (those `known`, else those the spec pins).
+    fn needed(self, name: &str, reading: Reading, known: Option<&dyn KnownLevels>) -> Needed {
+        let known = (reading == Reading::Level)
+            .then(|| {
+                known
+                    .and_then(|k| k.known_levels(name))
+                    .or_else(|| self.pinned_levels(name))
+            })
+            .flatten()
+            .map(|levels| LevelSet::new(levels.to_vec()));
+        Needed {
+            name: name.to_string(),
+            reading,
+            bounds: self.bounds(name),
+            known,
+        }
+    }
+
     fn outcome(self) -> &'a str {
         match self {
             Plan::Spec(spec) => spec.config().outcome.as_str(),
@@ -590,7 +678,7 @@ fn read_chunks_with<R: io::Read, T: Send>(
     reader: R,
     plan: Plan<'_>,
     (invalid, outcome): (InvalidRows, Outcome),
-    encoding: Option<&crate::encoding::Encoding>,
+    known: Option<&dyn KnownLevels>,
     work: impl Fn(Dataset) -> T + Sync,
     mut take: impl FnMut(T) -> Result<(), FitError>,
 ) -> Result<SourceSummary, FitError> {
@@ -598,142 +686,28 @@ fn read_chunks_with<R: io::Read, T: Send>(
         inner: reader,
         hasher: Sha256::new(),
     };
-    let limit = recontact_input::lines::DEFAULT_MAX_RECORD_BYTES;
-    let mut reader = ChunkReader::new(hashing, limit);
-    let read_failure =
-        |e: io::Error| match e.get_ref().and_then(|e| e.downcast_ref::<RecordTooLong>()) {
-            Some(long) => FitError::Data(vec![long.to_data_error(source_name)]),
-            None => FitError::Data(vec![DataError::new(
-                source_name,
-                DataProblem::Io(e.to_string()),
-            )]),
-        };
-    let first = reader.next_chunk(Vec::new()).map_err(read_failure)?;
-    let no_header = || {
-        let mut error = DataError::new(source_name, DataProblem::NoHeader);
-        error.line = Some(1);
-        FitError::Data(vec![error])
-    };
-    let Some((header_record, rest)) = first.and_then(split_header) else {
-        return Err(no_header());
-    };
-    if header_record.length() > limit {
-        let long = RecordTooLong {
-            line: header_record.line,
-            limit,
-        };
-        return Err(FitError::Data(vec![long.to_data_error(source_name)]));
-    }
-    let content = header_record.content.as_slice();
-    let mut fields = Fields::default();
-    fields.split(content, true);
-    let header: Vec<&[u8]> = (0..fields.len()).map(|k| fields.get(content, k)).collect();
-    if header.is_empty() || (header.len() == 1 && header[0].is_empty()) {
-        return Err(no_header());
-    }
-    if header.len() > recontact_input::lines::DEFAULT_MAX_COLUMNS {
-        let problem = DataProblem::TooManyColumns {
-            limit: recontact_input::lines::DEFAULT_MAX_COLUMNS,
-            found: header.len(),
-        };
-        let mut error = DataError::new(source_name, problem);
-        error.line = Some(1);
-        return Err(FitError::Data(vec![error]));
-    }
-
-    let outcome_present = header.contains(&plan.outcome().as_bytes());
-    let wanted = plan.wanted(outcome, outcome_present);
-
-    let mut header_errors = Vec::new();
-    let mut needed = Vec::new();
-    for (name, reading) in wanted {
-        let positions: Vec<usize> = header
-            .iter()
-            .enumerate()
-            .filter(|(_, h)| **h == name.as_bytes())
-            .map(|(i, _)| i)
-            .collect();
-        match positions.as_slice() {
-            [position] => {
-                let bounds = plan.bounds(name);
-                // A fitted model knows only the levels it was fitted on; a spec may pin
-                // the levels it allows.
-                let fitted_levels = encoding.and_then(|e| {
-                    e.main_terms().find_map(|t| match t {
-                        crate::encoding::EncodedTerm::Categorical { column, levels, .. }
-                            if column == name && reading == Reading::Level =>
-                        {
-                            Some(levels.clone())
-                        }
-                        _ => None,
-                    })
-                });
-                let known_levels = fitted_levels.or_else(|| {
-                    (reading == Reading::Level)
-                        .then(|| plan.pinned_levels(name).map(<[String]>::to_vec))
-                        .flatten()
-                });
-                let allowed = match (&known_levels, bounds) {
-                    (Some(levels), _) => describe_levels(levels),
-                    (None, Some(b)) if reading == Reading::Number(Transform::Log1p) => {
-                        format!("{}, greater than -1 (for log1p)", b.describe())
-                    }
-                    (None, Some(b)) => b.describe(),
-                    (None, None) => reading.allowed().to_string(),
-                };
-                needed.push(Needed {
-                    name: name.to_string(),
-                    position: *position,
-                    reading,
-                    bounds,
-                    known_levels,
-                    allowed,
-                })
-            }
-            [] => {
-                let mut error = DataError::new(source_name, DataProblem::MissingColumn);
-                error.line = Some(1);
-                error.column = Some(name.to_string());
-                header_errors.push(error);
-            }
-            [first, again, ..] => {
-                let mut error = DataError::new(
-                    source_name,
-                    DataProblem::DuplicateColumn { first: first + 1 },
-                );
-                error.line = Some(1);
-                error.column = Some(name.to_string());
-                error.column_position = Some(again + 1);
-                header_errors.push(error);
-            }
-        }
-    }
-    if !header_errors.is_empty() {
-        return Err(FitError::Data(bounded_list(source_name, header_errors)));
-    }
+    let refused = |e: SourceError| FitError::Data(e.into_data_errors(source_name));
+    let mut source = CsvSource::open(source_name, hashing, Limits::default()).map_err(refused)?;
+    source.require_names().map_err(refused)?;
+    let outcome_present = source.has_column(plan.outcome());
+    let needed: Vec<Needed> = (plan.wanted(outcome, outcome_present).into_iter())
+        .map(|(name, reading)| plan.needed(name, reading, known))
+        .collect();
+    let wanted: Vec<Wanted> = (needed.iter())
+        .map(|c| Wanted::new(c.name.clone(), c.reading.kind(), c.allowed()))
+        .collect();
+    let columns = source.columns(&wanted, &[]).map_err(refused)?;
 
     let job = ChunkJob {
-        source_name,
         needed: &needed,
-        columns: header.len(),
-        numeric: (0..header.len())
-            .map(|position| {
-                needed.iter().any(|c| {
-                    c.position == position
-                        && !matches!(c.reading, Reading::Boolean | Reading::Level)
-                })
-            })
-            .collect(),
+        columns: &columns,
         invalid,
-        limit,
         max_levels: plan.max_levels(),
     };
     let mut dropped = DroppedRows::default();
     let mut failures: Vec<DataError> = Vec::new();
     let mut rows_read = 0u64;
-    let listed = for_each_in_order(
-        &mut reader,
-        Some(rest),
+    let listed = source.for_each_chunk(
         |chunk| {
             let mut parsed = job.parse(chunk);
             let rows = (parsed.failures.is_empty() && parsed.stop.is_none())
@@ -760,7 +734,7 @@ fn read_chunks_with<R: io::Read, T: Send>(
                 _ => Ok(()),
             }
         },
-        |e| Some(read_failure(e)),
+        |e| Some(FitError::Data(vec![DataError::from_io(source_name, e)])),
     );
     if let Err(Some(error)) = listed {
         return Err(error);
@@ -769,7 +743,7 @@ fn read_chunks_with<R: io::Read, T: Send>(
         return Err(FitError::Data(failures));
     }
 
-    let Hashing { hasher, .. } = reader.into_inner();
+    let Hashing { hasher, .. } = source.into_inner();
     let sha256 = hasher
         .finalize()
         .iter()
@@ -785,13 +759,10 @@ fn read_chunks_with<R: io::Read, T: Send>(
 
 /// What every chunk of a source is parsed with.
 struct ChunkJob<'a> {
-    source_name: &'a str,
     needed: &'a [Needed],
-    columns: usize,
-    /// Per header column: whether it is read as a number.
-    numeric: Vec<bool>,
+    /// The needed columns, in the order of `needed`, as the header has them.
+    columns: &'a Columns,
     invalid: InvalidRows,
-    limit: usize,
     max_levels: usize,
 }
 
@@ -850,7 +821,7 @@ impl ChunkJob<'_> {
             columns.insert(column.name.clone(), values);
         }
         Dataset {
-            source_name: self.source_name.to_string(),
+            source_name: self.columns.source_name().to_string(),
             rows_read: parsed.rows_read,
             outcome,
             weights,
@@ -863,7 +834,6 @@ impl ChunkJob<'_> {
     }
 
     fn parse(&self, chunk: &Chunk) -> ParsedChunk {
-        let source_name = self.source_name;
         let needed = self.needed;
         let rows_guess = chunk.newlines as usize + 1;
         let mut parsed = ParsedChunk {
@@ -887,110 +857,133 @@ impl ChunkJob<'_> {
         let mut row_numbers = vec![0.0; needed.len()];
         let mut problems = Vec::new();
         for (line, record) in chunk.records() {
-            if record.length() > self.limit {
-                let long = RecordTooLong {
+            problems.clear();
+            match self.columns.split(&mut fields, line, &record, chunk.quoted) {
+                Err(RecordProblem::Unreadable(error)) => {
+                    let source_name = self.columns.source_name();
+                    parsed.stop = Some(DataError::from_io(source_name, error));
+                    return parsed;
+                }
+                Err(RecordProblem::Invalid(error)) => problems.push(*error),
+                Ok(()) => self.read_row(
+                    &fields,
+                    record.content,
                     line,
-                    limit: self.limit,
-                };
-                parsed.stop = Some(long.to_data_error(source_name));
-                return parsed;
+                    &mut row_numbers,
+                    &mut problems,
+                ),
             }
             parsed.rows_read += 1;
-            let content = record.content;
-            problems.clear();
-            let place = (source_name, line);
-            let numeric = &self.numeric;
-            if record.unclosed {
-                // The csv crate would take the rest of the input as the field; appended
-                // scores would then land inside the open quote. Refused instead.
-                let mut error = DataError::new(source_name, DataProblem::UnclosedQuote);
-                error.line = Some(line);
-                problems.push(error);
-            } else if let Some(error) =
-                fields.split_expecting(content, chunk.quoted, numeric, self.columns, place)
-            {
-                problems.push(error);
-            } else {
-                for (k, column) in needed.iter().enumerate() {
-                    if let Some(v) = column.accept_number(fields.number(column.position)) {
-                        row_numbers[k] = v;
-                        continue;
-                    }
-                    let bytes = fields.get(content, column.position);
-                    let located = |problem: DataProblem, value: String| {
-                        let place = (column.position, column.name.as_str());
-                        let allowed = column.allowed.clone();
-                        DataError::in_field(source_name, problem, line, place, value, allowed)
-                    };
-                    let Ok(text) = std::str::from_utf8(bytes) else {
-                        problems.push(located(
-                            DataProblem::InvalidUtf8,
-                            String::from_utf8_lossy(bytes).into_owned(),
-                        ));
-                        continue;
-                    };
-                    match column.read(text) {
-                        Ok(v) => row_numbers[k] = v,
-                        Err(problem) => problems.push(located(problem, text.to_string())),
-                    }
-                }
-            }
-
-            if problems.is_empty() {
-                if !parsed.failures.is_empty() {
-                    continue;
-                }
-                for (k, column) in needed.iter().enumerate() {
-                    if column.reading != Reading::Level {
-                        parsed.numbers[k].push(row_numbers[k]);
-                        continue;
-                    }
-                    let text = fields.get(content, column.position);
-                    let next = parsed.levels[k].len() as u32;
-                    let code = match dictionaries[k].get(text) {
-                        Some(&code) => code,
-                        None if parsed.levels[k].len() >= self.max_levels => {
-                            let name = &column.name;
-                            let error =
-                                too_many_levels(source_name, name, self.max_levels, Some(line));
-                            parsed.stop = Some(error);
-                            return parsed;
-                        }
-                        None => {
-                            dictionaries[k].insert(text.to_vec(), next);
-                            // Checked above: UTF-8 and not empty.
-                            parsed.levels[k].push(String::from_utf8_lossy(text).into_owned());
-                            parsed.level_lines[k].push(line);
-                            next
-                        }
-                    };
-                    parsed.codes[k].push(code);
+            if !problems.is_empty() {
+                if self.refuse(&mut parsed, &mut problems) {
+                    return parsed;
                 }
                 continue;
             }
-            match self.invalid {
-                InvalidRows::Drop => {
-                    parsed.dropped.rows += 1;
-                    let room = MAX_LISTED.saturating_sub(parsed.dropped.first_problems.len());
-                    let examples = problems.iter().take(room).cloned();
-                    parsed.dropped.first_problems.extend(examples);
-                    for problem in &problems {
-                        let key = match &problem.column {
-                            Some(column) => format!("{column}: {}", problem.problem.describe()),
-                            None => problem.problem.describe(),
-                        };
-                        *parsed.dropped.reasons.entry(key).or_default() += 1;
-                    }
-                }
-                InvalidRows::Fail => {
-                    parsed.failures.append(&mut problems);
-                    if parsed.failures.len() >= MAX_LISTED {
-                        return parsed;
-                    }
-                }
+            if !parsed.failures.is_empty() {
+                continue;
+            }
+            let row = (&fields, record.content, line);
+            if let Err(error) = self.keep_row(&mut parsed, &mut dictionaries, row, &row_numbers) {
+                parsed.stop = Some(*error);
+                return parsed;
             }
         }
         parsed
+    }
+
+    /// Reads the needed fields of the record just split: numbers into `row_numbers`, the
+    /// problems of invalid values into `problems`.
+    #[inline]
+    fn read_row(
+        &self,
+        fields: &Fields,
+        content: &[u8],
+        line: u64,
+        row_numbers: &mut [f64],
+        problems: &mut Vec<DataError>,
+    ) {
+        let columns = self.columns;
+        for (k, column) in self.needed.iter().enumerate() {
+            if let Some(v) = column.accept_number(columns.number(fields, k)) {
+                row_numbers[k] = v;
+                continue;
+            }
+            let text = match columns.text(fields, content, k, line) {
+                Ok(text) => text,
+                Err(error) => {
+                    problems.push(*error);
+                    continue;
+                }
+            };
+            match column.read(text) {
+                Ok(v) => row_numbers[k] = v,
+                Err(problem) => problems.push(columns.invalid(k, line, problem, text.to_string())),
+            }
+        }
+    }
+
+    /// Keeps a valid row: its numbers, and the codes of its levels (a level seen for the
+    /// first time gets the next code); a column past the limit of levels is the error.
+    #[inline]
+    fn keep_row(
+        &self,
+        parsed: &mut ParsedChunk,
+        dictionaries: &mut [HashMap<Vec<u8>, u32>],
+        (fields, content, line): (&Fields, &[u8], u64),
+        row_numbers: &[f64],
+    ) -> Result<(), Box<DataError>> {
+        for (k, column) in self.needed.iter().enumerate() {
+            if column.reading != Reading::Level {
+                parsed.numbers[k].push(row_numbers[k]);
+                continue;
+            }
+            let text = self.columns.field(fields, content, k);
+            let next = parsed.levels[k].len() as u32;
+            let code = match dictionaries[k].get(text) {
+                Some(&code) => code,
+                None if parsed.levels[k].len() >= self.max_levels => {
+                    let source_name = self.columns.source_name();
+                    let name = &column.name;
+                    let error = too_many_levels(source_name, name, self.max_levels, Some(line));
+                    return Err(Box::new(error));
+                }
+                None => {
+                    dictionaries[k].insert(text.to_vec(), next);
+                    // Checked when read: UTF-8 and not empty.
+                    parsed.levels[k].push(String::from_utf8_lossy(text).into_owned());
+                    parsed.level_lines[k].push(line);
+                    next
+                }
+            };
+            parsed.codes[k].push(code);
+        }
+        Ok(())
+    }
+
+    /// Deals with an invalid row's `problems`: counts it as dropped, or lists them as
+    /// failures; true when enough failures are listed to stop.
+    fn refuse(&self, parsed: &mut ParsedChunk, problems: &mut Vec<DataError>) -> bool {
+        match self.invalid {
+            InvalidRows::Drop => {
+                parsed.dropped.rows += 1;
+                let room = MAX_LISTED.saturating_sub(parsed.dropped.first_problems.len());
+                let examples = problems.iter().take(room).cloned();
+                parsed.dropped.first_problems.extend(examples);
+                for problem in problems.iter() {
+                    let key = match &problem.column {
+                        Some(column) => format!("{column}: {}", problem.problem.describe()),
+                        None => problem.problem.describe(),
+                    };
+                    *parsed.dropped.reasons.entry(key).or_default() += 1;
+                }
+                false
+            }
+            InvalidRows::Fail => {
+                parsed.failures.append(problems);
+                parsed.failures.len() >= MAX_LISTED
+            }
+        }
     }
 }
 
@@ -1008,17 +1001,6 @@ pub(crate) fn too_many_levels(
     error
 }
 
-/// The first [`MAX_LISTED`] of `errors`, and a last line counting the rest.
-pub(crate) fn bounded_list(source_name: &str, mut errors: Vec<DataError>) -> Vec<DataError> {
-    if errors.len() > MAX_LISTED {
-        let more = errors.len() - MAX_LISTED;
-        errors.truncate(MAX_LISTED);
-        let message = format!("... and {more} more problems of the header");
-        errors.push(DataError::new(source_name, DataProblem::Limit(message)));
-    }
-    errors
-}
-
 /// Allowed levels in words, for errors: every one of a short list, the first of a long one.
 pub(crate) fn describe_levels(levels: &[String]) -> String {
     const SHOWN: usize = 30;
@@ -1033,9 +1015,22 @@ pub(crate) fn describe_levels(levels: &[String]) -> String {
 }
 
 impl Needed {
+    /// What the column allows, in words, as the errors of fitting and checking say it.
+    fn allowed(&self) -> String {
+        match (&self.known, self.bounds) {
+            (Some(known), _) => describe_levels(&known.levels),
+            (None, Some(b)) if self.reading == Reading::Number(Transform::Log1p) => {
+                format!("{}, greater than -1 (for log1p)", b.describe())
+            }
+            (None, Some(b)) => b.describe(),
+            (None, None) => self.reading.allowed().to_string(),
+        }
+    }
+
     /// The value of a field read as a plain decimal while splitting, if it passes every
     /// check; `None` sends the field to [`Needed::read`].
-    fn accept_number(&self, value: Option<f64>) -> Option<f64> {
+    #[inline]
+    pub(crate) fn accept_number(&self, value: Option<f64>) -> Option<f64> {
         let v = value?;
         let ok = match self.reading {
             Reading::Number(transform) => {
@@ -1054,7 +1049,7 @@ impl Needed {
 
     /// Parses a field's text (non-empty checked here) as the column reads it; levels
     /// give 0 (their codes are kept apart).
-    fn read(&self, text: &str) -> Result<f64, DataProblem> {
+    pub(crate) fn read(&self, text: &str) -> Result<f64, DataProblem> {
         if text.is_empty() {
             return Err(DataProblem::Empty);
         }
@@ -1085,8 +1080,10 @@ impl Needed {
                 None => Err(DataProblem::NotANumber),
             },
             Reading::Logit => parse_finite(text).ok_or(DataProblem::NotANumber),
-            Reading::Level => match &self.known_levels {
-                Some(levels) if !levels.iter().any(|l| l == text) => Err(DataProblem::UnknownLevel),
+            Reading::Level => match &self.known {
+                Some(known) if known.index.find(text.as_bytes()).is_none() => {
+                    Err(DataProblem::UnknownLevel)
+                }
                 _ => Ok(0.0),
             },
         }

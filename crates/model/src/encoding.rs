@@ -971,6 +971,19 @@ impl KnotInput {
     }
 }
 
+/// A fitted encoding knows the levels of each categorical term: a reader of new data
+/// refuses the others (see [`crate::read_dataset_for`]).
+impl crate::data::KnownLevels for Encoding {
+    fn known_levels(&self, column: &str) -> Option<&[String]> {
+        self.main_terms().find_map(|term| match term {
+            EncodedTerm::Categorical {
+                column: c, levels, ..
+            } if c == column => Some(levels.as_slice()),
+            _ => None,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

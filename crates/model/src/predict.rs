@@ -9,7 +9,7 @@
 
 use std::io;
 
-use crate::data::{read_chunks, Dataset, InvalidRows};
+use crate::data::{read_chunks, Dataset, InvalidRows, KnownLevels};
 use crate::error::FitError;
 use crate::model::Model;
 use crate::spec::Spec;
@@ -86,13 +86,13 @@ pub fn predict_source<R: io::Read>(
         }
         Ok(())
     };
-    let encoding = Some(&model.encoding);
+    let known: Option<&dyn KnownLevels> = Some(&model.encoding);
     let summary = read_chunks(
         source_name,
         reader,
         spec,
         InvalidRows::Fail,
-        encoding,
+        known,
         work,
         take,
     )?;

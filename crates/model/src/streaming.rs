@@ -89,7 +89,7 @@ pub fn fit_streaming<R: io::Read>(
         let reader = open().map_err(|e| {
             FitError::Data(vec![DataError::new(
                 source_name,
-                DataProblem::Io(format!("cannot be opened: {e}")),
+                DataProblem::Io(io::Error::new(e.kind(), format!("cannot be opened: {e}")).into()),
             )])
         })?;
         read_chunks(source_name, reader, spec, invalid, None, work, take)
@@ -424,9 +424,11 @@ fn same_source(
     Err(FitError::Data(vec![DataError::new(
         source_name,
         DataProblem::Io(
-            "changed between two passes of a streaming fit (its SHA-256 differs); fit a file \
-             that stays as it is"
-                .into(),
+            io::Error::other(
+                "changed between two passes of a streaming fit (its SHA-256 differs); fit a \
+                 file that stays as it is",
+            )
+            .into(),
         ),
     )]))
 }

@@ -6,7 +6,7 @@
 //!
 //! | layer | crate | modules here |
 //! |---|---|---|
-//! | reading data | `recontact-input` | [`chunks`], [`lines`], [`values`], [`progress`] |
+//! | reading data | `recontact-input` | [`chunks`], [`columns`], [`lines`], [`values`], [`progress`] |
 //! | numerics | `recontact-stats` | [`distributions`] |
 //! | the model | `recontact-model` | [`spec`], [`encoding`], [`data`], [`fit`], [`results`], [`profile`], [`robust`], [`model`], [`streaming`], [`predict`], [`explain`], [`effects`], [`scorecard`], [`anova`], [`batch`], [`lever`], [`error`] |
 //! | evaluation | `recontact-evaluation` | [`metrics`], [`decision_curve`], [`lowess`], [`compare`], [`validate`], [`sample_size`] |
@@ -44,7 +44,7 @@
 
 pub use recontact_evaluation::{compare, decision_curve, lowess, metrics, sample_size, validate};
 pub use recontact_export as export;
-pub use recontact_input::{chunks, lines, progress, values};
+pub use recontact_input::{chunks, columns, lines, progress, values};
 pub use recontact_model::{
     anova, batch, data, effects, encoding, error, explain, fit, lever, model, predict, profile,
     robust, scorecard, spec, streaming,
@@ -69,3 +69,6 @@ pub use recontact_model::{
 // `explain`, `fit`, `predict` and `scorecard` are functions as well as modules: the module
 // re-exports above bring both.
 pub use recontact_model::fit_streaming;
+// The batch scorer's builder and the known levels a reader of new data checks against.
+pub use recontact_model::batch::BatchScorer;
+pub use recontact_model::data::KnownLevels;

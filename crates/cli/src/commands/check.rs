@@ -142,7 +142,9 @@ fn check_generic(args: &Args) -> Result<(), Failure> {
         }
     };
     let input = input::open(args.data.path()).map_err(Failure::Io)?;
-    let encoding = model.as_ref().map(|m| &m.encoding);
+    let encoding = model
+        .as_ref()
+        .map(|m| &m.encoding as &dyn recontact_scoring::data::KnownLevels);
     let found =
         check_source(&input.name, input.reader, &spec, encoding).map_err(super::fit_failure)?;
     let SourceCheck {

@@ -4,7 +4,8 @@ use std::io::{BufReader, IsTerminal};
 use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressStyle};
-use recontact_scoring::{score_csv, BatchError, BatchOptions, Model, OnInvalid};
+use recontact_scoring::batch::{BatchScorer, Limit, OptionError};
+use recontact_scoring::{BatchError, BatchOptions, Model, OnInvalid};
 
 use crate::output::{self, Output};
 use crate::{input, Failure};
@@ -112,28 +113,48 @@ pub fn run(mut args: Args) -> Result<(), Failure> {
     outputs.extend(args.rejects.as_deref().map(|r| ("--rejects", r)));
     output::check_distinct(&inputs, &outputs)?;
     let model = super::model_or_default(args.model.as_deref())?;
-    let options = BatchOptions {
-        column: args.column.clone(),
-        logit_column: args.logit_column.clone(),
-        explain: args.explain,
-        explain_prefix: args.explain_prefix.clone(),
-        on_invalid: match args.on_invalid {
-            Invalid::Fail => OnInvalid::Fail,
-            Invalid::Skip => OnInvalid::Skip,
-        },
-        max_record_bytes: args.max_record_bytes,
-        max_columns: args.max_columns,
+    let on_invalid = match args.on_invalid {
+        Invalid::Fail => OnInvalid::Fail,
+        Invalid::Skip => OnInvalid::Skip,
     };
-    // Names that clash among themselves are a usage error, found before any input is read.
-    recontact_scoring::batch::appended_columns(&model, &options)
-        .map_err(|error| Failure::Usage(error.to_string()))?;
+    let scorer = BatchScorer::new(&model)
+        .column(args.column.clone())
+        .logit_column(args.logit_column.clone())
+        .explain(args.explain)
+        .explain_prefix(args.explain_prefix.clone())
+        .on_invalid(on_invalid)
+        .max_record_bytes(args.max_record_bytes)
+        .max_columns(args.max_columns);
+    // Unusable options and names that clash among themselves are a usage error, found
+    // before any input is read.
+    scorer
+        .check()
+        .map_err(|error| Failure::Usage(usage(&error)))?;
     if csv.as_os_str() == "-" && !args.quiet && std::io::stdin().is_terminal() {
         eprintln!("{TERMINAL_HINT}");
     }
-    score(&csv, args, &model, &options)
+    let options = scorer.options().clone();
+    score(&csv, args, &model, options)
 }
 
-fn score(csv: &Path, args: Args, model: &Model, options: &BatchOptions) -> Result<(), Failure> {
+/// An option error in words, with the flag that sets the option.
+fn usage(error: &BatchError) -> String {
+    match error {
+        BatchError::Options(OptionError::EmptyName(holds)) => {
+            format!("{error}: give it a name with {} NAME", holds.flag())
+        }
+        BatchError::Options(OptionError::ZeroLimit(limit)) => {
+            let flag = match limit {
+                Limit::MaxRecordBytes => "--max-record-bytes",
+                Limit::MaxColumns => "--max-columns",
+            };
+            format!("{error}: give {flag} a limit of 1 or more")
+        }
+        _ => error.to_string(),
+    }
+}
+
+fn score(csv: &Path, args: Args, model: &Model, options: BatchOptions) -> Result<(), Failure> {
     let input = input::open(csv).map_err(Failure::Io)?;
     let size = std::fs::metadata(csv)
         .ok()
@@ -147,7 +168,7 @@ fn score(csv: &Path, args: Args, model: &Model, options: &BatchOptions) -> Resul
         .map(|path| Output::open(Some(path)))
         .transpose()?;
     let bar = (!args.quiet && std::io::stderr().is_terminal()).then(|| progress_bar(size));
-    let mut progress = |rows: u64, bytes: u64| {
+    let progress = |rows: u64, bytes: u64| {
         if let Some(bar) = &bar {
             bar.set_message(format!("{rows} rows"));
             if size.is_some() {
@@ -157,15 +178,11 @@ fn score(csv: &Path, args: Args, model: &Model, options: &BatchOptions) -> Resul
             }
         }
     };
-    let result = score_csv(
-        &input.name,
-        reader,
-        &mut output,
-        rejects.as_mut(),
-        model,
-        options,
-        &mut progress,
-    );
+    let mut scorer = BatchScorer::with_options(model, options).progress(progress);
+    if let Some(rejects) = rejects.as_mut() {
+        scorer = scorer.rejects(rejects);
+    }
+    let result = scorer.run(&input.name, reader, &mut output);
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
