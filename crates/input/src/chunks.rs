@@ -101,6 +101,17 @@ impl Header {
 
 /// Splits the first record (the header) off a chunk: the header and the rest of the
 /// chunk.
+///
+/// ```
+/// use recontact_input::chunks::{split_header, ChunkReader};
+///
+/// let mut reader = ChunkReader::new("a,b\n1,2\n".as_bytes(), 1 << 20);
+/// let chunk = reader.next_chunk(Vec::new())?.unwrap();
+/// let (header, rest) = split_header(chunk).unwrap();
+/// assert_eq!((header.line, header.content.as_slice()), (1, b"a,b".as_slice()));
+/// assert_eq!((rest.first_line, rest.bytes.as_slice()), (2, b"1,2\n".as_slice()));
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub fn split_header(chunk: Chunk) -> Option<(Header, Chunk)> {
     let mut records = chunk.records();
     let (line, record) = records.next()?;
@@ -141,12 +152,41 @@ pub struct ChunkReader<R> {
 
 impl<R: Read> ChunkReader<R> {
     /// Reads `input`, refusing records longer than `max_record_bytes`.
+    ///
+    /// ```
+    /// use recontact_input::chunks::ChunkReader;
+    ///
+    /// let mut reader = ChunkReader::new("x\n1\n\n2\n".as_bytes(), 1 << 20);
+    /// let chunk = reader.next_chunk(Vec::new())?.unwrap();
+    /// let lines: Vec<u64> = chunk.records().map(|(line, _)| line).collect();
+    /// assert_eq!(lines, [1, 2, 4]); // the blank line 3 is no record
+    /// assert!(reader.next_chunk(Vec::new())?.is_none());
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn new(input: R, max_record_bytes: usize) -> Self {
         ChunkReader::with_chunk_bytes(input, max_record_bytes, CHUNK_BYTES)
     }
 
     /// Reads `input` in chunks of about `chunk_bytes` (the records are the same for any
     /// size; tests cut small chunks to put boundaries everywhere).
+    ///
+    /// ```
+    /// use recontact_input::chunks::ChunkReader;
+    ///
+    /// // Chunks of about 4 bytes hold the same records as one large chunk.
+    /// let csv = "a\n\"b\nc\"\nd\n";
+    /// let records = |chunk_bytes| -> std::io::Result<Vec<(u64, Vec<u8>)>> {
+    ///     let mut reader = ChunkReader::with_chunk_bytes(csv.as_bytes(), 1 << 20, chunk_bytes);
+    ///     let mut all = Vec::new();
+    ///     while let Some(chunk) = reader.next_chunk(Vec::new())? {
+    ///         all.extend(chunk.records().map(|(line, r)| (line, r.content.to_vec())));
+    ///     }
+    ///     Ok(all)
+    /// };
+    /// assert_eq!(records(4)?, records(1 << 20)?);
+    /// assert_eq!(records(4)?[1], (2, b"\"b\nc\"".to_vec())); // a quoted field spans lines 2-3
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn with_chunk_bytes(input: R, max_record_bytes: usize, chunk_bytes: usize) -> Self {
         ChunkReader {
             input,
@@ -280,6 +320,14 @@ impl<R: Read> ChunkReader<R> {
 }
 
 /// The error for a record beyond the limit, starting on `line`.
+///
+/// ```
+/// use recontact_input::chunks::record_too_long;
+///
+/// let error = record_too_long(7, 100);
+/// assert_eq!(error.kind(), std::io::ErrorKind::InvalidData);
+/// assert!(error.to_string().starts_with("line 7: "));
+/// ```
 pub fn record_too_long(line: u64, limit: usize) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, RecordTooLong { line, limit })
 }
@@ -339,6 +387,14 @@ fn last_quoted_boundary(bytes: &[u8]) -> Option<usize> {
 
 /// Whether the record that `bytes` start with ends inside a quoted field: the input
 /// ended before the quote that opened it was closed.
+///
+/// ```
+/// use recontact_input::chunks::ends_inside_quotes;
+///
+/// assert!(ends_inside_quotes(b"a,\"open field\n"));
+/// assert!(!ends_inside_quotes(b"a,\"closed\"\n"));
+/// assert!(!ends_inside_quotes(b"a,b\"c\n")); // a quote inside a field opens nothing
+/// ```
 pub fn ends_inside_quotes(bytes: &[u8]) -> bool {
     quoted_record_end(bytes).2
 }
@@ -638,6 +694,19 @@ fn run_caught<T>(work: &(impl Fn(&Chunk) -> T + Sync), chunk: &Chunk) -> io::Res
 /// Stops at the first error of `take`, after the results of every earlier chunk. A read
 /// error is returned after the results of the chunks read before it, and so is a panic
 /// of `work`, as an internal error (through `read_error`) naming the chunk's first line.
+///
+/// ```
+/// use recontact_input::chunks::{for_each_in_order, ChunkReader};
+///
+/// let csv: String = (0..10_000).map(|i| format!("{i}\n")).collect();
+/// let mut reader = ChunkReader::with_chunk_bytes(csv.as_bytes(), 1 << 20, 4096);
+/// let mut rows = Vec::new();
+/// let work = |chunk: &recontact_input::chunks::Chunk| chunk.records().count();
+/// for_each_in_order(&mut reader, None, work, |n| Ok::<(), std::io::Error>(rows.push(n)), |e| e)?;
+/// assert_eq!(rows.iter().sum::<usize>(), 10_000);
+/// assert!(rows.len() > 1); // several chunks, taken in input order
+/// # Ok::<(), std::io::Error>(())
+/// ```
 pub fn for_each_in_order<R, T, E>(
     reader: &mut ChunkReader<R>,
     first: Option<Chunk>,

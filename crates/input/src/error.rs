@@ -23,6 +23,13 @@ pub struct SharedIoError(Arc<io::Error>);
 
 impl SharedIoError {
     /// Shares `error`.
+    ///
+    /// ```
+    /// use recontact_input::error::SharedIoError;
+    ///
+    /// let shared = SharedIoError::new(std::io::Error::other("disk on fire"));
+    /// assert_eq!(shared.to_string(), "disk on fire");
+    /// ```
     pub fn new(error: io::Error) -> Self {
         SharedIoError(Arc::new(error))
     }
@@ -190,6 +197,14 @@ pub struct DataError {
 
 impl DataError {
     /// A problem in `source_name` with no position yet.
+    ///
+    /// ```
+    /// use recontact_input::{DataError, DataProblem};
+    ///
+    /// let error = DataError::new("cases.csv", DataProblem::NoHeader);
+    /// assert_eq!((error.line, error.column.as_deref()), (None, None));
+    /// assert!(error.to_string().starts_with("cases.csv"));
+    /// ```
     pub fn new(source_name: &str, problem: DataProblem) -> Self {
         DataError {
             source_name: source_name.to_string(),
@@ -203,6 +218,14 @@ impl DataError {
     }
 
     /// A row whose number of fields differs from the header's.
+    ///
+    /// ```
+    /// use recontact_input::{DataError, DataProblem};
+    ///
+    /// let error = DataError::field_count("cases.csv", 12, 5, 4);
+    /// assert_eq!(error.line, Some(12));
+    /// assert_eq!(error.problem, DataProblem::FieldCount { expected: 5, found: 4 });
+    /// ```
     pub fn field_count(source_name: &str, line: u64, expected: usize, found: usize) -> Self {
         let mut error = DataError::new(source_name, DataProblem::FieldCount { expected, found });
         error.line = Some(line);
@@ -210,6 +233,16 @@ impl DataError {
     }
 
     /// A value that breaks a column's rule; `position` is 0-based.
+    ///
+    /// ```
+    /// use recontact_input::{DataError, DataProblem};
+    ///
+    /// let error = DataError::in_field("cases.csv", DataProblem::NotANumber, 3, (1, "age"),
+    ///     "abc".into(), "a finite number".into());
+    /// assert_eq!((error.line, error.column_position), (Some(3), Some(2)));
+    /// let text = error.to_string();
+    /// assert!(text.contains("cases.csv") && text.contains("age") && text.contains("abc"));
+    /// ```
     pub fn in_field(
         source_name: &str,
         problem: DataProblem,

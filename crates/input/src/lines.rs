@@ -24,6 +24,13 @@ pub const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Line breaks in `bytes`: each `\n`, `\r\n` and lone `\r` counts once. A `\r` at the
 /// end counts as lone, so `bytes` must not end between the two bytes of a `\r\n`.
+///
+/// ```
+/// use recontact_input::lines::line_breaks;
+///
+/// assert_eq!(line_breaks(b"a\nb\r\nc\rd"), 3);
+/// assert_eq!(line_breaks(b"no break"), 0);
+/// ```
 pub fn line_breaks(bytes: &[u8]) -> u64 {
     let lf = memchr::memchr_iter(b'\n', bytes).count();
     if memchr::memchr(b'\r', bytes).is_none() {
@@ -102,11 +109,32 @@ pub struct LineTracker<R> {
 
 impl<R> LineTracker<R> {
     /// Wraps a byte stream.
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use recontact_input::lines::LineTracker;
+    ///
+    /// let mut tracker = LineTracker::new("a\n\"x\ny\"\nb\n".as_bytes());
+    /// let mut all = String::new();
+    /// tracker.read_to_string(&mut all)?; // the bytes pass through unchanged
+    /// assert_eq!(all, "a\n\"x\ny\"\nb\n");
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
     pub fn new(inner: R) -> Self {
         LineTracker::with_limit(inner, DEFAULT_MAX_RECORD_BYTES)
     }
 
     /// Wraps a byte stream, refusing records longer than `max_record_bytes`.
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use recontact_input::lines::{LineTracker, RecordTooLong};
+    ///
+    /// let mut tracker = LineTracker::with_limit("ok\nthis record is too long\n".as_bytes(), 8);
+    /// let error = tracker.read_to_end(&mut Vec::new()).unwrap_err();
+    /// let too_long = error.get_ref().and_then(|e| e.downcast_ref::<RecordTooLong>()).unwrap();
+    /// assert_eq!(too_long.limit, 8);
+    /// ```
     pub fn with_limit(inner: R, max_record_bytes: usize) -> Self {
         LineTracker {
             inner,

@@ -28,4 +28,11 @@ pub enum Stage {
 pub type Report<'a> = &'a (dyn Fn(Progress) + Sync);
 
 /// Receives progress reports and does nothing with them.
+///
+/// ```
+/// use recontact_input::progress::{ignore, Progress, Report, Stage};
+///
+/// let report: Report = &ignore;
+/// report(Progress { stage: Stage::Folds, done: 1, total: 10 }); // nothing happens
+/// ```
 pub fn ignore(_: Progress) {}

@@ -1,11 +1,26 @@
 //! Parsing single CSV field values the way every reader of this crate does.
 
 /// Parses a boolean: `true`/`false`, `1`/`0` or `yes`/`no`, in any letter case.
+///
+/// ```
+/// use recontact_input::values::parse_bool;
+///
+/// assert_eq!(parse_bool("Yes"), Some(true));
+/// assert_eq!(parse_bool("0"), Some(false));
+/// assert_eq!(parse_bool("maybe"), None);
+/// ```
 pub fn parse_bool(text: &str) -> Option<bool> {
     parse_bool_bytes(text.as_bytes())
 }
 
 /// [`parse_bool`] on a field's bytes (every spelling it accepts is ASCII).
+///
+/// ```
+/// use recontact_input::values::parse_bool_bytes;
+///
+/// assert_eq!(parse_bool_bytes(b"FALSE"), Some(false));
+/// assert_eq!(parse_bool_bytes(b"t"), None);
+/// ```
 pub fn parse_bool_bytes(text: &[u8]) -> Option<bool> {
     // The usual spellings first, compared exactly.
     match text {
@@ -25,6 +40,14 @@ pub fn parse_bool_bytes(text: &[u8]) -> Option<bool> {
 }
 
 /// Parses a 0/1 outcome: a boolean spelling, or a number equal to 0 or 1 (`1.0`).
+///
+/// ```
+/// use recontact_input::values::parse_outcome;
+///
+/// assert_eq!(parse_outcome("1.0"), Some(1.0));
+/// assert_eq!(parse_outcome("no"), Some(0.0));
+/// assert_eq!(parse_outcome("0.5"), None);
+/// ```
 pub fn parse_outcome(text: &str) -> Option<f64> {
     if let Some(b) = parse_bool(text) {
         return Some(if b { 1.0 } else { 0.0 });
@@ -39,6 +62,15 @@ pub fn parse_outcome(text: &str) -> Option<f64> {
 ///
 /// Accepts exactly what Rust's `f64` parser accepts and gives the same value; plain
 /// decimals of up to 15 digits (nearly every value in a data file) take a shorter road.
+///
+/// ```
+/// use recontact_input::values::parse_finite;
+///
+/// assert_eq!(parse_finite("0.1"), "0.1".parse().ok()); // the same double as Rust's parser
+/// assert_eq!(parse_finite("-2.5e3"), Some(-2500.0));
+/// assert_eq!(parse_finite("1e400"), None); // overflows
+/// assert_eq!(parse_finite("NaN"), None);
+/// ```
 pub fn parse_finite(text: &str) -> Option<f64> {
     if let Some(value) = parse_plain_decimal(text.as_bytes()) {
         return Some(value);
@@ -52,6 +84,14 @@ pub fn parse_finite(text: &str) -> Option<f64> {
 /// follow the point, so both the integer and the power of ten are exact doubles and one
 /// correctly rounded division gives the correctly rounded value (Clinger's fast path):
 /// the same double as the general parser.
+///
+/// ```
+/// use recontact_input::values::parse_plain_decimal;
+///
+/// assert_eq!(parse_plain_decimal(b"123.456"), Some(123.456));
+/// assert_eq!(parse_plain_decimal(b"1e3"), None); // not plain: the general parser reads it
+/// assert_eq!(parse_plain_decimal(b"1234567890123456"), None); // 16 digits
+/// ```
 pub fn parse_plain_decimal(bytes: &[u8]) -> Option<f64> {
     let (value, used) = scan_plain_decimal(bytes);
     value.filter(|_| used == bytes.len())
@@ -60,6 +100,13 @@ pub fn parse_plain_decimal(bytes: &[u8]) -> Option<f64> {
 /// Reads a plain decimal (as [`parse_plain_decimal`] defines it) from the start of
 /// `bytes`, stopping at the first byte that cannot continue it: the value, if the bytes
 /// read form one, and how many were read (never past a comma).
+///
+/// ```
+/// use recontact_input::values::scan_plain_decimal;
+///
+/// assert_eq!(scan_plain_decimal(b"42.5,rest"), (Some(42.5), 4));
+/// assert_eq!(scan_plain_decimal(b"x").0, None);
+/// ```
 pub fn scan_plain_decimal(bytes: &[u8]) -> (Option<f64>, usize) {
     const POWERS: [f64; 16] = [
         1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
@@ -157,6 +204,17 @@ fn digits_value(word: u64, run: usize) -> u64 {
 
 /// Orders category levels: numerically when every level is a number (`2` before `10`),
 /// otherwise by Unicode code point, as Python's `sorted` (and so patsy) does.
+///
+/// ```
+/// use recontact_input::values::sort_levels;
+///
+/// let mut numbers = vec!["10".to_string(), "2".into(), "1".into()];
+/// sort_levels(&mut numbers);
+/// assert_eq!(numbers, ["1", "2", "10"]);
+/// let mut words = vec!["b".to_string(), "B".into(), "a".into()];
+/// sort_levels(&mut words); // Python: sorted(["b", "B", "a"]) == ["B", "a", "b"]
+/// assert_eq!(words, ["B", "a", "b"]);
+/// ```
 pub fn sort_levels(levels: &mut [String]) {
     let numbers: Option<Vec<f64>> = levels.iter().map(|l| parse_finite(l)).collect();
     if numbers.is_some() {
@@ -185,6 +243,14 @@ pub struct LevelIndex {
 
 impl LevelIndex {
     /// An index of `levels`, looked up by their bytes.
+    ///
+    /// ```
+    /// use recontact_input::values::LevelIndex;
+    ///
+    /// let index = LevelIndex::new(&["north".into(), "south".into()]);
+    /// assert_eq!(index.find(b"south"), Some(1));
+    /// assert_eq!(index.find(b"east"), None);
+    /// ```
     pub fn new(levels: &[String]) -> LevelIndex {
         LevelIndex {
             keys: levels.iter().map(|l| key(l.as_bytes())).collect(),
