@@ -82,6 +82,13 @@ impl Column {
     }
 
     /// Finds a column by its exact header name.
+    ///
+    /// ```rust
+    /// use recontact_domain::Column;
+    /// assert_eq!(Column::from_name("days_since_decline"), Some(Column::DaysSinceDecline));
+    /// assert_eq!(Column::from_name("Days_Since_Decline"), None); // exact names only
+    /// assert!(Column::ALL.iter().all(|c| Column::from_name(c.name()) == Some(*c)));
+    /// ```
     pub fn from_name(name: &str) -> Option<Column> {
         Column::ALL.iter().copied().find(|c| c.name() == name)
     }

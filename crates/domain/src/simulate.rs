@@ -150,12 +150,35 @@ pub struct Simulator {
 
 impl Simulator {
     /// A simulator that yields `n` cases from `seed`, with the documented effects.
+    ///
+    /// ```rust
+    /// use recontact_domain::{Simulator, TRUE_EFFECTS};
+    /// let cases: Vec<_> = Simulator::new(1000, 42).collect();
+    /// assert_eq!(cases.len(), 1000);
+    /// assert_eq!(cases, Simulator::new(1000, 42).collect::<Vec<_>>());
+    /// assert_ne!(cases, Simulator::new(1000, 43).collect::<Vec<_>>());
+    /// // Outcomes are drawn from the true probabilities: the success rate is close to their mean.
+    /// let rate = cases.iter().filter(|(_, success)| *success).count() as f64 / 1000.0;
+    /// let mean = cases.iter().map(|(case, _)| TRUE_EFFECTS.probability(case)).sum::<f64>() / 1000.0;
+    /// assert!((rate - mean).abs() < 0.05, "{rate} {mean}");
+    /// ```
     pub fn new(n: u64, seed: u64) -> Self {
         Simulator::with_effects(n, seed, TRUE_EFFECTS)
     }
 
     /// The same process with other effects: a job market that changed, for testing
     /// whether model updating notices.
+    ///
+    /// ```rust
+    /// use recontact_domain::{Simulator, TrueEffects, TRUE_EFFECTS};
+    /// // A market where nobody is reconsidered: every true logit is below -36.
+    /// let closed = TrueEffects { intercept: -40.0, ..TRUE_EFFECTS };
+    /// let cases: Vec<_> = Simulator::with_effects(500, 1, closed).collect();
+    /// assert!(cases.iter().all(|(case, success)| !success && closed.probability(case) < 1e-15));
+    /// // The same seed draws the same situations: only the outcomes differ.
+    /// let same = Simulator::new(500, 1).map(|(case, _)| case);
+    /// assert!(same.eq(cases.into_iter().map(|(case, _)| case)));
+    /// ```
     pub fn with_effects(n: u64, seed: u64, effects: TrueEffects) -> Self {
         Simulator {
             rng: ChaCha20Rng::seed_from_u64(seed),

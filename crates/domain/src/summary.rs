@@ -34,6 +34,21 @@ pub struct Summary {
 
 impl Summary {
     /// An empty summary.
+    ///
+    /// ```rust
+    /// use recontact_domain::{CaseReader, OutcomeColumn, Summary};
+    /// let csv = include_str!("../../../data/recontact_outcomes.csv");
+    /// let mut summary = Summary::new();
+    /// for observation in CaseReader::new("outcomes.csv", csv.as_bytes(), OutcomeColumn::Required)? {
+    ///     summary.add(&observation?);
+    /// }
+    /// assert_eq!(summary.rows(), 5000);
+    /// // The success count is the number of lines ending in `,1`.
+    /// let successes = csv.lines().filter(|l| l.ends_with(",1")).count() as u64;
+    /// assert_eq!(summary.successes(), Some((successes, successes as f64 / 5000.0)));
+    /// assert_eq!(Summary::new().successes(), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new() -> Self {
         let mut summary = Summary::default();
         fn zero<L: Level>(summary: &mut Summary, column: Column) {

@@ -29,6 +29,17 @@ pub struct CaseWriter<W: io::Write> {
 
 impl<W: io::Write> CaseWriter<W> {
     /// Starts a file; with `with_outcome` every row carries a `success` column (`1`/`0`).
+    ///
+    /// ```rust
+    /// use recontact_domain::CaseWriter;
+    /// let header = String::from_utf8(CaseWriter::new(Vec::new(), false)?.into_inner()?)?;
+    /// assert_eq!(header, "case_id,contact_type,stage_reached,decline_reason,days_since_decline,\
+    ///     position_status,same_contact,misrepresentation,transparent,open_to_reinterview,\
+    ///     years_experience\n");
+    /// let with_outcome = String::from_utf8(CaseWriter::new(Vec::new(), true)?.into_inner()?)?;
+    /// assert_eq!(with_outcome, header.replace('\n', ",success\n"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(writer: W, with_outcome: bool) -> io::Result<Self> {
         let mut csv = csv::WriterBuilder::new()
             .has_headers(false)

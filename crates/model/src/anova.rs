@@ -368,6 +368,35 @@ fn label(term: &EncodedTerm) -> String {
 /// refitting without the term (and, for a factor, its interactions), with the model's
 /// own encoding (levels, knots) and options. The full model is refitted on `data` too,
 /// so both likelihoods are of the same rows.
+///
+/// ```rust
+/// # use recontact_model::{fit, read_dataset, FitOptions, InvalidRows, Model, SpecConfig};
+/// # let toml = "outcome = \"y\"\n[[term]]\nkind = \"numeric\"\ncolumn = \"x\"\n\
+/// #     [[term]]\nkind = \"categorical\"\ncolumn = \"g\"\n";
+/// # let config = SpecConfig::from_toml("spec.toml", toml)?;
+/// # let spec = config.clone().check()?;
+/// # let csv = "y,x,g\n0,1,a\n0,2,b\n1,3,c\n0,4,a\n1,5,b\n1,6,c\n0,2,a\n1,4,b\n1,3,a\n0,5,c\n1,7,b\n0,6,a\n";
+/// # let data = read_dataset("rows.csv", csv.as_bytes(), &spec, InvalidRows::Fail)?;
+/// # let model = Model::new(fit(&spec, &data, FitOptions::default())?, config, &data);
+/// use recontact_model::anova::{likelihood_ratio_tests, AnovaError};
+/// // `model`: y ~ x + g (levels a, b, c), fitted on `data`, 12 rows.
+/// let tests = likelihood_ratio_tests(&model, &data)?;
+/// assert_eq!((tests[0].term.as_str(), tests[0].df), ("x", 1));
+/// assert_eq!((tests[1].term.as_str(), tests[1].df), ("g", 2));
+/// // statsmodels 0.15: 2 (llf of GLM "y ~ x + C(g)" - llf of "y ~ C(g)"), then without
+/// //   C(g); scipy 1.17: chi2.sf(chi2, df)
+/// assert!((tests[0].chi2 - 0.6649936662067564).abs() < 1e-7);
+/// assert!((tests[0].p_value - 0.41480250720216716).abs() < 1e-7);
+/// assert!((tests[1].chi2 - 2.211503029687334).abs() < 1e-7);
+/// assert!((tests[1].p_value - 0.33096206585390725).abs() < 1e-7);
+///
+/// // A penalised fit has no plain likelihoods to compare.
+/// let options = FitOptions { l2: 1.0, ..FitOptions::default() };
+/// let penalised = Model::new(fit(&spec, &data, options)?, spec.config().clone(), &data);
+/// let error = likelihood_ratio_tests(&penalised, &data).unwrap_err();
+/// assert!(matches!(error, AnovaError::Penalised { .. }), "{error}");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn likelihood_ratio_tests(
     model: &Model,
     data: &Dataset,

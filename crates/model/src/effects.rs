@@ -302,6 +302,34 @@ pub struct SummaryReport<'a> {
 }
 
 /// The summary report of `model`.
+///
+/// ```rust
+/// # use recontact_model::{fit, read_dataset, FitOptions, InvalidRows, Model, SpecConfig};
+/// # let toml = "outcome = \"y\"\n[[term]]\nkind = \"numeric\"\ncolumn = \"x\"\n\
+/// #     [[term]]\nkind = \"categorical\"\ncolumn = \"g\"\n";
+/// # let config = SpecConfig::from_toml("spec.toml", toml)?;
+/// # let spec = config.clone().check()?;
+/// # let csv = "y,x,g\n0,1,a\n0,2,b\n1,3,c\n0,4,a\n1,5,b\n1,6,c\n0,2,a\n1,4,b\n1,3,a\n0,5,c\n1,7,b\n0,6,a\n";
+/// # let data = read_dataset("rows.csv", csv.as_bytes(), &spec, InvalidRows::Fail)?;
+/// # let model = Model::new(fit(&spec, &data, FitOptions::default())?, config, &data);
+/// use recontact_model::effects::summary_report;
+/// // `model`: y ~ x + g, fitted on 12 rows.
+/// let report = summary_report(&model);
+/// // statsmodels 0.15: the GLM fit's llf and aic
+/// assert!((report.statistics.log_likelihood - -6.328398367947233).abs() < 1e-9);
+/// assert!((report.statistics.aic - 20.656796735894467).abs() < 1e-8);
+/// // Odds ratios are exp of the coefficients, of their Wald limits too.
+/// for row in &report.terms {
+///     assert_eq!(row.odds_ratio, Some(row.estimate.estimate.exp()));
+///     assert_eq!(row.odds_ratio_ci_low, Some(row.estimate.ci_low.exp()));
+/// }
+/// // x's effect runs from its lower to its upper quartile, 2.75 to 5.25 (numpy percentile).
+/// let effects = report.effects.expect("the model file has x's quartiles");
+/// let x = effects.iter().find(|e| e.factor == "x").unwrap();
+/// assert!((x.effect - 2.5 * model.coefficients()[1]).abs() < 1e-12);
+/// assert_eq!(report.covariance_type, "model");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn summary_report(model: &Model) -> SummaryReport<'_> {
     let (effects, effects_skipped, effects_unavailable) = match effects(model) {
         Ok(Effects { effects, skipped }) => (Some(effects), skipped, None),

@@ -270,6 +270,14 @@ pub struct NumericSummary {
 
 impl NumericSummary {
     /// The summary of some values; `None` when there are none.
+    ///
+    /// ```rust
+    /// use recontact_model::encoding::NumericSummary;
+    /// let summary = NumericSummary::of(&[3.0, 1.0, 4.0, 1.0, 5.0, 9.0, 2.0, 6.0]).unwrap();
+    /// // numpy 2.4: percentile(values, [0, 25, 50, 75, 100]) (linear, R's type 7)
+    /// assert_eq!(summary, NumericSummary { min: 1.0, q25: 1.75, median: 3.5, q75: 5.25, max: 9.0 });
+    /// assert_eq!(NumericSummary::of(&[]), None);
+    /// ```
     pub fn of(values: &[f64]) -> Option<NumericSummary> {
         let n = values.len();
         NumericSummary::from_order(n, &order_statistics(values, &NumericSummary::ranks(n)))
@@ -372,6 +380,21 @@ fn zeroed(n: usize, p: usize) -> Result<Vec<f64>, FitError> {
 /// Beyond the last knot each component is linear in x; it is evaluated in that
 /// linear form there, so that even x = 1e300 gives finite values (the cubic form
 /// would subtract infinities).
+///
+/// ```rust
+/// use recontact_model::encoding::rcs_basis;
+/// let knots = [1.0, 3.0, 5.0, 7.0];
+/// // numpy, Harrell's formula: ((x-t1)+^3 - (x-t3)+^3 (t4-t1)/(t4-t3) + (x-t4)+^3 (t3-t1)/(t4-t3))
+/// //   / (t4-t1)^2, and likewise for t2
+/// let mut out = Vec::new();
+/// rcs_basis(4.0, &knots, &mut out);
+/// assert_eq!(out.len(), 3);
+/// assert!((out[1] - 0.75).abs() < 1e-15 && (out[2] - 1.0 / 36.0).abs() < 1e-15);
+/// // Beyond the last knot, the same values from the linear form.
+/// out.clear();
+/// rcs_basis(9.0, &knots, &mut out);
+/// assert!((out[1] - 28.0 / 3.0).abs() < 1e-12 && (out[2] - 8.0 / 3.0).abs() < 1e-12);
+/// ```
 pub fn rcs_basis(x: f64, knots: &[f64], out: &mut Vec<f64>) {
     let k = knots.len();
     out.push(x);
@@ -396,6 +419,22 @@ pub fn rcs_basis(x: f64, knots: &[f64], out: &mut Vec<f64>) {
 
 impl Encoding {
     /// Learns levels and knots from the data for each term of the spec.
+    ///
+    /// ```rust
+    /// use recontact_model::{read_dataset, EncodedTerm, Encoding, InvalidRows, SpecConfig};
+    /// let toml = "outcome = \"y\"\n[[term]]\nkind = \"numeric\"\ncolumn = \"x\"\n\
+    ///     [[term]]\nkind = \"categorical\"\ncolumn = \"g\"\n";
+    /// let spec = SpecConfig::from_toml("spec.toml", toml)?.check()?;
+    /// let csv = "y,x,g\n0,1,b\n1,2,a\n1,3,c\n0,4,a\n1,5,b\n";
+    /// let data = read_dataset("rows.csv", csv.as_bytes(), &spec, InvalidRows::Fail)?;
+    /// let encoding = Encoding::learn(&spec, &data)?;
+    /// // Levels sorted, the first the reference; x's summary kept for explanations.
+    /// assert!(matches!(&encoding.terms[1], EncodedTerm::Categorical { levels, reference, .. }
+    ///     if levels == &["a", "b", "c"] && reference == "a"));
+    /// assert_eq!(encoding.names(), ["intercept", "x", "g=b", "g=c"]);
+    /// assert_eq!(encoding.summaries["x"].median, 3.0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn learn(spec: &Spec, data: &Dataset) -> Result<Encoding, FitError> {
         use rayon::prelude::*;
         let n = data.len();

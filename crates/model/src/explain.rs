@@ -10,6 +10,23 @@ use recontact_stats::distributions::{logistic, normal_quantile};
 /// The reference row: every categorical at its reference level, every boolean false,
 /// every number at its median in the fitting data (0 when the model file has no summary).
 /// One value per main term, in the order of [`Encoding::input_columns`].
+///
+/// ```rust
+/// # use recontact_model::{fit, read_dataset, FitOptions, InvalidRows, Model, SpecConfig};
+/// # let toml = "outcome = \"y\"\n[[term]]\nkind = \"numeric\"\ncolumn = \"x\"\n\
+/// #     [[term]]\nkind = \"categorical\"\ncolumn = \"g\"\n";
+/// # let config = SpecConfig::from_toml("spec.toml", toml)?;
+/// # let spec = config.clone().check()?;
+/// # let csv = "y,x,g\n0,1,a\n0,2,b\n1,3,c\n0,4,a\n1,5,b\n1,6,c\n0,2,a\n1,4,b\n1,3,a\n0,5,c\n1,7,b\n0,6,a\n";
+/// # let data = read_dataset("rows.csv", csv.as_bytes(), &spec, InvalidRows::Fail)?;
+/// # let model = Model::new(fit(&spec, &data, FitOptions::default())?, config, &data);
+/// use recontact_model::explain::reference_inputs;
+/// use recontact_model::TermInput;
+/// // `model`: y ~ x + g (levels a, b, c), fitted on 12 rows whose median x is 4.
+/// let reference = reference_inputs(&model.encoding);
+/// assert_eq!(reference, [TermInput::Number(4.0), TermInput::Level(0)]); // x = 4, g = a
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn reference_inputs(encoding: &Encoding) -> Vec<TermInput> {
     encoding
         .main_terms()
@@ -57,6 +74,22 @@ fn design(encoding: &Encoding, inputs: &[TermInput]) -> Vec<f64> {
 /// The terms a row is explained by: every term group but the intercept (whose design
 /// value is 1 in every row, the reference's too, so its contribution is always 0), with
 /// its design columns.
+///
+/// ```rust
+/// # use recontact_model::{fit, read_dataset, FitOptions, InvalidRows, Model, SpecConfig};
+/// # let toml = "outcome = \"y\"\n[[term]]\nkind = \"numeric\"\ncolumn = \"x\"\n\
+/// #     [[term]]\nkind = \"categorical\"\ncolumn = \"g\"\n";
+/// # let config = SpecConfig::from_toml("spec.toml", toml)?;
+/// # let spec = config.clone().check()?;
+/// # let csv = "y,x,g\n0,1,a\n0,2,b\n1,3,c\n0,4,a\n1,5,b\n1,6,c\n0,2,a\n1,4,b\n1,3,a\n0,5,c\n1,7,b\n0,6,a\n";
+/// # let data = read_dataset("rows.csv", csv.as_bytes(), &spec, InvalidRows::Fail)?;
+/// # let model = Model::new(fit(&spec, &data, FitOptions::default())?, config, &data);
+/// use recontact_model::explain::explained_terms;
+/// // `model`: y ~ x + g; design columns intercept, x, g=b, g=c.
+/// let terms = explained_terms(&model.encoding);
+/// assert_eq!(terms, [("x".to_string(), 1..2), ("g".to_string(), 2..4)]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn explained_terms(encoding: &Encoding) -> Vec<(String, std::ops::Range<usize>)> {
     let mut groups = encoding.term_groups();
     if encoding.intercept {
@@ -68,6 +101,25 @@ pub fn explained_terms(encoding: &Encoding) -> Vec<(String, std::ops::Range<usiz
 }
 
 /// The design row of [`reference_inputs`] and its logit, β·r.
+///
+/// ```rust
+/// # use recontact_model::{fit, read_dataset, FitOptions, InvalidRows, Model, SpecConfig};
+/// # let toml = "outcome = \"y\"\n[[term]]\nkind = \"numeric\"\ncolumn = \"x\"\n\
+/// #     [[term]]\nkind = \"categorical\"\ncolumn = \"g\"\n";
+/// # let config = SpecConfig::from_toml("spec.toml", toml)?;
+/// # let spec = config.clone().check()?;
+/// # let csv = "y,x,g\n0,1,a\n0,2,b\n1,3,c\n0,4,a\n1,5,b\n1,6,c\n0,2,a\n1,4,b\n1,3,a\n0,5,c\n1,7,b\n0,6,a\n";
+/// # let data = read_dataset("rows.csv", csv.as_bytes(), &spec, InvalidRows::Fail)?;
+/// # let model = Model::new(fit(&spec, &data, FitOptions::default())?, config, &data);
+/// use recontact_model::explain::reference_design;
+/// // `model`: y ~ x + g; the reference row is x = 4 (the median), g = a.
+/// let (row, logit) = reference_design(&model);
+/// assert_eq!(row, [1.0, 4.0, 0.0, 0.0]);
+/// // statsmodels 0.15: GLM.from_formula("y ~ x + C(g)", d, family=Binomial()).fit()
+/// //   .get_prediction(DataFrame({"x": [4.0], "g": ["a"]}), which="linear").predicted
+/// assert!((logit - -1.2140747245597185).abs() < 1e-8);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn reference_design(model: &Model) -> (Vec<f64>, f64) {
     let r = design(&model.encoding, &reference_inputs(&model.encoding));
     let logit = r.iter().zip(model.coefficients()).map(|(a, b)| a * b).sum();
@@ -76,6 +128,24 @@ pub fn reference_design(model: &Model) -> (Vec<f64>, f64) {
 
 /// A term's contribution against the reference: Σ over its design columns j of
 /// βⱼ·(xⱼ − rⱼ), added in design order, so that every caller gets the same bits.
+///
+/// ```rust
+/// # use recontact_model::{fit, read_dataset, FitOptions, InvalidRows, Model, SpecConfig};
+/// # let toml = "outcome = \"y\"\n[[term]]\nkind = \"numeric\"\ncolumn = \"x\"\n\
+/// #     [[term]]\nkind = \"categorical\"\ncolumn = \"g\"\n";
+/// # let config = SpecConfig::from_toml("spec.toml", toml)?;
+/// # let spec = config.clone().check()?;
+/// # let csv = "y,x,g\n0,1,a\n0,2,b\n1,3,c\n0,4,a\n1,5,b\n1,6,c\n0,2,a\n1,4,b\n1,3,a\n0,5,c\n1,7,b\n0,6,a\n";
+/// # let data = read_dataset("rows.csv", csv.as_bytes(), &spec, InvalidRows::Fail)?;
+/// # let model = Model::new(fit(&spec, &data, FitOptions::default())?, config, &data);
+/// use recontact_model::explain::term_contribution;
+/// let beta = [0.5, 2.0, -1.0];
+/// let (x, reference) = ([1.0, 3.0, 1.0], [1.0, 1.0, 0.0]);
+/// // 2 (3 - 1) + (-1) (1 - 0)
+/// assert_eq!(term_contribution(&beta, &x, &reference, 1..3), 3.0);
+/// assert_eq!(term_contribution(&beta, &x, &reference, 0..1), 0.0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn term_contribution(
     beta: &[f64],
     x: &[f64],
@@ -86,11 +156,56 @@ pub fn term_contribution(
 }
 
 /// Explains a row (one input per main term) against [`reference_inputs`].
+///
+/// ```rust
+/// # use recontact_model::{fit, read_dataset, FitOptions, InvalidRows, Model, SpecConfig};
+/// # let toml = "outcome = \"y\"\n[[term]]\nkind = \"numeric\"\ncolumn = \"x\"\n\
+/// #     [[term]]\nkind = \"categorical\"\ncolumn = \"g\"\n";
+/// # let config = SpecConfig::from_toml("spec.toml", toml)?;
+/// # let spec = config.clone().check()?;
+/// # let csv = "y,x,g\n0,1,a\n0,2,b\n1,3,c\n0,4,a\n1,5,b\n1,6,c\n0,2,a\n1,4,b\n1,3,a\n0,5,c\n1,7,b\n0,6,a\n";
+/// # let data = read_dataset("rows.csv", csv.as_bytes(), &spec, InvalidRows::Fail)?;
+/// # let model = Model::new(fit(&spec, &data, FitOptions::default())?, config, &data);
+/// use recontact_model::explain::explain;
+/// use recontact_model::TermInput;
+/// // `model`: y ~ x + g; the row x = 4, g = b (level 1).
+/// let explanation = explain(&model, &[TermInput::Number(4.0), TermInput::Level(1)]);
+/// // statsmodels 0.15: the GLM fit's linear predictor at x = 4, g = "b"
+/// assert!((explanation.logit - 1.0202990154386566).abs() < 1e-8);
+/// // The contributions add up to the difference from the reference row (x = 4, g = a).
+/// let total: f64 = explanation.contributions.iter().map(|c| c.logit).sum();
+/// assert!((total - (explanation.logit - explanation.reference_logit)).abs() < 1e-12);
+/// assert_eq!(explanation.contributions[0].logit, 0.0); // x is at its reference
+/// assert_eq!(explanation.contributions[1].logit, model.coefficients()[2]); // g = b
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn explain(model: &Model, inputs: &[TermInput]) -> Explanation {
     explain_against(model, inputs, &reference_inputs(&model.encoding))
 }
 
 /// Explains a row against any reference row.
+///
+/// ```rust
+/// # use recontact_model::{fit, read_dataset, FitOptions, InvalidRows, Model, SpecConfig};
+/// # let toml = "outcome = \"y\"\n[[term]]\nkind = \"numeric\"\ncolumn = \"x\"\n\
+/// #     [[term]]\nkind = \"categorical\"\ncolumn = \"g\"\n";
+/// # let config = SpecConfig::from_toml("spec.toml", toml)?;
+/// # let spec = config.clone().check()?;
+/// # let csv = "y,x,g\n0,1,a\n0,2,b\n1,3,c\n0,4,a\n1,5,b\n1,6,c\n0,2,a\n1,4,b\n1,3,a\n0,5,c\n1,7,b\n0,6,a\n";
+/// # let data = read_dataset("rows.csv", csv.as_bytes(), &spec, InvalidRows::Fail)?;
+/// # let model = Model::new(fit(&spec, &data, FitOptions::default())?, config, &data);
+/// use recontact_model::explain::explain_against;
+/// use recontact_model::TermInput;
+/// // `model`: y ~ x + g. From (x = 2, g = c) to (x = 5, g = c): only x contributes.
+/// let row = [TermInput::Number(5.0), TermInput::Level(2)];
+/// let reference = [TermInput::Number(2.0), TermInput::Level(2)];
+/// let explanation = explain_against(&model, &row, &reference);
+/// let b = model.coefficients();
+/// assert!((explanation.contributions[0].logit - 3.0 * b[1]).abs() < 1e-12);
+/// assert_eq!((explanation.contributions[1].term.as_str(), explanation.contributions[1].logit), ("g", 0.0));
+/// assert!((explanation.logit - explanation.reference_logit - 3.0 * b[1]).abs() < 1e-12);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn explain_against(
     model: &Model,
     inputs: &[TermInput],
@@ -131,6 +246,27 @@ pub struct Prediction {
 
 /// The probability of a row with a Wald interval at `level`, built on the logit scale
 /// (delta method) and mapped through the logistic function, so it stays inside (0, 1).
+///
+/// ```rust
+/// # use recontact_model::{fit, read_dataset, FitOptions, InvalidRows, Model, SpecConfig};
+/// # let toml = "outcome = \"y\"\n[[term]]\nkind = \"numeric\"\ncolumn = \"x\"\n\
+/// #     [[term]]\nkind = \"categorical\"\ncolumn = \"g\"\n";
+/// # let config = SpecConfig::from_toml("spec.toml", toml)?;
+/// # let spec = config.clone().check()?;
+/// # let csv = "y,x,g\n0,1,a\n0,2,b\n1,3,c\n0,4,a\n1,5,b\n1,6,c\n0,2,a\n1,4,b\n1,3,a\n0,5,c\n1,7,b\n0,6,a\n";
+/// # let data = read_dataset("rows.csv", csv.as_bytes(), &spec, InvalidRows::Fail)?;
+/// # let model = Model::new(fit(&spec, &data, FitOptions::default())?, config, &data);
+/// use recontact_model::explain::predict;
+/// use recontact_model::TermInput;
+/// // `model`: y ~ x + g; the row x = 4, g = b.
+/// let prediction = predict(&model, &[TermInput::Number(4.0), TermInput::Level(1)], 0.95);
+/// // statsmodels 0.15: the GLM fit's get_prediction(DataFrame({"x": [4.0], "g": ["b"]}))
+/// //   .summary_frame(alpha=0.05): mean, mean_ci_lower, mean_ci_upper
+/// assert!((prediction.probability - 0.7350308399567183).abs() < 1e-8);
+/// assert!((prediction.ci_low - 0.21072194028114288).abs() < 1e-7);
+/// assert!((prediction.ci_high - 0.9664689489492005).abs() < 1e-7);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn predict(model: &Model, inputs: &[TermInput], level: f64) -> Prediction {
     let x = design(&model.encoding, inputs);
     let logit: f64 = x.iter().zip(model.coefficients()).map(|(a, b)| a * b).sum();
@@ -177,6 +313,27 @@ fn finite_or(what: impl FnOnce() -> String, value: f64) -> Result<(), NotFinite>
 }
 
 /// [`explain`], refusing a row whose logit, reference logit or a contribution is not finite.
+///
+/// ```rust
+/// # use recontact_model::{fit, read_dataset, FitOptions, InvalidRows, Model, SpecConfig};
+/// # let toml = "outcome = \"y\"\n[[term]]\nkind = \"numeric\"\ncolumn = \"x\"\n\
+/// #     [[term]]\nkind = \"categorical\"\ncolumn = \"g\"\n";
+/// # let config = SpecConfig::from_toml("spec.toml", toml)?;
+/// # let spec = config.clone().check()?;
+/// # let csv = "y,x,g\n0,1,a\n0,2,b\n1,3,c\n0,4,a\n1,5,b\n1,6,c\n0,2,a\n1,4,b\n1,3,a\n0,5,c\n1,7,b\n0,6,a\n";
+/// # let data = read_dataset("rows.csv", csv.as_bytes(), &spec, InvalidRows::Fail)?;
+/// # let model = Model::new(fit(&spec, &data, FitOptions::default())?, config, &data);
+/// use recontact_model::explain::checked_explain;
+/// use recontact_model::TermInput;
+/// # let mut model = model;
+/// let row = [TermInput::Number(4.0), TermInput::Level(1)];
+/// assert!(checked_explain(&model, &row).is_ok());
+/// // A coefficient of 10 on x times the largest finite x overflows.
+/// model.terms[1].estimate = 10.0;
+/// let error = checked_explain(&model, &[TermInput::Number(f64::MAX), TermInput::Level(1)]).unwrap_err();
+/// assert_eq!((error.what.as_str(), error.value), ("logit", f64::INFINITY));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn checked_explain(model: &Model, inputs: &[TermInput]) -> Result<Explanation, NotFinite> {
     let explanation = explain(model, inputs);
     finite_or(|| "logit".into(), explanation.logit)?;
@@ -189,6 +346,25 @@ pub fn checked_explain(model: &Model, inputs: &[TermInput]) -> Result<Explanatio
 
 /// [`predict`], refusing a row whose logit or standard error is not finite (the
 /// probability and its limits are then finite too).
+///
+/// ```rust
+/// # use recontact_model::{fit, read_dataset, FitOptions, InvalidRows, Model, SpecConfig};
+/// # let toml = "outcome = \"y\"\n[[term]]\nkind = \"numeric\"\ncolumn = \"x\"\n\
+/// #     [[term]]\nkind = \"categorical\"\ncolumn = \"g\"\n";
+/// # let config = SpecConfig::from_toml("spec.toml", toml)?;
+/// # let spec = config.clone().check()?;
+/// # let csv = "y,x,g\n0,1,a\n0,2,b\n1,3,c\n0,4,a\n1,5,b\n1,6,c\n0,2,a\n1,4,b\n1,3,a\n0,5,c\n1,7,b\n0,6,a\n";
+/// # let data = read_dataset("rows.csv", csv.as_bytes(), &spec, InvalidRows::Fail)?;
+/// # let model = Model::new(fit(&spec, &data, FitOptions::default())?, config, &data);
+/// use recontact_model::explain::checked_predict;
+/// use recontact_model::TermInput;
+/// let prediction = checked_predict(&model, &[TermInput::Number(4.0), TermInput::Level(1)], 0.95)?;
+/// assert!(prediction.ci_low < prediction.probability && prediction.probability < prediction.ci_high);
+/// // x = 1e200: the logit is finite, but its variance (x² times that of x's coefficient) is not.
+/// let error = checked_predict(&model, &[TermInput::Number(1e200), TermInput::Level(1)], 0.95).unwrap_err();
+/// assert_eq!(error.what, "standard error");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn checked_predict(
     model: &Model,
     inputs: &[TermInput],

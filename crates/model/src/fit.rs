@@ -235,6 +235,23 @@ pub struct Likelihoods {
 impl FitStatistics {
     /// Statistics of a fit with `parameters = (estimated, of which intercepts)` on data
     /// with `size = (sum of weights, rows, weighted events)`.
+    ///
+    /// ```rust
+    /// use recontact_model::fit::{FitStatistics, Likelihoods};
+    /// // y ~ x + g on 12 rows with 6 events; statsmodels 0.15: GLM.from_formula(
+    /// //   "y ~ x + C(g)", d, family=Binomial()).fit(): llf, llnull, aic, pseudo_rsquared()
+    /// let (l, l0) = (-6.328398367947233, -8.317766166719345);
+    /// let likelihoods = Likelihoods { model: l, null: l0, penalized: None, lr_chi2: 2.0 * (l - l0) };
+    /// let statistics = FitStatistics::new("ml", likelihoods, (4, 1), (12.0, 12, 6.0), (6, true));
+    /// assert_eq!(statistics.lr_df, 3);
+    /// assert!((statistics.aic - 20.656796735894467).abs() < 1e-12);
+    /// assert!((statistics.bic - (-2.0 * l + 4.0 * 12f64.ln())).abs() < 1e-12);
+    /// assert!((statistics.mcfadden_r2 - 0.23917092148272656).abs() < 1e-12);
+    /// // Cox-Snell 0.2821978462570498 rescaled by 1 - exp(2 llnull / n)
+    /// assert!((statistics.nagelkerke_r2 - 0.3762637950093997).abs() < 1e-12);
+    /// // scipy 1.17: chi2.sf(3.9787355975442242, 3)
+    /// assert!((statistics.lr_p_value - 0.2637694751675632).abs() < 1e-12);
+    /// ```
     pub fn new(
         method: &str,
         likelihoods: Likelihoods,
@@ -277,6 +294,20 @@ impl FitStatistics {
 }
 
 /// Estimates with standard errors, Wald z, p and intervals at `level`.
+///
+/// ```rust
+/// use nalgebra::DMatrix;
+/// use recontact_model::fit::estimates;
+/// let names = ["intercept".to_string(), "x".to_string()];
+/// let covariance = DMatrix::from_row_slice(2, 2, &[0.04, 0.01, 0.01, 0.25]);
+/// let rows = estimates(&names, &[0.5, -1.2], &covariance, 0.95);
+/// assert_eq!((rows[1].term.as_str(), rows[1].std_error, rows[1].z), ("x", 0.5, -2.4));
+/// // scipy 1.17: 2 * norm.sf(2.5), 2 * norm.sf(2.4), 0.5 - norm.ppf(0.975) * 0.2
+/// assert!((rows[0].p_value - 0.012419330651552265).abs() < 1e-13);
+/// assert!((rows[1].p_value - 0.016395071849192262).abs() < 1e-13);
+/// assert!((rows[0].ci_low - 0.10800720309198919).abs() < 1e-12);
+/// assert!((rows[1].ci_high - -0.22001800772997293).abs() < 1e-12);
+/// ```
 pub fn estimates(
     names: &[String],
     beta: &[f64],
@@ -304,6 +335,15 @@ pub fn estimates(
 }
 
 /// Σ wᵢ (yᵢ ηᵢ − ln(1 + e^ηᵢ)), computed stably.
+///
+/// ```rust
+/// use recontact_model::fit::log_likelihood;
+/// let (y, eta) = ([1.0, 0.0, 1.0], [0.5, -1.0, 2.0]);
+/// // numpy 2.4: sum(y * eta - log1p(exp(eta))), and with weights (2, 1, 0.5)
+/// assert!((log_likelihood(&y, None, &eta) - -0.9142666827413022).abs() < 1e-14);
+/// let w = [2.0, 1.0, 0.5];
+/// assert!((log_likelihood(&y, Some(&w), &eta) - -1.3248796613999225).abs() < 1e-14);
+/// ```
 pub fn log_likelihood(y: &[f64], w: Option<&[f64]>, eta: &[f64]) -> f64 {
     y.iter()
         .enumerate()

@@ -79,8 +79,22 @@ impl Provenance {
     }
 
     /// The provenance of a fit by passes over `source_name` (see
-    /// [`crate::fit_streaming`]), written by `tool` at `tool_version`. See
-    /// [`Model::from_streamed`] for an example.
+    /// [`crate::fit_streaming`]), written by `tool` at `tool_version`.
+    ///
+    /// ```rust
+    /// use recontact_model::model::{sha256_hex, Provenance};
+    /// use recontact_model::{fit_streaming, FitOptions, InvalidRows, SpecConfig};
+    /// let toml = "outcome = \"y\"\n[[term]]\nkind = \"numeric\"\ncolumn = \"x\"\n";
+    /// let spec = SpecConfig::from_toml("spec.toml", toml)?.check()?;
+    /// let csv = "y,x\n0,1\n0,2\n1,3\n0,4\n1,5\n1,6\n";
+    /// let mut open = || Ok(csv.as_bytes());
+    /// let streamed = fit_streaming("rows.csv", &mut open, &spec, FitOptions::default(), InvalidRows::Fail)?;
+    /// let provenance = Provenance::of_streamed(&streamed, "rows.csv", "my-tool", "1.0");
+    /// assert_eq!((provenance.rows_read, provenance.rows_used, provenance.rows_dropped), (6, 6, 0));
+    /// assert_eq!(provenance.input_sha256, sha256_hex(csv.as_bytes()));
+    /// assert_eq!(provenance.tool, "my-tool");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn of_streamed(
         streamed: &StreamedFit,
         source_name: &str,
@@ -136,6 +150,16 @@ pub struct Parent {
 }
 
 /// SHA-256 of some bytes, in lower-case hex.
+///
+/// ```rust
+/// use recontact_model::sha256_hex;
+/// // FIPS 180-2's example, as Python's hashlib.sha256(b"abc").hexdigest() gives it
+/// assert_eq!(
+///     sha256_hex(b"abc"),
+///     "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+/// );
+/// assert_eq!(sha256_hex(b"").len(), 64);
+/// ```
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
     Sha256::digest(bytes)
@@ -477,6 +501,25 @@ impl Model {
 
     /// Reads a model file, checking its schema version and every invariant of
     /// [`Model::check`]. A leading UTF-8 byte-order mark is ignored.
+    ///
+    /// ```rust
+    /// use recontact_model::{Model, ModelError};
+    /// let text = include_str!("../../../data/default_model.json");
+    /// let model = Model::from_json("default_model.json", text)?;
+    /// assert_eq!(model.spec.outcome, "success");
+    /// assert_eq!(model.terms.len(), model.covariance.len());
+    /// // Written back, it reads as the same model.
+    /// assert_eq!(Model::from_json("again.json", &model.to_json())?, model);
+    ///
+    /// let error = Model::from_json("m.json", "{}").unwrap_err();
+    /// assert!(matches!(error, ModelError::SchemaVersion { found: None, .. }));
+    /// assert_eq!(error.to_string(), "m.json: no schema_version: expected the integer 1");
+    /// let newer = text.replacen("\"schema_version\": 1", "\"schema_version\": 2", 1);
+    /// let error = Model::from_json("m.json", &newer).unwrap_err();
+    /// assert!(matches!(error, ModelError::NewerSchema { found: 2, .. }));
+    /// assert!(matches!(Model::from_json("m.json", "not json"), Err(ModelError::Format { .. })));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn from_json(source_name: &str, text: &str) -> Result<Model, ModelError> {
         let format = |message: String| ModelError::Format {
             source_name: source_name.to_string(),

@@ -115,6 +115,34 @@ fn term_values(encoding: &Encoding, term: &EncodedTerm) -> Vec<(String, TermInpu
 }
 
 /// Builds the scorecard of a model.
+///
+/// ```rust
+/// # use recontact_model::{fit, read_dataset, FitOptions, InvalidRows, Model, SpecConfig};
+/// # let toml = "outcome = \"y\"\n[[term]]\nkind = \"numeric\"\ncolumn = \"x\"\n\
+/// #     [[term]]\nkind = \"categorical\"\ncolumn = \"g\"\n";
+/// # let config = SpecConfig::from_toml("spec.toml", toml)?;
+/// # let spec = config.clone().check()?;
+/// # let csv = "y,x,g\n0,1,a\n0,2,b\n1,3,c\n0,4,a\n1,5,b\n1,6,c\n0,2,a\n1,4,b\n1,3,a\n0,5,c\n1,7,b\n0,6,a\n";
+/// # let data = read_dataset("rows.csv", csv.as_bytes(), &spec, InvalidRows::Fail)?;
+/// # let model = Model::new(fit(&spec, &data, FitOptions::default())?, config, &data);
+/// use recontact_model::explain::explain;
+/// use recontact_model::{scorecard, Scaling, TermInput};
+/// // `model`: y ~ x + g; its reference row is x = 4 (the median), g = a.
+/// let card = scorecard(&model, Scaling::default());
+/// assert!((card.factor - 20.0 / std::f64::consts::LN_2).abs() < 1e-12);
+/// assert_eq!(card.offset, 600.0); // base odds 1
+/// let points = |term: &str, value: &str| {
+///     card.rows.iter().find(|r| r.term == term && r.value == value).unwrap().points
+/// };
+/// assert_eq!(points("g", "a"), 0.0);
+/// // A row's score is the base plus its values' points: offset + factor · logit.
+/// let score = card.base + points("x", "7") + points("g", "c");
+/// let logit = explain(&model, &[TermInput::Number(7.0), TermInput::Level(2)]).logit;
+/// assert!((score - (card.offset + card.factor * logit)).abs() < 1e-9);
+/// // statsmodels 0.15: the GLM fit's linear predictor at x = 7, g = "c"
+/// assert!((logit - 1.5232324772295485).abs() < 1e-8);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn scorecard(model: &Model, scaling: Scaling) -> Scorecard {
     let encoding = &model.encoding;
     let factor = scaling.pdo / std::f64::consts::LN_2;

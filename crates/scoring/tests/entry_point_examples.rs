@@ -12,7 +12,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-const LIBRARY_CRATES: [&str; 7] = [
+const LIBRARY_CRATES: [&str; 8] = [
     "input",
     "stats",
     "model",
@@ -20,6 +20,7 @@ const LIBRARY_CRATES: [&str; 7] = [
     "export",
     "update",
     "scoring",
+    "domain",
 ];
 
 /// The crates folder, from this crate's manifest.

@@ -26,6 +26,16 @@ pub(crate) fn is_boolean(model: &Model, column: &str) -> bool {
 }
 
 /// What the model allows in `column`, in words; `None` when it does not read it.
+///
+/// ```rust
+/// use recontact_domain::{allowed_values, default_model};
+/// let model = default_model()?;
+/// let allowed = allowed_values(&model, "contact_type");
+/// assert_eq!(allowed.as_deref(), Some("agency_recruiter, corporate_recruiter, hiring_manager"));
+/// assert_eq!(allowed_values(&model, "same_contact").as_deref(), Some("true/false, 1/0, yes/no"));
+/// assert_eq!(allowed_values(&model, "salary"), None);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn allowed_values(model: &Model, column: &str) -> Option<String> {
     let numeric = |column: &str, log1p: bool| {
         let mut text = match model.spec.bounds.get(column) {
@@ -51,6 +61,16 @@ pub fn allowed_values(model: &Model, column: &str) -> Option<String> {
 }
 
 /// The columns the model reads, each with what it allows, in the model's order.
+///
+/// ```rust
+/// use recontact_domain::{allowed_values, default_model, model_columns};
+/// let model = default_model()?;
+/// let columns = model_columns(&model);
+/// assert_eq!(columns.len(), model.encoding.input_columns().len());
+/// assert_eq!(columns[0].0, "contact_type");
+/// assert_eq!(Some(columns[0].1.clone()), allowed_values(&model, "contact_type"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn model_columns(model: &Model) -> Vec<(String, String)> {
     model
         .encoding
@@ -111,6 +131,35 @@ pub(crate) fn parse(model: &Model, column: &str, text: &str) -> Result<TermInput
 
 /// The model's inputs for a case: one per main term, in the model's order. Every
 /// column the model reads must have a value; other columns are ignored.
+///
+/// ```rust
+/// # use recontact_domain::{Case, ContactType, DeclineReason, PositionStatus, StageReached};
+/// # let case = Case {
+/// #     case_id: None,
+/// #     contact_type: ContactType::CorporateRecruiter,
+/// #     stage_reached: StageReached::PresentedToManager,
+/// #     decline_reason: DeclineReason::AcceptedOtherOffer,
+/// #     days_since_decline: 20,
+/// #     position_status: PositionStatus::Unknown,
+/// #     same_contact: false,
+/// #     misrepresentation: false,
+/// #     transparent: true,
+/// #     open_to_reinterview: true,
+/// #     years_experience: 8.0,
+/// # };
+/// use recontact_domain::{case_values, default_model, model_inputs, AdviceError};
+/// use recontact_model::TermInput;
+/// let model = default_model()?;
+/// let mut values = case_values(&case);
+/// let inputs = model_inputs(&values, &model)?;
+/// assert_eq!(inputs[0], TermInput::Level(1)); // corporate_recruiter, the second level
+/// assert_eq!(inputs[3], TermInput::Number(20.0)); // days_since_decline
+/// values.insert("days_since_decline".into(), "-1".into()); // outside the bounds
+/// assert!(matches!(model_inputs(&values, &model), Err(AdviceError::BadValue { .. })));
+/// values.remove("days_since_decline");
+/// assert!(matches!(model_inputs(&values, &model), Err(AdviceError::MissingColumn { .. })));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn model_inputs(values: &Values, model: &Model) -> Result<Vec<TermInput>, AdviceError> {
     model
         .encoding
@@ -147,6 +196,29 @@ pub(crate) fn values_of(model: &Model, inputs: &[TermInput]) -> Values {
 }
 
 /// A typed re-contact case as column → value text.
+///
+/// ```rust
+/// # use recontact_domain::{Case, ContactType, DeclineReason, PositionStatus, StageReached};
+/// # let case = Case {
+/// #     case_id: None,
+/// #     contact_type: ContactType::CorporateRecruiter,
+/// #     stage_reached: StageReached::PresentedToManager,
+/// #     decline_reason: DeclineReason::AcceptedOtherOffer,
+/// #     days_since_decline: 20,
+/// #     position_status: PositionStatus::Unknown,
+/// #     same_contact: false,
+/// #     misrepresentation: false,
+/// #     transparent: true,
+/// #     open_to_reinterview: true,
+/// #     years_experience: 8.0,
+/// # };
+/// use recontact_domain::case_values;
+/// let values = case_values(&case);
+/// assert_eq!(values["contact_type"], "corporate_recruiter");
+/// assert_eq!(values["days_since_decline"], "20");
+/// assert_eq!(values["same_contact"], "false");
+/// assert_eq!(values.len(), 10); // every factor column of the contract
+/// ```
 pub fn case_values(case: &Case) -> Values {
     [
         ("contact_type", case.contact_type.as_str().to_string()),
@@ -187,6 +259,17 @@ pub enum RowError {
 }
 
 /// Data row `row` (1-based, after the header) of a CSV, as column → value.
+///
+/// ```rust
+/// use recontact_domain::{csv_row_values, RowError};
+/// let csv = "case_id,contact_type,days_since_decline\nA,hiring_manager,3\nB,agency_recruiter,40\n";
+/// let values = csv_row_values("cases.csv", csv.as_bytes(), 2)?;
+/// assert_eq!((values["case_id"].as_str(), values["days_since_decline"].as_str()), ("B", "40"));
+/// let error = csv_row_values("cases.csv", csv.as_bytes(), 3).unwrap_err();
+/// assert!(matches!(error, RowError::NoRow { row: 3, .. }));
+/// assert_eq!(error.to_string(), "cases.csv: has no data row 3");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn csv_row_values<R: std::io::Read>(
     source_name: &str,
     reader: R,

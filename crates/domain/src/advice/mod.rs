@@ -141,6 +141,32 @@ pub fn advise(case: &Case, model: &Model) -> Result<Advice, AdviceError> {
 
 /// Advice for a case given as column → value text (as in a CSV row), checked against
 /// the model's own columns, levels and bounds.
+///
+/// ```rust
+/// # use recontact_domain::{Case, ContactType, DeclineReason, PositionStatus, StageReached};
+/// # let case = Case {
+/// #     case_id: None,
+/// #     contact_type: ContactType::CorporateRecruiter,
+/// #     stage_reached: StageReached::PresentedToManager,
+/// #     decline_reason: DeclineReason::AcceptedOtherOffer,
+/// #     days_since_decline: 20,
+/// #     position_status: PositionStatus::Unknown,
+/// #     same_contact: false,
+/// #     misrepresentation: false,
+/// #     transparent: true,
+/// #     open_to_reinterview: true,
+/// #     years_experience: 8.0,
+/// # };
+/// use recontact_domain::{advise, advise_values, case_values, default_model, AdviceError};
+/// let model = default_model()?;
+/// let mut values = case_values(&case);
+/// assert_eq!(advise_values(&values, &model)?, advise(&case, &model)?);
+/// values.insert("contact_type".into(), "friend".into());
+/// let error = advise_values(&values, &model).unwrap_err();
+/// assert!(matches!(&error, AdviceError::BadValue { column, .. } if column == "contact_type"));
+/// assert!(error.to_string().ends_with("allowed: agency_recruiter, corporate_recruiter, hiring_manager"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn advise_values(values: &Values, model: &Model) -> Result<Advice, AdviceError> {
     let inputs = model_inputs(values, model)?;
     let prediction = predict(model, &inputs, 0.95);
