@@ -257,6 +257,21 @@ impl<R: io::Read> io::Read for Hashing<R> {
 ///
 /// Columns the spec does not name are ignored, whatever their header. A needed column
 /// missing from the header, or present twice, is an error before any row is read.
+///
+/// ```
+/// use recontact_model::{read_dataset, FitError, InvalidRows, SpecConfig};
+///
+/// let spec = SpecConfig::from_toml("s", "outcome = \"y\"\n[[term]]\nkind = \"numeric\"\ncolumn = \"x\"\n")?
+///     .check()?;
+/// let csv = "id,y,x\na,1,2.5\nb,0,oops\nc,1,4\n";
+/// let data = read_dataset("d.csv", csv.as_bytes(), &spec, InvalidRows::Drop)?;
+/// assert_eq!((data.rows_read, data.len(), data.dropped.rows), (3, 2, 1));
+///
+/// let Err(FitError::Data(errors)) = read_dataset("d.csv", csv.as_bytes(), &spec, InvalidRows::Fail)
+/// else { panic!("an invalid value stops the read") };
+/// assert_eq!((errors[0].line, errors[0].column.as_deref()), (Some(3), Some("x")));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn read_dataset<R: io::Read>(
     source_name: &str,
     reader: R,
