@@ -23,6 +23,7 @@ pub mod predict;
 pub mod profile;
 pub mod robust;
 pub mod scorecard;
+pub mod solver;
 pub mod spec;
 pub mod streaming;
 
