@@ -11,10 +11,15 @@
 //! [`MetricsError`], as is a statistic that does not exist for the data (one outcome
 //! class, separation in a calibration regression, a smoother window of zero width).
 
-use nalgebra::DMatrix;
+use std::convert::Infallible;
+
+use nalgebra::{DMatrix, DVector};
 use serde::Serialize;
 use thiserror::Error;
 
+use recontact_model::solver::{
+    logistic_terms, maximize, Convergence, Indefinite, Objective, Point, Settings, SolverError,
+};
 use recontact_stats::distributions::{chi_square_sf, logit, normal_quantile, two_sided_normal_p};
 
 /// Why a metric could not be computed.
@@ -285,8 +290,6 @@ fn smoother(surface: LoessSurface) -> &'static str {
 const SCORE_TOLERANCE: f64 = 1e-12;
 /// Newton iterations at most for the calibration fits.
 const MAX_ITERATIONS: usize = 100;
-/// Step halvings at most per Newton iteration.
-const MAX_HALVINGS: usize = 30;
 /// Probabilities are clipped to `[EPS, 1 - EPS]` inside the log loss only.
 const LOG_LOSS_EPS: f64 = 1e-15;
 /// Loess span (R's default).
@@ -686,33 +689,6 @@ pub fn scaled_brier(y: &[f64], p: &[f64]) -> Result<f64, MetricsError> {
 // Calibration on the logit scale
 // ---------------------------------------------------------------------------------------
 
-/// The probability `1 / (1 + e^−η)` and the log-partition `log(1 + e^η)` of a linear
-/// predictor from one exponential, `e^−|η|`.
-///
-/// The probability is bit-identical to [`logistic`]. The log-partition equals
-/// [`log1p_exp`] to rounding (for 0 ≤ η ≤ 18 it is `η + log1p(e^−η)`, not
-/// `log1p(e^η)`). Why: a calibration fit needs both at every row of every pass, and the
-/// second exponential of separate calls was a third of the fits' time at 2M rows.
-fn probability_and_log_partition(eta: f64) -> (f64, f64) {
-    let e = libm::exp(-eta.abs());
-    let p = if eta >= 0.0 {
-        1.0 / (1.0 + e)
-    } else {
-        e / (1.0 + e)
-    };
-    let positive = eta.max(0.0);
-    let log_partition = if eta <= -37.0 {
-        e
-    } else if eta <= 18.0 {
-        positive + libm::log1p(e)
-    } else if eta <= 33.3 {
-        eta + e
-    } else {
-        eta
-    };
-    (p, log_partition)
-}
-
 /// The weighted log-likelihood of a logistic model with linear predictor `c + b·x` and
 /// its score and information in `(c, b)`, from one pass over the rows (with `b = 0` and
 /// no `x` it is the intercept-only model).
@@ -736,7 +712,7 @@ impl CalibrationPass {
         for (i, &y) in y.iter().enumerate() {
             let xi = x.get(i).copied().unwrap_or(0.0);
             let eta = c + b * xi + offset.get(i).copied().unwrap_or(0.0);
-            let (p, log_partition) = probability_and_log_partition(eta);
+            let (p, log_partition) = logistic_terms(eta);
             let weight = w.at(i);
             let (variance, residual) = (weight * p * (1.0 - p), weight * (y - p));
             pass.log_likelihood += weight * (y * eta - log_partition);
@@ -756,6 +732,113 @@ struct Weights<'a>(Option<&'a [f64]>);
 impl Weights<'_> {
     fn at(&self, i: usize) -> f64 {
         self.0.map_or(1.0, |w| w[i])
+    }
+}
+
+/// The objective of a calibration fit: the weighted logistic log-likelihood of
+/// `c + b·x[i] + offset[i]` in `(c)` when there is no `x` (the intercept with the linear
+/// predictor as offset) or in `(c, b)` (the slope), each evaluation one
+/// [`CalibrationPass`] over the rows: no design is built.
+struct CalibrationFit<'a> {
+    y: &'a [f64],
+    w: &'a Weights<'a>,
+    /// The covariate, or empty.
+    x: &'a [f64],
+    /// The offset, or empty.
+    offset: &'a [f64],
+}
+
+/// A calibration fit's objective at one point.
+struct CalibrationPoint {
+    beta: DVector<f64>,
+    log_likelihood: f64,
+    gradient: DVector<f64>,
+    information: DMatrix<f64>,
+}
+
+impl Objective for CalibrationFit<'_> {
+    type Point = CalibrationPoint;
+    type Error = Infallible;
+
+    fn dimension(&self) -> usize {
+        if self.x.is_empty() {
+            1
+        } else {
+            2
+        }
+    }
+
+    fn evaluate(&self, beta: DVector<f64>) -> Result<CalibrationPoint, Infallible> {
+        let slope = beta.get(1).copied().unwrap_or(0.0);
+        let pass = CalibrationPass::at(self.y, self.w, self.x, self.offset, (beta[0], slope));
+        let [i_cc, i_cb, i_bb] = pass.information;
+        let (gradient, information) = if beta.len() == 1 {
+            (
+                DVector::from_element(1, pass.score[0]),
+                DMatrix::from_element(1, 1, i_cc),
+            )
+        } else {
+            (
+                DVector::from_column_slice(&pass.score),
+                DMatrix::from_row_slice(2, 2, &[i_cc, i_cb, i_cb, i_bb]),
+            )
+        };
+        Ok(CalibrationPoint {
+            beta,
+            log_likelihood: pass.log_likelihood,
+            gradient,
+            information,
+        })
+    }
+}
+
+impl Point for CalibrationPoint {
+    fn beta(&self) -> &DVector<f64> {
+        &self.beta
+    }
+
+    fn objective(&self) -> f64 {
+        self.log_likelihood
+    }
+
+    fn gradient(&self) -> &DVector<f64> {
+        &self.gradient
+    }
+
+    fn information(&self) -> &DMatrix<f64> {
+        &self.information
+    }
+}
+
+impl CalibrationFit<'_> {
+    /// The maximum from `start` by the one Newton driver, stopping when each score
+    /// component is within its bound (a mean score of [`SCORE_TOLERANCE`]); an
+    /// information that is not finite or not positive definite on the way is
+    /// `degenerate()`.
+    fn solve(
+        &self,
+        start: DVector<f64>,
+        bounds: Vec<f64>,
+        what: &'static str,
+        degenerate: &dyn Fn() -> MetricsError,
+    ) -> Result<CalibrationPoint, MetricsError> {
+        let free: Vec<usize> = (0..start.len()).collect();
+        let settings = Settings {
+            max_iterations: MAX_ITERATIONS,
+            convergence: Convergence::Score { bounds },
+            indefinite: Indefinite::Refuse,
+        };
+        let solution = maximize(self, start, &free, &settings).map_err(|error| match error {
+            SolverError::NotFinite { .. } | SolverError::NotPositiveDefinite { .. } => degenerate(),
+            other => MetricsError::Degenerate(format!("{what}: {other}")),
+        })?;
+        if !solution.converged {
+            return Err(MetricsError::NotConverged {
+                what,
+                iterations: solution.iterations,
+            });
+        }
+        Ok(solution.point)
     }
 }
 
@@ -808,52 +891,26 @@ pub fn weighted_calibration_in_the_large(
     weights: Option<&[f64]>,
 ) -> Result<WaldEstimate, MetricsError> {
     let (w, n, _) = check_calibration_input(y, lp, weights)?;
-    let mut a = 0.0;
-    let mut pass = CalibrationPass::at(y, &w, &[], lp, (a, 0.0));
-    for _ in 0..MAX_ITERATIONS {
-        let (score, information) = (pass.score[0], pass.information[0]);
-        if information.is_nan() || information <= 0.0 {
-            return Err(MetricsError::Degenerate(
-                "calibration intercept: every fitted probability is 0 or 1".to_string(),
-            ));
-        }
-        if score.abs() <= SCORE_TOLERANCE * n {
-            return Ok(WaldEstimate::new(a, 1.0 / information.sqrt()));
-        }
-        let step = score / information;
-        (a, pass) = halve_until_no_worse(pass.log_likelihood, |t| {
-            let candidate = a + t * step;
-            let pass = CalibrationPass::at(y, &w, &[], lp, (candidate, 0.0));
-            ((candidate, pass), pass.log_likelihood)
-        })
-        .0;
+    let fit = CalibrationFit {
+        y,
+        w: &w,
+        x: &[],
+        offset: lp,
+    };
+    const WHAT: &str = "calibration intercept";
+    let degenerate =
+        || MetricsError::Degenerate(format!("{WHAT}: every fitted probability is 0 or 1"));
+    let point = fit.solve(
+        DVector::zeros(1),
+        vec![SCORE_TOLERANCE * n],
+        WHAT,
+        &degenerate,
+    )?;
+    let information = point.information[(0, 0)];
+    if information.is_nan() || information <= 0.0 {
+        return Err(degenerate());
     }
-    Err(MetricsError::NotConverged {
-        what: "calibration intercept",
-        iterations: MAX_ITERATIONS,
-    })
-}
-
-/// Takes the full Newton step unless it lowers the log-likelihood beyond rounding, in
-/// which case the step is halved (concave problems started far away can overshoot).
-///
-/// Returns the point taken with its log-likelihood; the point carries the score and
-/// information computed in the same pass, which the next iteration uses (one pass over
-/// the data per accepted step).
-fn halve_until_no_worse<T>(current: f64, mut at: impl FnMut(f64) -> (T, f64)) -> (T, f64) {
-    // Near the optimum the log-likelihood changes below its own rounding error, so a
-    // "decrease" of that size is noise, not overshooting.
-    let slack = 1e-12 * (1.0 + current.abs());
-    let mut t = 1.0;
-    let mut candidate = at(t);
-    for _ in 0..MAX_HALVINGS {
-        if candidate.1 >= current - slack {
-            break;
-        }
-        t /= 2.0;
-        candidate = at(t);
-    }
-    candidate
+    Ok(WaldEstimate::new(point.beta[0], 1.0 / information.sqrt()))
 }
 
 /// Observed over expected events, `Σ y / Σ p` (1 when the predictions are right on
@@ -904,33 +961,29 @@ pub fn weighted_calibration_slope(
     let mean = (0..lp.len()).map(|i| w.at(i) * lp[i]).sum::<f64>() / n;
     let x: Vec<f64> = lp.iter().map(|v| v - mean).collect();
     let rms = ((0..x.len()).map(|i| w.at(i) * x[i] * x[i]).sum::<f64>() / n).sqrt();
-    let (mut c, mut b) = (logit(events / n), 0.0);
-    let mut pass = CalibrationPass::at(y, &w, &x, &[], (c, b));
-    for _ in 0..MAX_ITERATIONS {
-        let [g0, g1] = pass.score;
-        let [i00, i01, i11] = pass.information;
-        let det = i00 * i11 - i01 * i01;
-        if det.is_nan() || det <= 0.0 {
-            return Err(MetricsError::Degenerate(
-                "calibration slope: the information matrix is singular".to_string(),
-            ));
-        }
-        if g0.abs() <= SCORE_TOLERANCE * n && g1.abs() <= SCORE_TOLERANCE * n * rms {
-            return Ok(WaldEstimate::new(b, (i00 / det).sqrt()));
-        }
-        let step_c = (i11 * g0 - i01 * g1) / det;
-        let step_b = (i00 * g1 - i01 * g0) / det;
-        (c, b, pass) = halve_until_no_worse(pass.log_likelihood, |t| {
-            let (c, b) = (c + t * step_c, b + t * step_b);
-            let pass = CalibrationPass::at(y, &w, &x, &[], (c, b));
-            ((c, b, pass), pass.log_likelihood)
-        })
-        .0;
+    let fit = CalibrationFit {
+        y,
+        w: &w,
+        x: &x,
+        offset: &[],
+    };
+    const WHAT: &str = "calibration slope";
+    let singular =
+        || MetricsError::Degenerate(format!("{WHAT}: the information matrix is singular"));
+    let start = DVector::from_column_slice(&[logit(events / n), 0.0]);
+    let bounds = vec![SCORE_TOLERANCE * n, SCORE_TOLERANCE * n * rms];
+    let point = fit.solve(start, bounds, WHAT, &singular)?;
+    let information = &point.information;
+    let (i00, i01, i11) = (
+        information[(0, 0)],
+        information[(0, 1)],
+        information[(1, 1)],
+    );
+    let det = i00 * i11 - i01 * i01;
+    if det.is_nan() || det <= 0.0 {
+        return Err(singular());
     }
-    Err(MetricsError::NotConverged {
-        what: "calibration slope",
-        iterations: MAX_ITERATIONS,
-    })
+    Ok(WaldEstimate::new(point.beta[1], (i00 / det).sqrt()))
 }
 
 /// A linear predictor whose spread (largest minus smallest value over the rows with

@@ -15,10 +15,13 @@ use crate::encoding::Encoding;
 use crate::error::{Alias, FitError, FitOptionsError};
 use crate::profile::{IntervalKind, ProfileInterval};
 use crate::robust::{ClusterSummary, Clusters, CovarianceType};
-use crate::spec::Spec;
-use recontact_stats::distributions::{
-    chi_square_sf, log1p_exp, logistic, normal_quantile, two_sided_normal_p,
+pub(crate) use crate::solver::{
+    add_penalty, add_to, cross_product_upper, weighted_cross_product, BlockSums,
+    Logistic as Problem, LogisticPoint as State, Penalty, PerRow, ROWS_PER_BLOCK,
 };
+use crate::solver::{maximize, Convergence, Indefinite, Objective, Settings};
+use crate::spec::Spec;
+use recontact_stats::distributions::{chi_square_sf, normal_quantile, two_sided_normal_p};
 
 /// Settings of a fit.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -334,22 +337,7 @@ pub fn estimates(
         .collect()
 }
 
-/// Σ wᵢ (yᵢ ηᵢ − ln(1 + e^ηᵢ)), computed stably.
-///
-/// ```rust
-/// use recontact_model::fit::log_likelihood;
-/// let (y, eta) = ([1.0, 0.0, 1.0], [0.5, -1.0, 2.0]);
-/// // numpy 2.4: sum(y * eta - log1p(exp(eta))), and with weights (2, 1, 0.5)
-/// assert!((log_likelihood(&y, None, &eta) - -0.9142666827413022).abs() < 1e-14);
-/// let w = [2.0, 1.0, 0.5];
-/// assert!((log_likelihood(&y, Some(&w), &eta) - -1.3248796613999225).abs() < 1e-14);
-/// ```
-pub fn log_likelihood(y: &[f64], w: Option<&[f64]>, eta: &[f64]) -> f64 {
-    y.iter()
-        .enumerate()
-        .map(|(i, &y)| w.map_or(1.0, |w| w[i]) * (y * eta[i] - log1p_exp(eta[i])))
-        .sum()
-}
+pub use crate::solver::log_likelihood;
 
 /// A fitted model: the frozen encoding, coefficients, covariance and statistics.
 #[derive(Debug, Clone, PartialEq)]
@@ -380,43 +368,6 @@ impl FittedModel {
     }
 }
 
-/// The problem Newton's method solves, on the scaled design.
-pub(crate) struct Problem<'a> {
-    pub(crate) x: &'a DMatrix<f64>,
-    pub(crate) y: &'a [f64],
-    pub(crate) w: PerRow<'a>,
-    pub(crate) offset: PerRow<'a>,
-    /// A Gaussian penalty −½ (β − center)ᵀ precision (β − center), on the scaled
-    /// coefficients: the L2 penalty (center 0) or a prior centred on earlier weights.
-    pub(crate) penalty: Penalty,
-    pub(crate) firth: bool,
-}
-
-/// A value per row: given, or the same for every row (so that unit weights and a zero
-/// offset take no memory).
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum PerRow<'a> {
-    Each(&'a [f64]),
-    All(f64),
-}
-
-impl<'a> PerRow<'a> {
-    /// The given values, or `value` for every row.
-    pub(crate) fn or(given: Option<&'a [f64]>, value: f64) -> PerRow<'a> {
-        given.map_or(PerRow::All(value), PerRow::Each)
-    }
-
-    pub(crate) fn at(&self, i: usize) -> f64 {
-        match self {
-            PerRow::Each(values) => values[i],
-            PerRow::All(value) => *value,
-        }
-    }
-}
-
-/// A Gaussian penalty on the scaled coefficients: its precision and its centre.
-pub(crate) type Penalty = Option<(DMatrix<f64>, DVector<f64>)>;
-
 /// A Gaussian prior on the coefficients (original scale), for shrinking a refit
 /// toward earlier weights: the fit maximises ℓ(β) − ½ (β − mean)ᵀ precision (β − mean).
 #[derive(Debug, Clone, PartialEq)]
@@ -427,318 +378,7 @@ pub struct GaussianPrior {
     pub precision: DMatrix<f64>,
 }
 
-/// The quantities at one coefficient vector.
-pub(crate) struct State {
-    pub(crate) beta: DVector<f64>,
-    /// The largest |logit| of a row with positive weight: large ones hint at separation.
-    pub(crate) largest_logit: f64,
-    pub(crate) log_likelihood: f64,
-    pub(crate) objective: f64,
-    pub(crate) gradient: DVector<f64>,
-    pub(crate) information: DMatrix<f64>,
-}
-
-/// Rows per unit of parallel work. Partial sums are formed per block and added in block
-/// order, so every result is the same whatever the number of threads.
-const ROWS_PER_BLOCK: usize = 8192;
-
-/// Rows whose design values (a few KiB per column) stay in cache for all the products.
-const ROWS_PER_TILE: usize = 512;
-
-/// Adds Xᵀ diag(w) X over `rows` to `upper` (the upper triangle, row-major p × p) for a
-/// column-major n × p design `data`; `weights` holds the rows' weights.
-fn add_cross_product(
-    data: &[f64],
-    n: usize,
-    rows: std::ops::Range<usize>,
-    weights: &[f64],
-    upper: &mut [f64],
-) {
-    let p = upper.len().isqrt();
-    let mut weighted = [0.0; ROWS_PER_TILE];
-    let mut start = rows.start;
-    while start < rows.end {
-        let end = (start + ROWS_PER_TILE).min(rows.end);
-        let count = end - start;
-        let tile_weights = &weights[start - rows.start..end - rows.start];
-        for j in 0..p {
-            let column_j = &data[j * n + start..j * n + end];
-            for (slot, (&value, &w)) in weighted.iter_mut().zip(column_j.iter().zip(tile_weights)) {
-                *slot = value * w;
-            }
-            for k in j..p {
-                let column_k = &data[k * n + start..k * n + end];
-                upper[j * p + k] += dot(&weighted[..count], column_k);
-            }
-        }
-        start = end;
-    }
-}
-
-/// Σ aᵢ bᵢ with eight running sums, so that the additions overlap; their order is fixed.
-fn dot(a: &[f64], b: &[f64]) -> f64 {
-    let mut sums = [0.0; 8];
-    for (a, b) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
-        for lane in 0..8 {
-            sums[lane] += a[lane] * b[lane];
-        }
-    }
-    let tail = a.len().min(b.len()) / 8 * 8;
-    let mut sum =
-        ((sums[0] + sums[1]) + (sums[2] + sums[3])) + ((sums[4] + sums[5]) + (sums[6] + sums[7]));
-    for (a, b) in a[tail..].iter().zip(&b[tail..]) {
-        sum += a * b;
-    }
-    sum
-}
-
-/// The symmetric matrix whose upper triangle `upper` holds.
-fn symmetric(p: usize, upper: &[f64]) -> DMatrix<f64> {
-    DMatrix::from_fn(p, p, |a, b| {
-        if a <= b {
-            upper[a * p + b]
-        } else {
-            upper[b * p + a]
-        }
-    })
-}
-
-/// Xᵀ diag(w) X, the information matrix's core: blocks of rows in parallel, without
-/// copying the design, only the upper triangle computed.
-pub(crate) fn weighted_cross_product(x: &DMatrix<f64>, weights: &[f64]) -> DMatrix<f64> {
-    use rayon::prelude::*;
-    let (n, p) = x.shape();
-    let data = x.as_slice();
-    let partials: Vec<Vec<f64>> = (0..n.div_ceil(ROWS_PER_BLOCK))
-        .into_par_iter()
-        .map(|block| {
-            let rows = block * ROWS_PER_BLOCK..((block + 1) * ROWS_PER_BLOCK).min(n);
-            let mut upper = vec![0.0; p * p];
-            add_cross_product(data, n, rows.clone(), &weights[rows], &mut upper);
-            upper
-        })
-        .collect();
-    let mut upper = vec![0.0; p * p];
-    for partial in &partials {
-        add_to(&mut upper, partial);
-    }
-    symmetric(p, &upper)
-}
-
-/// The upper triangle (row-major p × p) of Xᵀ diag(w) X on this thread alone, for a
-/// caller that is itself one of several workers.
-pub(crate) fn cross_product_upper(x: &DMatrix<f64>, weights: &[f64]) -> Vec<f64> {
-    let (n, p) = x.shape();
-    let mut upper = vec![0.0; p * p];
-    add_cross_product(x.as_slice(), n, 0..n, weights, &mut upper);
-    upper
-}
-
-/// Adds `part` to `total`, element by element.
-pub(crate) fn add_to(total: &mut [f64], part: &[f64]) {
-    for (sum, value) in total.iter_mut().zip(part) {
-        *sum += value;
-    }
-}
-
-/// One block's share of the log-likelihood, its gradient and Xᵀ W X.
-pub(crate) struct BlockSums {
-    largest_logit: f64,
-    log_likelihood: f64,
-    gradient: Vec<f64>,
-    upper: Vec<f64>,
-}
-
-impl BlockSums {
-    /// The sums of blocks, added in their order.
-    pub(crate) fn total(p: usize, partials: &[BlockSums]) -> BlockSums {
-        let mut total = BlockSums {
-            largest_logit: 0.0,
-            log_likelihood: 0.0,
-            gradient: vec![0.0; p],
-            upper: vec![0.0; p * p],
-        };
-        for partial in partials {
-            total.largest_logit = total.largest_logit.max(partial.largest_logit);
-            total.log_likelihood += partial.log_likelihood;
-            add_to(&mut total.gradient, &partial.gradient);
-            add_to(&mut total.upper, &partial.upper);
-        }
-        total
-    }
-
-    /// The largest |logit|, the log-likelihood, the gradient and the information.
-    pub(crate) fn into_parts(self) -> (f64, f64, DVector<f64>, DMatrix<f64>) {
-        let p = self.gradient.len();
-        (
-            self.largest_logit,
-            self.log_likelihood,
-            DVector::from_vec(self.gradient),
-            symmetric(p, &self.upper),
-        )
-    }
-}
-
-impl Problem<'_> {
-    pub(crate) fn evaluate(&self, beta: DVector<f64>) -> Result<State, FitError> {
-        if self.firth {
-            return self.evaluate_firth(beta);
-        }
-        let (largest_logit, log_likelihood, gradient, fisher) = self.likelihood_parts(&beta);
-        let mut state = State {
-            beta,
-            largest_logit,
-            log_likelihood,
-            objective: log_likelihood,
-            gradient,
-            information: fisher,
-        };
-        self.add_penalty(&mut state);
-        Ok(state)
-    }
-
-    /// The largest |logit|, the log-likelihood, its gradient and the Fisher information
-    /// at β, in one pass over the design by blocks of rows in parallel.
-    pub(crate) fn likelihood_parts(
-        &self,
-        beta: &DVector<f64>,
-    ) -> (f64, f64, DVector<f64>, DMatrix<f64>) {
-        use rayon::prelude::*;
-        let n = self.x.nrows();
-        let partials: Vec<BlockSums> = (0..n.div_ceil(ROWS_PER_BLOCK))
-            .into_par_iter()
-            .map(|block| {
-                let start = block * ROWS_PER_BLOCK;
-                self.block_sums(beta, start..(start + ROWS_PER_BLOCK).min(n))
-            })
-            .collect();
-        BlockSums::total(self.x.ncols(), &partials).into_parts()
-    }
-
-    /// One block of rows' share of the log-likelihood, its gradient and Xᵀ W X.
-    pub(crate) fn block_sums(
-        &self,
-        beta: &DVector<f64>,
-        rows: std::ops::Range<usize>,
-    ) -> BlockSums {
-        let (n, p) = self.x.shape();
-        let data = self.x.as_slice();
-        let start = rows.start;
-        let mut eta: Vec<f64> = rows.clone().map(|i| self.offset.at(i)).collect();
-        for j in 0..p {
-            let (column, b) = (&data[j * n + rows.start..j * n + rows.end], beta[j]);
-            for (e, x) in eta.iter_mut().zip(column) {
-                *e += x * b;
-            }
-        }
-        let largest_logit = eta
-            .iter()
-            .zip(rows.clone())
-            .filter(|&(_, i)| self.w.at(i) > 0.0)
-            .fold(0.0f64, |m, (e, _)| m.max(e.abs()));
-        let mut log_likelihood = 0.0;
-        let mut curvature = vec![0.0; eta.len()];
-        let mut residual = vec![0.0; eta.len()];
-        for (i, &e) in eta.iter().enumerate() {
-            let (y, w) = (self.y[start + i], self.w.at(start + i));
-            // One exponential serves the logistic and (mostly) the softplus, each
-            // computed exactly as `logistic` and `log1p_exp` do.
-            let t = libm::exp(-e.abs());
-            let p = if e >= 0.0 {
-                1.0 / (1.0 + t)
-            } else {
-                t / (1.0 + t)
-            };
-            let softplus = if e.is_nan() {
-                f64::NAN
-            } else if e <= -37.0 {
-                t
-            } else if e < 0.0 {
-                libm::log1p(t)
-            } else {
-                log1p_exp(e)
-            };
-            log_likelihood += w * (y * e - softplus);
-            curvature[i] = w * p * (1.0 - p);
-            residual[i] = w * (y - p);
-        }
-        let gradient = (0..p)
-            .map(|j| dot(&data[j * n + rows.start..j * n + rows.end], &residual))
-            .collect();
-        let mut upper = vec![0.0; p * p];
-        add_cross_product(data, n, rows, &curvature, &mut upper);
-        BlockSums {
-            largest_logit,
-            log_likelihood,
-            gradient,
-            upper,
-        }
-    }
-
-    /// Adds the Gaussian penalty, if any, to a state's objective, gradient and information.
-    fn add_penalty(&self, state: &mut State) {
-        add_penalty(&self.penalty, state);
-    }
-
-    /// The state with Firth's penalty, which needs every row's hat value.
-    fn evaluate_firth(&self, beta: DVector<f64>) -> Result<State, FitError> {
-        let n = self.y.len();
-        let mut eta = self.x * &beta;
-        for (i, e) in eta.iter_mut().enumerate() {
-            *e += self.offset.at(i);
-        }
-        let mut log_likelihood = 0.0;
-        let mut p = vec![0.0; n];
-        let mut curvature = vec![0.0; n];
-        let mut residual = vec![0.0; n];
-        for i in 0..n {
-            let e = eta[i];
-            let w = self.w.at(i);
-            log_likelihood += w * (self.y[i] * e - log1p_exp(e));
-            p[i] = logistic(e);
-            curvature[i] = w * p[i] * (1.0 - p[i]);
-            residual[i] = w * (self.y[i] - p[i]);
-        }
-        let fisher = weighted_cross_product(self.x, &curvature);
-        let mut objective = log_likelihood;
-        let mut information = fisher.clone();
-        if self.firth {
-            let cholesky = fisher.clone().cholesky().ok_or_else(|| {
-                FitError::Singular("the Fisher information is not positive definite".into())
-            })?;
-            let l = cholesky.l();
-            objective += l.diagonal().iter().map(|d| d.ln()).sum::<f64>();
-            // Hat diagonal h_i = W_i x_i' (X'WX)^-1 x_i, from L^-1 X'.
-            let solved = l
-                .solve_lower_triangular(&self.x.transpose())
-                .ok_or_else(|| FitError::Singular("triangular solve failed".into()))?;
-            let mut augmented = vec![0.0; n];
-            for i in 0..n {
-                let h = curvature[i] * solved.column(i).norm_squared();
-                residual[i] += h * (0.5 - p[i]);
-                augmented[i] = h * p[i] * (1.0 - p[i]);
-            }
-            information += weighted_cross_product(self.x, &augmented);
-        }
-        let gradient = self.x.tr_mul(&DVector::from_vec(residual));
-        let largest_logit = eta
-            .iter()
-            .enumerate()
-            .filter(|&(i, _)| self.w.at(i) > 0.0)
-            .fold(0.0f64, |m, (_, e)| m.max(e.abs()));
-        let mut state = State {
-            beta,
-            largest_logit,
-            log_likelihood,
-            objective,
-            gradient,
-            information,
-        };
-        self.add_penalty(&mut state);
-        Ok(state)
-    }
-}
-
+/// Where Newton's method ended, in the fit's terms.
 pub(crate) struct Solution {
     pub(crate) state: State,
     pub(crate) iterations: usize,
@@ -748,115 +388,67 @@ pub(crate) struct Solution {
     pub(crate) warnings: Vec<FitWarning>,
 }
 
-/// Maximises the problem's objective over the coefficients listed in `free`, the others
-/// held at their values in `start`.
+/// The solver's rules for a fit with these options: relative change below the
+/// tolerance, gradient below [`GRADIENT_TOLERANCE`] and, for Firth, the remaining step
+/// below [`FIRTH_STEP_TOLERANCE`]; an indefinite information solved by pseudo-inverse.
+pub(crate) fn solver_settings(options: &FitOptions) -> Settings {
+    Settings {
+        max_iterations: options.max_iterations,
+        convergence: Convergence::Change {
+            tolerance: options.tolerance,
+            gradient: GRADIENT_TOLERANCE,
+            step: options.firth.then_some(FIRTH_STEP_TOLERANCE),
+        },
+        indefinite: Indefinite::PseudoInverse,
+    }
+}
+
+/// An objective given as a function of the coefficients (a pass over a source, or a
+/// problem whose failures count as the worst objective).
+struct Evaluator<'a> {
+    evaluate: &'a dyn Fn(DVector<f64>) -> Result<State, FitError>,
+    dimension: usize,
+}
+
+impl Objective for Evaluator<'_> {
+    type Point = State;
+    type Error = FitError;
+
+    fn dimension(&self) -> usize {
+        self.dimension
+    }
+
+    fn evaluate(&self, beta: DVector<f64>) -> Result<State, FitError> {
+        (self.evaluate)(beta)
+    }
+}
+
+/// Maximises the objective `evaluate` gives over the coefficients listed in `free`, the
+/// others held at their values in `start`, by the one Newton driver
+/// ([`crate::solver::maximize`]) with the fit's rules.
 pub(crate) fn newton(
     evaluate: &dyn Fn(DVector<f64>) -> Result<State, FitError>,
     start: DVector<f64>,
     free: &[usize],
     options: &FitOptions,
 ) -> Result<Solution, FitError> {
-    let mut state = evaluate(start)?;
-    let mut warnings = Vec::new();
-    let p = state.beta.len();
-    let mut last_step = DVector::zeros(p);
-    let mut relative_change = f64::INFINITY;
-    let free_gradient =
-        |state: &State| DVector::from_fn(free.len(), |a, _| state.gradient[free[a]]);
-    for iteration in 1..=options.max_iterations {
-        let information = DMatrix::from_fn(free.len(), free.len(), |a, b| {
-            state.information[(free[a], free[b])]
-        });
-        let gradient = free_gradient(&state);
-        if information
-            .iter()
-            .chain(gradient.iter())
-            .any(|v| !v.is_finite())
-        {
-            // A decomposition of non-finite numbers has no meaning (nalgebra's SVD panics).
-            return Err(FitError::Singular(format!(
-                "the information matrix or the gradient is not finite at iteration \
-                 {iteration}: the data's values are too extreme for this model"
-            )));
-        }
-        let reduced = match information.clone().cholesky() {
-            Some(cholesky) => cholesky.solve(&gradient),
-            None => {
-                warnings.push(FitWarning::NotPositiveDefinite { iteration });
-                information
-                    .svd(true, true)
-                    .solve(&gradient, 1e-12)
-                    .map_err(|e| FitError::Singular(e.to_string()))?
-            }
-        };
-        let mut step = DVector::zeros(p);
-        for (a, &j) in free.iter().enumerate() {
-            step[j] = reduced[a];
-        }
-        let mut scale = 1.0;
-        let mut next = evaluate(&state.beta + &step)?;
-        // Step-halving: never accept a step that lowers the objective (or makes it NaN).
-        let slack = 1e-13 * state.objective.abs().max(1.0);
-        let worse =
-            |next: &State| next.objective.is_nan() || next.objective < state.objective - slack;
-        while worse(&next) && scale > 1e-9 {
-            scale *= 0.5;
-            next = evaluate(&state.beta + &step * scale)?;
-        }
-        if worse(&next) {
-            // No step improves the objective: the estimate is as good as floating point
-            // allows, or the problem is degenerate; the gradient tells which.
-            let converged = free_gradient(&state).amax() < GRADIENT_TOLERANCE;
-            return Ok(Solution {
-                state,
-                iterations: iteration,
-                converged,
-                last_step: step,
-                relative_change: 0.0,
-                warnings,
-            });
-        }
-        relative_change = (next.objective - state.objective).abs() / (next.objective.abs() + 0.05);
-        last_step = step;
-        state = next;
-        let gradient_norm = free_gradient(&state).amax();
-        if relative_change < options.tolerance
-            && gradient_norm < GRADIENT_TOLERANCE
-            && (!options.firth || remaining_step_is_small(&state, free))
-        {
-            return Ok(Solution {
-                state,
-                iterations: iteration,
-                converged: true,
-                last_step,
-                relative_change,
-                warnings,
-            });
-        }
-    }
+    let objective = Evaluator {
+        evaluate,
+        dimension: start.len(),
+    };
+    let solution = maximize(&objective, start, free, &solver_settings(options))?;
+    let warnings = solution
+        .pseudo_inverse_steps
+        .iter()
+        .map(|&iteration| FitWarning::NotPositiveDefinite { iteration })
+        .collect();
     Ok(Solution {
-        state,
-        iterations: options.max_iterations,
-        converged: false,
-        last_step,
-        relative_change,
+        state: solution.point,
+        iterations: solution.iterations,
+        converged: solution.converged,
+        last_step: solution.last_step,
+        relative_change: solution.relative_change,
         warnings,
-    })
-}
-
-/// Whether the Newton step from `state` over the `free` coefficients is within
-/// [`FIRTH_STEP_TOLERANCE`] of max(1, |βⱼ|) in every component. An information matrix
-/// that is not positive definite gives no step to measure, so the iterations go on.
-fn remaining_step_is_small(state: &State, free: &[usize]) -> bool {
-    let information = DMatrix::from_fn(free.len(), free.len(), |a, b| {
-        state.information[(free[a], free[b])]
-    });
-    let gradient = DVector::from_fn(free.len(), |a, _| state.gradient[free[a]]);
-    information.cholesky().is_some_and(|cholesky| {
-        let step = cholesky.solve(&gradient);
-        step.iter()
-            .zip(free)
-            .all(|(d, &j)| d.abs() <= FIRTH_STEP_TOLERANCE * state.beta[j].abs().max(1.0))
     })
 }
 
@@ -1365,17 +957,6 @@ fn fit_design(
         (total, n, events),
     )?;
     crate::inference::finish(fitted, &problem, &scales, clusters)
-}
-
-/// Adds a Gaussian penalty, if any, to a state's objective, gradient and information.
-pub(crate) fn add_penalty(penalty: &Penalty, state: &mut State) {
-    if let Some((precision, center)) = penalty {
-        let deviation = &state.beta - center;
-        let pulled = precision * &deviation;
-        state.objective -= 0.5 * deviation.dot(&pulled);
-        state.gradient -= pulled;
-        state.information += precision;
-    }
 }
 
 /// A fit needs weight on both outcomes.

@@ -1,6 +1,7 @@
 //! The logistic scoring model: a specification ([`SpecConfig`] → [`Spec`]), its
 //! encoding of data into a design ([`Encoding`]), maximum-likelihood fitting (optionally
-//! penalised or bias-reduced) with every inference statistic ([`FittedModel`]), the
+//! penalised or bias-reduced) with every inference statistic ([`FittedModel`]) by the
+//! one Newton driver that every logistic fit of the project uses ([`solver`]), the
 //! model file ([`Model`]) and the scorer that reproduces it on new rows ([`Scorer`],
 //! [`score_csv`]). It knows nothing about any domain.
 //!
@@ -69,6 +70,7 @@ pub mod profile;
 pub mod results;
 pub mod robust;
 pub mod scorecard;
+pub mod solver;
 pub mod spec;
 pub mod streaming;
 

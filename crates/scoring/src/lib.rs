@@ -8,7 +8,7 @@
 //! |---|---|---|
 //! | reading data | `recontact-input` | [`chunks`], [`columns`], [`lines`], [`values`], [`progress`] |
 //! | numerics | `recontact-stats` | [`distributions`] |
-//! | the model | `recontact-model` | [`spec`], [`encoding`], [`data`], [`fit`], [`results`], [`profile`], [`robust`], [`model`], [`streaming`], [`predict`], [`explain`], [`effects`], [`scorecard`], [`anova`], [`batch`], [`lever`], [`error`] |
+//! | the model | `recontact-model` | [`spec`], [`encoding`], [`data`], [`fit`], [`results`], [`solver`], [`profile`], [`robust`], [`model`], [`streaming`], [`predict`], [`explain`], [`effects`], [`scorecard`], [`anova`], [`batch`], [`lever`], [`error`] |
 //! | evaluation | `recontact-evaluation` | [`metrics`], [`decision_curve`], [`lowess`], [`compare`], [`validate`], [`sample_size`] |
 //! | export | `recontact-export` | [`export`] |
 //! | updating | `recontact-update` | [`update`] |
@@ -47,7 +47,7 @@ pub use recontact_export as export;
 pub use recontact_input::{chunks, columns, lines, progress, values};
 pub use recontact_model::{
     anova, batch, data, effects, encoding, error, explain, fit, lever, model, predict, profile,
-    robust, scorecard, spec, streaming,
+    robust, scorecard, solver, spec, streaming,
 };
 pub use recontact_stats::distributions;
 pub use recontact_update as update;

@@ -47,7 +47,7 @@ use recontact_model::fit::{
     GaussianPrior, Likelihoods,
 };
 use recontact_model::model::{Model, Parent, Provenance, SCHEMA_VERSION};
-use recontact_model::spec::Spec;
+use recontact_model::spec::{Spec, SpecConfig};
 use recontact_stats::distributions::chi_square_sf;
 
 /// Which update to make.
@@ -338,211 +338,320 @@ pub fn update(
             "--method extend needs the extended spec (--spec)".into(),
         ));
     }
-    let n = data.len();
-    let y = &data.outcome;
-    let w = data.weights.as_deref();
-    let base: Vec<f64> = data.offset.clone().unwrap_or_else(|| vec![0.0; n]);
-    let total: f64 = w.map_or(n as f64, |w| w.iter().sum());
-    let events: f64 = y
-        .iter()
-        .enumerate()
-        .map(|(i, y)| y * w.map_or(1.0, |w| w[i]))
-        .sum();
+    let context = Context::new(old, data, extension, options)?;
+    let mut fits = Fits::new(&context)?;
+    let (chosen, tests) = choose(&context, &mut fits)?;
+    let mut parameters = updated_parameters(&context, &mut fits, chosen)?;
+    let terms = new_estimates(&context, &parameters);
+    let statistics = statistics(&context, parameters.statistics.take())?;
+    let report = report(
+        &context,
+        fits.candidates,
+        (chosen, tests),
+        &parameters,
+        &terms,
+    )?;
+    let model = updated_model(
+        &context,
+        old_sha256,
+        chosen,
+        parameters,
+        (terms, statistics),
+    );
+    Ok(Updated { model, report })
+}
 
-    // The old linear predictor on the new rows.
-    let design = old
-        .encoding
-        .design(data)
-        .map_err(at("applying the old model to the new data"))?;
-    let beta_old = old.coefficients();
-    let lp_old: Vec<f64> = (0..n)
-        .map(|i| {
-            (0..beta_old.len())
-                .map(|j| design[(i, j)] * beta_old[j])
-                .sum()
-        })
-        .collect();
-    let eta_old: Vec<f64> = lp_old.iter().zip(&base).map(|(a, b)| a + b).collect();
-    if let Some((i, value)) = eta_old.iter().enumerate().find(|(_, v)| !v.is_finite()) {
-        return Err(UpdateError::Invalid(format!(
-            "data row {}: the old model's linear predictor is {value}, not a finite number: \
-             the row's values are too extreme for its coefficients",
-            i + 1
-        )));
-    }
-    let l_original = log_likelihood(y, w, &eta_old);
+/// What every step of an update reads: the old model, the new data and the old
+/// model's linear predictor on them.
+struct Context<'a> {
+    old: &'a Model,
+    data: &'a Dataset,
+    extension: Option<&'a Spec>,
+    options: UpdateOptions,
+    /// The new data's own offset (zero without one).
+    base: Vec<f64>,
+    /// The old coefficients.
+    beta_old: Vec<f64>,
+    /// The old linear predictor without the offset.
+    lp_old: Vec<f64>,
+    /// The old linear predictor with the offset.
+    eta_old: Vec<f64>,
+    /// The old model's log-likelihood on the new data.
+    l_original: f64,
+    /// The sum of the weights and the weighted events.
+    total: f64,
+    events: f64,
+}
 
-    let intercept = recalibrate(data, eta_old.clone(), None, options.fit)
-        .map_err(at("recalibration in the large"))?;
-    let slope = recalibrate(data, base.clone(), Some(&lp_old), options.fit)
-        .map_err(at("logistic recalibration"))?;
-    let refit = || {
-        fit_encoded(old.encoding.clone(), data, options.fit, None)
-            .map_err(at("re-estimation (refit)"))
-    };
-    // For the tests only the refit's log-likelihood is needed. With separated cells the
-    // maximum is not attained but its supremum is finite; a vanishing L2 penalty reaches
-    // it to within ~1e-7 (the model itself cannot be written: see `Chosen::Refit`).
-    let refit_log_likelihood = || match refit() {
-        Ok(fitted) => Ok((fitted.statistics.log_likelihood, Some(fitted))),
-        Err(UpdateError::Fit {
-            source: FitError::Separation { .. },
-            ..
-        }) => {
-            let nearly = FitOptions {
-                l2: 1e-8,
-                max_iterations: 200,
-                ..options.fit
-            };
-            let fitted = fit_encoded(old.encoding.clone(), data, nearly, None)
-                .map_err(at("re-estimation (refit)"))?;
-            Ok((fitted.statistics.log_likelihood, None))
+impl<'a> Context<'a> {
+    fn new(
+        old: &'a Model,
+        data: &'a Dataset,
+        extension: Option<&'a Spec>,
+        options: UpdateOptions,
+    ) -> Result<Self, UpdateError> {
+        let n = data.len();
+        let y = &data.outcome;
+        let w = data.weights.as_deref();
+        let base: Vec<f64> = data.offset.clone().unwrap_or_else(|| vec![0.0; n]);
+        let total: f64 = w.map_or(n as f64, |w| w.iter().sum());
+        let events: f64 = y
+            .iter()
+            .enumerate()
+            .map(|(i, y)| y * w.map_or(1.0, |w| w[i]))
+            .sum();
+        let design = old
+            .encoding
+            .design(data)
+            .map_err(at("applying the old model to the new data"))?;
+        let beta_old = old.coefficients();
+        let lp_old = linear_predictor(&design, &beta_old, None);
+        let eta_old: Vec<f64> = lp_old.iter().zip(&base).map(|(a, b)| a + b).collect();
+        if let Some((i, value)) = eta_old.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+            return Err(UpdateError::Invalid(format!(
+                "data row {}: the old model's linear predictor is {value}, not a finite number: \
+                 the row's values are too extreme for its coefficients",
+                i + 1
+            )));
         }
-        Err(error) => Err(error),
-    };
-    let extension_encoding = match extension {
-        Some(spec) => Some(
-            extended_encoding(&old.encoding, spec, data)
-                .map_err(at("encoding the extended spec"))?,
-        ),
-        None => None,
-    };
-    let extend = |encoding: Encoding| {
-        fit_encoded(encoding, data, options.fit, None).map_err(at("extension"))
-    };
+        let l_original = log_likelihood(y, w, &eta_old);
+        Ok(Context {
+            old,
+            data,
+            extension,
+            options,
+            base,
+            beta_old,
+            lp_old,
+            eta_old,
+            l_original,
+            total,
+            events,
+        })
+    }
 
-    let k_old = beta_old.len();
-    let mut candidates = vec![
-        Candidate {
-            model: "original",
-            log_likelihood: l_original,
-            parameters: 0,
-        },
-        Candidate {
-            model: "intercept",
-            log_likelihood: intercept.statistics.log_likelihood,
-            parameters: 1,
-        },
-        Candidate {
-            model: "slope",
-            log_likelihood: slope.statistics.log_likelihood,
-            parameters: 2,
-        },
-    ];
-    let mut tests = Vec::new();
-    let mut refitted = None;
-    let mut extended = None;
-    let chosen = match options.method {
+    /// The refit: every old coefficient re-estimated on the new data.
+    fn refit(&self) -> Result<FittedModel, UpdateError> {
+        fit_encoded(self.old.encoding.clone(), self.data, self.options.fit, None)
+            .map_err(at("re-estimation (refit)"))
+    }
+
+    /// The refit's log-likelihood, for the tests, with the refit when it exists. With
+    /// separated cells the maximum is not attained but its supremum is finite; a
+    /// vanishing L2 penalty reaches it to within ~1e-7 (the model itself cannot be
+    /// written: see `Chosen::Refit`).
+    fn refit_log_likelihood(&self) -> Result<(f64, Option<FittedModel>), UpdateError> {
+        match self.refit() {
+            Ok(fitted) => Ok((fitted.statistics.log_likelihood, Some(fitted))),
+            Err(UpdateError::Fit {
+                source: FitError::Separation { .. },
+                ..
+            }) => {
+                let nearly = FitOptions {
+                    l2: 1e-8,
+                    max_iterations: 200,
+                    ..self.options.fit
+                };
+                let fitted = fit_encoded(self.old.encoding.clone(), self.data, nearly, None)
+                    .map_err(at("re-estimation (refit)"))?;
+                Ok((fitted.statistics.log_likelihood, None))
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    /// The fit of the extended spec.
+    fn extend(&self, encoding: Encoding) -> Result<FittedModel, UpdateError> {
+        fit_encoded(encoding, self.data, self.options.fit, None).map_err(at("extension"))
+    }
+}
+
+/// Σⱼ xᵢⱼ βⱼ for every row, plus `offset[i]` when given.
+fn linear_predictor(design: &DMatrix<f64>, beta: &[f64], offset: Option<&[f64]>) -> Vec<f64> {
+    (0..design.nrows())
+        .map(|i| {
+            let lp: f64 = (0..beta.len()).map(|j| design[(i, j)] * beta[j]).sum();
+            offset.map_or(lp, |offset| lp + offset[i])
+        })
+        .collect()
+}
+
+/// The fits an update compares and may keep.
+struct Fits {
+    /// Recalibration in the large.
+    intercept: FittedModel,
+    /// Logistic recalibration.
+    slope: FittedModel,
+    /// The encoding of the extended spec, when there is one.
+    extension_encoding: Option<Encoding>,
+    /// The candidates' log-likelihoods, in the order of the closed test.
+    candidates: Vec<Candidate>,
+    /// The refit, when the closed test made it.
+    refitted: Option<FittedModel>,
+    /// The extension, when the closed test made it.
+    extended: Option<FittedModel>,
+}
+
+impl Fits {
+    /// The recalibrations and the extended encoding, with the candidates every update
+    /// reports.
+    fn new(context: &Context) -> Result<Self, UpdateError> {
+        let (data, fit) = (context.data, context.options.fit);
+        let intercept = recalibrate(data, context.eta_old.clone(), None, fit)
+            .map_err(at("recalibration in the large"))?;
+        let slope = recalibrate(data, context.base.clone(), Some(&context.lp_old), fit)
+            .map_err(at("logistic recalibration"))?;
+        let extension_encoding = match context.extension {
+            Some(spec) => Some(
+                extended_encoding(&context.old.encoding, spec, data)
+                    .map_err(at("encoding the extended spec"))?,
+            ),
+            None => None,
+        };
+        let candidates = vec![
+            Candidate {
+                model: "original",
+                log_likelihood: context.l_original,
+                parameters: 0,
+            },
+            Candidate {
+                model: "intercept",
+                log_likelihood: intercept.statistics.log_likelihood,
+                parameters: 1,
+            },
+            Candidate {
+                model: "slope",
+                log_likelihood: slope.statistics.log_likelihood,
+                parameters: 2,
+            },
+        ];
+        Ok(Fits {
+            intercept,
+            slope,
+            extension_encoding,
+            candidates,
+            refitted: None,
+            extended: None,
+        })
+    }
+}
+
+/// The update the options ask for, or the one the closed testing procedure chooses
+/// (with its tests) for [`Method::Auto`].
+fn choose(context: &Context, fits: &mut Fits) -> Result<(Chosen, Vec<LrTest>), UpdateError> {
+    let chosen = match context.options.method {
         Method::Intercept => Chosen::Intercept,
         Method::Slope => Chosen::Slope,
         Method::Refit => Chosen::Refit,
         Method::Prior => Chosen::Prior,
         Method::Extend => Chosen::Extend,
-        Method::Auto => {
-            let (log_likelihood, fitted) = refit_log_likelihood()?;
-            candidates.push(Candidate {
-                model: "refit",
-                log_likelihood,
-                parameters: k_old,
-            });
-            refitted = fitted;
-            if let Some(encoding) = extension_encoding.clone() {
-                let fitted = extend(encoding)?;
-                candidates.push(Candidate {
-                    model: "extend",
-                    log_likelihood: fitted.statistics.log_likelihood,
-                    parameters: fitted.estimates.len(),
-                });
-                extended = Some(fitted);
-            }
-            // Closed testing: every smaller update against the most extensive one, from
-            // the smallest; the first that the data do not reject is chosen.
-            let largest = candidates
-                .last()
-                .cloned()
-                .ok_or_else(|| UpdateError::Invalid("no candidates".into()))?;
-            let mut chosen = None;
-            for (candidate, name) in candidates[..candidates.len() - 1].iter().zip([
-                Chosen::Original,
-                Chosen::Intercept,
-                Chosen::Slope,
-                Chosen::Refit,
-            ]) {
-                let df = largest.parameters.saturating_sub(candidate.parameters);
-                let lr = (2.0 * (largest.log_likelihood - candidate.log_likelihood)).max(0.0);
-                let p_value = if df > 0 {
-                    chi_square_sf(lr, df as f64)
-                } else {
-                    1.0
-                };
-                tests.push(LrTest {
-                    comparison: format!("{} vs {}", largest.model, candidate.model),
-                    lr,
-                    df,
-                    p_value,
-                });
-                if chosen.is_none() && p_value >= options.alpha {
-                    chosen = Some(name);
-                }
-            }
-            chosen.unwrap_or(if extended.is_some() {
-                Chosen::Extend
-            } else {
-                Chosen::Refit
-            })
-        }
+        Method::Auto => return closed_test(context, fits),
     };
+    Ok((chosen, Vec::new()))
+}
 
-    // The updated coefficients and covariance.
-    let old_covariance = matrix(&old.covariance);
-    let (encoding, spec, beta, covariance, statistics) = match chosen {
-        Chosen::Original => (
-            old.encoding.clone(),
-            old.spec.clone(),
-            beta_old.clone(),
-            old_covariance.clone(),
-            None,
-        ),
-        Chosen::Intercept | Chosen::Slope => {
-            if !old.encoding.intercept {
-                return Err(UpdateError::Invalid(
-                    "the old model has no intercept, so an intercept or slope update cannot be written in its form; use refit".into(),
-                ));
-            }
-            let fitted = if chosen == Chosen::Intercept {
-                &intercept
-            } else {
-                &slope
-            };
-            let a = fitted.estimates[0].estimate;
-            let b = fitted.estimates.get(1).map_or(1.0, |e| e.estimate);
-            let mut beta: Vec<f64> = beta_old.iter().map(|v| b * v).collect();
-            beta[0] += a;
-            // Delta method, old and new estimates independent: the old covariance scaled
-            // by b², plus the new (a, b) covariance carried through J = [e₀, β_old].
-            let p = beta.len();
-            let v = &fitted.covariance;
-            let covariance = DMatrix::from_fn(p, p, |r, c| {
-                let e = |i: usize| if i == 0 { 1.0 } else { 0.0 };
-                let mut value = b * b * old_covariance[(r, c)] + e(r) * e(c) * v[(0, 0)];
-                if v.nrows() > 1 {
-                    value += beta_old[r] * beta_old[c] * v[(1, 1)]
-                        + (e(r) * beta_old[c] + beta_old[r] * e(c)) * v[(0, 1)];
-                }
-                value
-            });
-            (
-                old.encoding.clone(),
-                old.spec.clone(),
-                beta,
-                covariance,
-                Some(fitted.statistics.clone()),
-            )
+/// Closed testing: the refit (and the extension) join the candidates; every smaller
+/// update is tested against the most extensive one, from the smallest; the first that
+/// the data do not reject is chosen.
+fn closed_test(context: &Context, fits: &mut Fits) -> Result<(Chosen, Vec<LrTest>), UpdateError> {
+    let (log_likelihood, fitted) = context.refit_log_likelihood()?;
+    fits.candidates.push(Candidate {
+        model: "refit",
+        log_likelihood,
+        parameters: context.beta_old.len(),
+    });
+    fits.refitted = fitted;
+    if let Some(encoding) = fits.extension_encoding.clone() {
+        let fitted = context.extend(encoding)?;
+        fits.candidates.push(Candidate {
+            model: "extend",
+            log_likelihood: fitted.statistics.log_likelihood,
+            parameters: fitted.estimates.len(),
+        });
+        fits.extended = Some(fitted);
+    }
+    let candidates = &fits.candidates;
+    let largest = candidates
+        .last()
+        .cloned()
+        .ok_or_else(|| UpdateError::Invalid("no candidates".into()))?;
+    let mut tests = Vec::new();
+    let mut chosen = None;
+    for (candidate, name) in candidates[..candidates.len() - 1].iter().zip([
+        Chosen::Original,
+        Chosen::Intercept,
+        Chosen::Slope,
+        Chosen::Refit,
+    ]) {
+        let df = largest.parameters.saturating_sub(candidate.parameters);
+        let lr = (2.0 * (largest.log_likelihood - candidate.log_likelihood)).max(0.0);
+        let p_value = if df > 0 {
+            chi_square_sf(lr, df as f64)
+        } else {
+            1.0
+        };
+        tests.push(LrTest {
+            comparison: format!("{} vs {}", largest.model, candidate.model),
+            lr,
+            df,
+            p_value,
+        });
+        if chosen.is_none() && p_value >= context.options.alpha {
+            chosen = Some(name);
         }
+    }
+    let fallback = if fits.extended.is_some() {
+        Chosen::Extend
+    } else {
+        Chosen::Refit
+    };
+    Ok((chosen.unwrap_or(fallback), tests))
+}
+
+/// The updated model's parameters: its encoding and spec, coefficients, covariance and
+/// statistics (`None` for the original model, which estimates nothing).
+struct Parameters {
+    encoding: Encoding,
+    spec: SpecConfig,
+    beta: Vec<f64>,
+    covariance: DMatrix<f64>,
+    statistics: Option<FitStatistics>,
+}
+
+impl Parameters {
+    /// The parameters of a fit on the old spec (or `spec`).
+    fn of(fitted: FittedModel, spec: SpecConfig) -> Parameters {
+        Parameters {
+            beta: fitted.coefficients(),
+            encoding: fitted.encoding,
+            spec,
+            covariance: fitted.covariance,
+            statistics: Some(fitted.statistics),
+        }
+    }
+}
+
+/// The parameters of the chosen update.
+fn updated_parameters(
+    context: &Context,
+    fits: &mut Fits,
+    chosen: Chosen,
+) -> Result<Parameters, UpdateError> {
+    let old = context.old;
+    Ok(match chosen {
+        Chosen::Original => Parameters {
+            encoding: old.encoding.clone(),
+            spec: old.spec.clone(),
+            beta: context.beta_old.clone(),
+            covariance: matrix(&old.covariance),
+            statistics: None,
+        },
+        Chosen::Intercept => recalibrated(context, &fits.intercept)?,
+        Chosen::Slope => recalibrated(context, &fits.slope)?,
         Chosen::Refit => {
-            let fitted = match refitted.take() {
+            let fitted = match fits.refitted.take() {
                 Some(fitted) => fitted,
-                None => refit().map_err(|error| match error {
+                None => context.refit().map_err(|error| match error {
                     UpdateError::Fit {
                         source: separation @ FitError::Separation { .. },
                         ..
@@ -553,97 +662,129 @@ pub fn update(
                     other => other,
                 })?,
             };
-            let beta = fitted.coefficients();
-            (
-                fitted.encoding,
-                old.spec.clone(),
-                beta,
-                fitted.covariance,
-                Some(fitted.statistics),
-            )
+            Parameters::of(fitted, old.spec.clone())
         }
         Chosen::Extend => {
-            let fitted = match (extended.take(), extension_encoding) {
+            let fitted = match (fits.extended.take(), fits.extension_encoding.take()) {
                 (Some(fitted), _) => fitted,
-                (None, Some(encoding)) => extend(encoding)?,
+                (None, Some(encoding)) => context.extend(encoding)?,
                 (None, None) => return Err(UpdateError::Invalid("no extended spec".into())),
             };
-            let spec = extension.map_or_else(|| old.spec.clone(), |s| s.config().clone());
-            let beta = fitted.coefficients();
-            (
-                fitted.encoding,
-                spec,
-                beta,
-                fitted.covariance,
-                Some(fitted.statistics),
-            )
+            let spec = context
+                .extension
+                .map_or_else(|| old.spec.clone(), |s| s.config().clone());
+            Parameters::of(fitted, spec)
         }
-        Chosen::Prior => {
-            let precision = match options.prior {
-                PriorStrength::CovarianceFactor(factor) if factor > 0.0 => old_covariance
-                    .clone()
-                    .cholesky()
-                    .map(|c| c.inverse() * factor)
-                    .ok_or_else(|| UpdateError::Invalid("the old covariance is not positive definite, so it cannot give the prior's precision; use --prior-sd".into()))?,
-                PriorStrength::StandardDeviation(sd) if sd > 0.0 => {
-                    DMatrix::identity(k_old, k_old) / (sd * sd)
-                }
-                _ => return Err(UpdateError::Invalid("the prior's factor or sd must be positive".into())),
-            };
-            let prior = GaussianPrior {
-                mean: beta_old.clone(),
-                precision,
-            };
-            let fitted = fit_encoded(old.encoding.clone(), data, options.fit, Some(&prior))
-                .map_err(at("shrinkage toward the old weights"))?;
-            let beta = fitted.coefficients();
-            (
-                fitted.encoding,
-                old.spec.clone(),
-                beta,
-                fitted.covariance,
-                Some(fitted.statistics),
-            )
-        }
-    };
+        Chosen::Prior => Parameters::of(shrunk(context)?, old.spec.clone()),
+    })
+}
 
-    let names = encoding.names();
-    let new_estimates = estimates(&names, &beta, &covariance, options.fit.level);
-    let statistics = match statistics {
-        Some(statistics) => statistics,
-        None => {
-            // The original model on the new data: nothing estimated.
-            let null = intercept_only(data, &base, options.fit)?;
-            FitStatistics::new(
-                "original",
-                Likelihoods {
-                    model: l_original,
-                    null,
-                    penalized: None,
-                    lr_chi2: 2.0 * (l_original - null),
-                },
-                (0, 0),
-                (total, n, events),
-                (0, true),
-            )
+/// The old model recalibrated by `fitted` (the intercept `a`, and the slope `b` when
+/// it has one): coefficients b·β_old + a e₀, and their covariance by the delta method.
+fn recalibrated(context: &Context, fitted: &FittedModel) -> Result<Parameters, UpdateError> {
+    let old = context.old;
+    if !old.encoding.intercept {
+        return Err(UpdateError::Invalid(
+            "the old model has no intercept, so an intercept or slope update cannot be written in its form; use refit".into(),
+        ));
+    }
+    let beta_old = &context.beta_old;
+    let old_covariance = matrix(&old.covariance);
+    let a = fitted.estimates[0].estimate;
+    let b = fitted.estimates.get(1).map_or(1.0, |e| e.estimate);
+    let mut beta: Vec<f64> = beta_old.iter().map(|v| b * v).collect();
+    beta[0] += a;
+    // Delta method, old and new estimates independent: the old covariance scaled
+    // by b², plus the new (a, b) covariance carried through J = [e₀, β_old].
+    let p = beta.len();
+    let v = &fitted.covariance;
+    let covariance = DMatrix::from_fn(p, p, |r, c| {
+        let e = |i: usize| if i == 0 { 1.0 } else { 0.0 };
+        let mut value = b * b * old_covariance[(r, c)] + e(r) * e(c) * v[(0, 0)];
+        if v.nrows() > 1 {
+            value += beta_old[r] * beta_old[c] * v[(1, 1)]
+                + (e(r) * beta_old[c] + beta_old[r] * e(c)) * v[(0, 1)];
         }
-    };
+        value
+    });
+    Ok(Parameters {
+        encoding: old.encoding.clone(),
+        spec: old.spec.clone(),
+        beta,
+        covariance,
+        statistics: Some(fitted.statistics.clone()),
+    })
+}
 
-    // Calibration of both models on the new data.
-    let updated_design = encoding
+/// The refit shrunk toward the old weights by the prior the options ask for.
+fn shrunk(context: &Context) -> Result<FittedModel, UpdateError> {
+    let old = context.old;
+    let k_old = context.beta_old.len();
+    let precision = match context.options.prior {
+        PriorStrength::CovarianceFactor(factor) if factor > 0.0 => matrix(&old.covariance)
+            .cholesky()
+            .map(|c| c.inverse() * factor)
+            .ok_or_else(|| UpdateError::Invalid("the old covariance is not positive definite, so it cannot give the prior's precision; use --prior-sd".into()))?,
+        PriorStrength::StandardDeviation(sd) if sd > 0.0 => {
+            DMatrix::identity(k_old, k_old) / (sd * sd)
+        }
+        _ => return Err(UpdateError::Invalid("the prior's factor or sd must be positive".into())),
+    };
+    let prior = GaussianPrior {
+        mean: context.beta_old.clone(),
+        precision,
+    };
+    fit_encoded(
+        old.encoding.clone(),
+        context.data,
+        context.options.fit,
+        Some(&prior),
+    )
+    .map_err(at("shrinkage toward the old weights"))
+}
+
+/// The update's report: the candidates and tests, both models' calibration on the new
+/// data and the coefficients' changes.
+fn report(
+    context: &Context,
+    candidates: Vec<Candidate>,
+    (chosen, tests): (Chosen, Vec<LrTest>),
+    parameters: &Parameters,
+    terms: &[Estimate],
+) -> Result<UpdateReport, UpdateError> {
+    let data = context.data;
+    let updated_design = parameters
+        .encoding
         .design(data)
         .map_err(at("applying the updated model"))?;
-    let lp_new: Vec<f64> = (0..n)
-        .map(|i| {
-            (0..beta.len())
-                .map(|j| updated_design[(i, j)] * beta[j])
-                .sum::<f64>()
-                + base[i]
-        })
-        .collect();
-    let calibration_original = calibration(data, &eta_old)?;
+    let lp_new = linear_predictor(&updated_design, &parameters.beta, Some(&context.base));
+    let calibration_original = calibration(data, &context.eta_old)?;
     let calibration_updated = calibration(data, &lp_new)?;
+    Ok(UpdateReport {
+        chosen,
+        tests,
+        candidates,
+        coefficients: changes(context.old, terms),
+        calibration_original,
+        calibration_updated,
+        n: context.total,
+        events: context.events,
+    })
+}
 
+/// The updated coefficients with their inference at the fit's level.
+fn new_estimates(context: &Context, parameters: &Parameters) -> Vec<Estimate> {
+    estimates(
+        &parameters.encoding.names(),
+        &parameters.beta,
+        &parameters.covariance,
+        context.options.fit.level,
+    )
+}
+
+/// Every coefficient of the updated model with its old value, then those the old model
+/// had and the new one does not.
+fn changes(old: &Model, new_estimates: &[Estimate]) -> Vec<Change> {
     let mut coefficients: Vec<Change> = new_estimates
         .iter()
         .map(|e| Change {
@@ -661,21 +802,58 @@ pub fn update(
             });
         }
     }
+    coefficients
+}
 
-    // Updates that keep the old covariance (in part: intercept and slope updates add the
-    // recalibration's model covariance to it) keep its type; refits have their own.
+/// The statistics of the update: the fit's, or for the original model (nothing
+/// estimated) its likelihood on the new data against the intercept-only model.
+fn statistics(
+    context: &Context,
+    statistics: Option<FitStatistics>,
+) -> Result<FitStatistics, UpdateError> {
+    if let Some(statistics) = statistics {
+        return Ok(statistics);
+    }
+    let null = intercept_only(context.data, &context.base, context.options.fit)?;
+    let l_original = context.l_original;
+    Ok(FitStatistics::new(
+        "original",
+        Likelihoods {
+            model: l_original,
+            null,
+            penalized: None,
+            lr_chi2: 2.0 * (l_original - null),
+        },
+        (0, 0),
+        (context.total, context.data.len(), context.events),
+        (0, true),
+    ))
+}
+
+/// The updated model file. Updates that keep the old covariance (in part: intercept and
+/// slope updates add the recalibration's model covariance to it) keep its type; refits
+/// have their own.
+fn updated_model(
+    context: &Context,
+    old_sha256: &str,
+    chosen: Chosen,
+    parameters: Parameters,
+    (terms, statistics): (Vec<Estimate>, FitStatistics),
+) -> Model {
+    let (old, data, options) = (context.old, context.data, context.options);
     let carried = match chosen {
         Chosen::Original | Chosen::Intercept | Chosen::Slope => {
             (old.options.covariance_type, old.cluster.clone())
         }
         _ => (options.fit.covariance_type, None),
     };
-    let p = beta.len();
-    let model = Model {
+    let covariance = &parameters.covariance;
+    let p = parameters.beta.len();
+    Model {
         schema_version: SCHEMA_VERSION,
-        spec,
-        encoding,
-        terms: new_estimates,
+        spec: parameters.spec,
+        encoding: parameters.encoding,
+        terms,
         covariance: (0..p)
             .map(|a| (0..p).map(|b| covariance[(a, b)]).collect())
             .collect(),
@@ -691,30 +869,24 @@ pub fn update(
             input_file: data.source_name.clone(),
             input_sha256: data.sha256.clone(),
             rows_read: data.rows_read,
-            rows_used: n,
+            rows_used: data.len(),
             rows_dropped: data.dropped.rows,
             dropped_reasons: data.dropped.reasons.clone(),
             tool: "recontact".to_string(),
             tool_version: env!("CARGO_PKG_VERSION").to_string(),
-            parent: Some(Parent {
-                model_sha256: old_sha256.to_string(),
-                method: chosen.name().to_string(),
-            }),
+            parent: Some(Parameters::parent(old_sha256, chosen)),
         },
-    };
-    Ok(Updated {
-        model,
-        report: UpdateReport {
-            chosen,
-            tests,
-            candidates,
-            coefficients,
-            calibration_original,
-            calibration_updated,
-            n: total,
-            events,
-        },
-    })
+    }
+}
+
+impl Parameters {
+    /// The parent an updated model records.
+    fn parent(old_sha256: &str, chosen: Chosen) -> Parent {
+        Parent {
+            model_sha256: old_sha256.to_string(),
+            method: chosen.name().to_string(),
+        }
+    }
 }
 
 fn intercept_only(data: &Dataset, offset: &[f64], options: FitOptions) -> Result<f64, UpdateError> {
