@@ -879,12 +879,36 @@ fn check_calibration_input<'a>(
 ///
 /// Zero for a model whose predictions are right on average; positive when the model
 /// under-predicts. Needs both outcome classes (otherwise `a` is infinite).
+///
+/// ```
+/// use recontact_evaluation::metrics::calibration_in_the_large;
+///
+/// let y = [0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0, 0.0];
+/// let lp = [-1.2, -0.4, 0.3, -0.8, 1.1, 0.2, 0.5, -0.1, 1.6, -1.5];
+/// # let w = [1.0, 2.0, 1.0, 1.0, 3.0, 1.0, 2.0, 1.0, 1.0, 2.0];
+/// // statsmodels 0.15: GLM(y, ones, Binomial(), offset=lp).fit(tol=1e-14)
+/// let fit = calibration_in_the_large(&y, &lp)?;
+/// assert!((fit.estimate - 0.03392104700984758).abs() < 1e-9 && (fit.std_error - 0.6925046609672383).abs() < 1e-9);
+/// # Ok::<(), recontact_evaluation::metrics::MetricsError>(())
+/// ```
 pub fn calibration_in_the_large(y: &[f64], lp: &[f64]) -> Result<WaldEstimate, MetricsError> {
     weighted_calibration_in_the_large(y, lp, None)
 }
 
 /// [`calibration_in_the_large`] with frequency weights: row i counts `weights[i]` times
 /// (as GLM's `freq_weights`), so the standard error uses Σ w, not the row count.
+///
+/// ```
+/// use recontact_evaluation::metrics::weighted_calibration_in_the_large;
+///
+/// let y = [0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0, 0.0];
+/// let lp = [-1.2, -0.4, 0.3, -0.8, 1.1, 0.2, 0.5, -0.1, 1.6, -1.5];
+/// # let w = [1.0, 2.0, 1.0, 1.0, 3.0, 1.0, 2.0, 1.0, 1.0, 2.0];
+/// // statsmodels 0.15: GLM(y, ones, Binomial(), offset=lp, freq_weights=w).fit(tol=1e-14)
+/// let fit = weighted_calibration_in_the_large(&y, &lp, Some(&w))?;
+/// assert!((fit.estimate - -0.20611008689648505).abs() < 1e-9 && (fit.std_error - 0.5696722640342023).abs() < 1e-9);
+/// # Ok::<(), recontact_evaluation::metrics::MetricsError>(())
+/// ```
 pub fn weighted_calibration_in_the_large(
     y: &[f64],
     lp: &[f64],
@@ -945,12 +969,37 @@ pub fn observed_expected(y: &[f64], p: &[f64]) -> Result<f64, MetricsError> {
 /// predictor separates the outcomes the slope is infinite and [`MetricsError::Separation`]
 /// is returned; a numerically constant `lp` (see [`CONSTANT_LP_TOLERANCE`]) gives
 /// [`MetricsError::Degenerate`].
+///
+/// ```
+/// use recontact_evaluation::metrics::calibration_slope;
+///
+/// let y = [0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0, 0.0];
+/// let lp = [-1.2, -0.4, 0.3, -0.8, 1.1, 0.2, 0.5, -0.1, 1.6, -1.5];
+/// # let w = [1.0, 2.0, 1.0, 1.0, 3.0, 1.0, 2.0, 1.0, 1.0, 2.0];
+/// // statsmodels 0.15: GLM(y, [1, lp], Binomial()).fit(tol=1e-14), the slope
+/// let fit = calibration_slope(&y, &lp)?;
+/// assert!((fit.estimate - 2.82638392027356).abs() < 1e-9 && (fit.std_error - 1.7949766843410517).abs() < 1e-9);
+/// # Ok::<(), recontact_evaluation::metrics::MetricsError>(())
+/// ```
 pub fn calibration_slope(y: &[f64], lp: &[f64]) -> Result<WaldEstimate, MetricsError> {
     weighted_calibration_slope(y, lp, None)
 }
 
 /// [`calibration_slope`] with frequency weights: row i counts `weights[i]` times (as
 /// GLM's `freq_weights`); rows of weight 0 take no part.
+///
+/// ```
+/// use recontact_evaluation::metrics::weighted_calibration_slope;
+///
+/// let y = [0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0, 1.0, 0.0];
+/// let lp = [-1.2, -0.4, 0.3, -0.8, 1.1, 0.2, 0.5, -0.1, 1.6, -1.5];
+/// # let w = [1.0, 2.0, 1.0, 1.0, 3.0, 1.0, 2.0, 1.0, 1.0, 2.0];
+/// // statsmodels 0.15: GLM(y, [1, lp], Binomial(), freq_weights=w).fit(tol=1e-14), the slope
+/// let fit = weighted_calibration_slope(&y, &lp, Some(&w))?;
+/// // (the two fits stop at different points within their tolerances: agreement to 1e-7)
+/// assert!((fit.estimate - 2.6924536248168893).abs() < 1e-9 && (fit.std_error - 1.3531157508746463).abs() < 1e-7);
+/// # Ok::<(), recontact_evaluation::metrics::MetricsError>(())
+/// ```
 pub fn weighted_calibration_slope(
     y: &[f64],
     lp: &[f64],

@@ -291,11 +291,7 @@ fn matrix(rows: &[Vec<f64>]) -> DMatrix<f64> {
 
 /// The encoding of an extended spec, keeping the old encoding of every term the old
 /// model already had (so its levels and knots stay as they were).
-pub fn extended_encoding(
-    old: &Encoding,
-    spec: &Spec,
-    data: &Dataset,
-) -> Result<Encoding, FitError> {
+fn extended_encoding(old: &Encoding, spec: &Spec, data: &Dataset) -> Result<Encoding, FitError> {
     let mut encoding = Encoding::learn(spec, data)?;
     for term in &mut encoding.terms {
         if let Some(previous) = old.terms.iter().find(|t| same_term(t, term)) {
@@ -323,6 +319,22 @@ fn same_term(a: &EncodedTerm, b: &EncodedTerm) -> bool {
 
 /// Updates `old` on new data (read with the old spec, or with `extension` when given).
 /// `old_sha256` is the SHA-256 of the old model file, recorded as the parent.
+///
+/// ```
+/// use recontact_model::{read_dataset, InvalidRows, Model};
+/// use recontact_update::{update, Chosen, UpdateOptions};
+///
+/// // The default model on the very rows it was fitted on: nothing to update, the
+/// // closed testing procedure keeps the original (refit vs original: LR = 0).
+/// let old = Model::from_json("m.json", include_str!("../../../data/default_model.json"))?;
+/// let spec = old.spec.clone().check()?;
+/// let csv = include_str!("../../../data/recontact_outcomes.csv");
+/// let data = read_dataset("outcomes.csv", csv.as_bytes(), &spec, InvalidRows::Fail)?;
+/// let updated = update(&old, "parent", &data, None, UpdateOptions::default())?;
+/// assert_eq!(updated.report.chosen, Chosen::Original);
+/// assert!(updated.report.tests[0].lr.abs() < 1e-6);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub fn update(
     old: &Model,
     old_sha256: &str,
