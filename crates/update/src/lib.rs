@@ -46,7 +46,7 @@ use recontact_model::fit::{
     estimates, fit_encoded, log_likelihood, Estimate, FitOptions, FitStatistics, FittedModel,
     GaussianPrior, Likelihoods,
 };
-use recontact_model::model::{Model, Parent, Provenance, SCHEMA_VERSION};
+use recontact_model::model::{Model, Parent, Provenance, DEFAULT_TOOL, SCHEMA_VERSION};
 use recontact_model::spec::{Spec, SpecConfig};
 use recontact_stats::distributions::chi_square_sf;
 
@@ -878,15 +878,8 @@ fn updated_model(
         cluster: carried.1,
         profile_intervals: None,
         provenance: Provenance {
-            input_file: data.source_name.clone(),
-            input_sha256: data.sha256.clone(),
-            rows_read: data.rows_read,
-            rows_used: data.len(),
-            rows_dropped: data.dropped.rows,
-            dropped_reasons: data.dropped.reasons.clone(),
-            tool: "recontact".to_string(),
-            tool_version: env!("CARGO_PKG_VERSION").to_string(),
             parent: Some(Parameters::parent(old_sha256, chosen)),
+            ..Provenance::of_dataset(data, DEFAULT_TOOL, env!("CARGO_PKG_VERSION"))
         },
     }
 }
