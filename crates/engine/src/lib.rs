@@ -4,7 +4,10 @@
 //!
 //! - [`connection`]: a session with an engine, over PostgreSQL's wire protocol or an
 //!   engine's own command-line client kept open for the whole fit.
+//! - [`fit`]: the fit inside the engine, one aggregate query per pass over the rows.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod connection;
+pub mod fit;
+mod knots;

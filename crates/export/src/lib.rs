@@ -28,6 +28,7 @@
 //! ```
 
 pub mod pmml;
+pub mod rows;
 pub mod sql;
 
 use thiserror::Error;

@@ -66,19 +66,19 @@ impl Default for SqlOptions {
 const NUMBER_PATTERN: &str = "[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?";
 
 /// How one main term enters: through its components, or (a category) by level.
-enum Shape {
+pub(crate) enum Shape {
     /// Design-column expressions, in order.
     Components(Vec<String>),
     /// The column as text and the literals of the non-reference levels, in order.
     Levels { text: String, levels: Vec<String> },
 }
 
-struct Writer {
-    dialect: Dialect,
+pub(crate) struct Writer {
+    pub(crate) dialect: Dialect,
 }
 
 impl Writer {
-    fn identifier(&self, name: &str, what: &str) -> Result<String, ExportError> {
+    pub(crate) fn identifier(&self, name: &str, what: &str) -> Result<String, ExportError> {
         let unrepresentable = |reason: &str| ExportError::Unrepresentable {
             what: what.to_string(),
             value: name.to_string(),
@@ -98,7 +98,7 @@ impl Writer {
         })
     }
 
-    fn string(&self, text: &str, what: &str) -> Result<String, ExportError> {
+    pub(crate) fn string(&self, text: &str, what: &str) -> Result<String, ExportError> {
         if text.contains('\0') {
             return Err(ExportError::Unrepresentable {
                 what: what.to_string(),
@@ -117,7 +117,7 @@ impl Writer {
     /// A double literal. The exponent form keeps DuckDB and Spark from reading a
     /// DECIMAL, and PostgreSQL's cast from its NUMERIC literal rounds once, to the
     /// same double; Rust's shortest round-trip digits make that double the model's.
-    fn number(&self, value: f64) -> String {
+    pub(crate) fn number(&self, value: f64) -> String {
         let digits = format!("{:e}", value + 0.0);
         let literal = match self.dialect {
             Dialect::Postgres => format!("{digits}::float8"),
@@ -130,7 +130,7 @@ impl Writer {
         }
     }
 
-    fn text_of(&self, column: &str) -> String {
+    pub(crate) fn text_of(&self, column: &str) -> String {
         let ty = match self.dialect {
             Dialect::Sqlite | Dialect::Postgres => "TEXT",
             Dialect::Duckdb => "VARCHAR",
@@ -139,7 +139,7 @@ impl Writer {
         format!("CAST({column} AS {ty})")
     }
 
-    fn double_of(&self, column: &str) -> String {
+    pub(crate) fn double_of(&self, column: &str) -> String {
         match self.dialect {
             Dialect::Sqlite => format!("CAST({column} AS REAL)"),
             Dialect::Postgres => format!("CAST({column} AS DOUBLE PRECISION)"),
@@ -147,14 +147,14 @@ impl Writer {
         }
     }
 
-    fn greatest(&self, a: &str, b: &str) -> String {
+    pub(crate) fn greatest(&self, a: &str, b: &str) -> String {
         match self.dialect {
             Dialect::Sqlite => format!("MAX({a}, {b})"),
             _ => format!("GREATEST({a}, {b})"),
         }
     }
 
-    fn least(&self, a: &str, b: &str) -> String {
+    pub(crate) fn least(&self, a: &str, b: &str) -> String {
         match self.dialect {
             Dialect::Sqlite => format!("MIN({a}, {b})"),
             _ => format!("LEAST({a}, {b})"),
@@ -162,7 +162,7 @@ impl Writer {
     }
 
     /// Whether `text` is spelled as the scorer's number grammar allows.
-    fn spelled_as_number(&self, text: &str) -> String {
+    pub(crate) fn spelled_as_number(&self, text: &str) -> String {
         match self.dialect {
             // SQLite has no regular expressions; these GLOBs accept exactly the same
             // strings: only number characters, at most one `e` and one `.`, no `.` in
@@ -193,7 +193,12 @@ impl Writer {
     /// The checks on `x` sit inside a CASE after the spelling check, because PostgreSQL
     /// does not promise to evaluate AND from left to right and its cast raises an error
     /// on text that is not a number.
-    fn number_valid(&self, column: &str, log1p: bool, bounds: Option<&Bounds>) -> String {
+    pub(crate) fn number_valid(
+        &self,
+        column: &str,
+        log1p: bool,
+        bounds: Option<&Bounds>,
+    ) -> String {
         let text = self.text_of(column);
         let x = self.double_of(column);
         let mut checks = vec![format!("ABS({x}) <= {}", self.number(f64::MAX))];
@@ -218,7 +223,7 @@ impl Writer {
         )
     }
 
-    fn boolean_words(&self, words: &[&str]) -> Result<String, ExportError> {
+    pub(crate) fn boolean_words(&self, words: &[&str]) -> Result<String, ExportError> {
         let literals: Result<Vec<String>, ExportError> = words
             .iter()
             .map(|w| self.string(w, "boolean word"))
@@ -227,7 +232,11 @@ impl Writer {
     }
 
     /// The shape of a main term and the condition under which the scorer accepts it.
-    fn main_term(&self, term: &EncodedTerm, model: &Model) -> Result<(Shape, String), ExportError> {
+    pub(crate) fn main_term(
+        &self,
+        term: &EncodedTerm,
+        bounds: Option<&Bounds>,
+    ) -> Result<(Shape, String), ExportError> {
         let column_name = match term {
             EncodedTerm::Numeric { column, .. }
             | EncodedTerm::Spline { column, .. }
@@ -241,7 +250,6 @@ impl Writer {
             }
         };
         let column = self.identifier(column_name, "column name")?;
-        let bounds = model.spec.bounds.get(column_name);
         let x = self.double_of(&column);
         let minus = |knot: f64| format!("({x} - {})", self.number(knot));
         Ok(match term {
@@ -462,7 +470,11 @@ pub fn to_sql(model: &Model, options: &SqlOptions) -> Result<String, ExportError
             | EncodedTerm::Categorical { column, .. } => column,
             EncodedTerm::Interaction { .. } => continue,
         };
-        let (shape, valid) = writer.main_term(term.term, model)?;
+        let bounds = term
+            .term
+            .column_name()
+            .and_then(|c| model.spec.bounds.get(c));
+        let (shape, valid) = writer.main_term(term.term, bounds)?;
         conditions.push(valid);
         shapes.push((column, shape));
     }

@@ -146,6 +146,32 @@ pub enum FitError {
     /// No rows to fit.
     #[error("no rows to fit")]
     NoRows,
+    /// Rows with problems, counted by a store that cannot say where they are (a fit from
+    /// sums); leave them out with [`crate::InvalidRows::Drop`].
+    #[error(
+        "{rows} of {rows_read} rows have invalid values ({}); leave them out \
+         (InvalidRows::Drop) or mend them",
+        counted(.reasons)
+    )]
+    InvalidRowsCounted {
+        /// Rows with at least one problem.
+        rows: u64,
+        /// Every row of the source.
+        rows_read: u64,
+        /// How many fields have each problem, by `column: problem`.
+        reasons: std::collections::BTreeMap<String, u64>,
+    },
+    /// A categorical column has more distinct levels than the spec allows.
+    #[error(
+        "column `{column}` has more than {limit} distinct levels: a column with this many is \
+         most likely an identifier, not a category (raise max_levels in the spec)"
+    )]
+    TooManyLevels {
+        /// The column.
+        column: String,
+        /// The spec's limit.
+        limit: usize,
+    },
     /// The design matrix does not fit in the memory that can be allocated.
     #[error(
         "the design matrix of {rows} rows × {columns} columns needs {:.0} MiB, which cannot be \
@@ -613,4 +639,13 @@ pub enum ModelProblem {
     /// Fields that contradict each other.
     #[error("{0}")]
     Inconsistent(String),
+}
+
+/// Problem counts as `reason: count` in a list.
+fn counted(reasons: &std::collections::BTreeMap<String, u64>) -> String {
+    reasons
+        .iter()
+        .map(|(reason, count)| format!("{reason}: {count}"))
+        .collect::<Vec<_>>()
+        .join("; ")
 }

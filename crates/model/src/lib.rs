@@ -73,6 +73,7 @@ pub mod scorecard;
 pub mod solver;
 pub mod spec;
 pub mod streaming;
+pub mod summed;
 
 pub use batch::{score_csv, BatchError, BatchOptions, BatchReport, OnInvalid};
 pub use data::{read_dataset, read_dataset_for, Dataset, InvalidRows};

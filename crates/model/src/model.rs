@@ -42,6 +42,10 @@ pub struct Provenance {
     /// The model this one updates, when it was made by `recontact update`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<Parent>,
+    /// The SQL engine that fitted the model where the rows live (see
+    /// [`Provenance::of_summed`]): `input_file` is then the table or query it read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub engine: Option<String>,
 }
 
 /// The tool name [`Model::new`] and [`Model::from_streamed`] record, kept so that the
@@ -75,6 +79,7 @@ impl Provenance {
             tool: tool.to_string(),
             tool_version: tool_version.to_string(),
             parent: None,
+            engine: None,
         }
     }
 
@@ -111,6 +116,44 @@ impl Provenance {
             tool: tool.to_string(),
             tool_version: tool_version.to_string(),
             parent: None,
+            engine: None,
+        }
+    }
+
+    /// The provenance of a fit from the sums a store computed where the rows live:
+    /// `engine` names the store (an SQL engine and where it runs), `source` the table or
+    /// query it read. No digest: the rows never came here.
+    ///
+    /// ```rust
+    /// use recontact_model::model::Provenance;
+    /// use recontact_model::summed::{fit_by_sums, InMemorySums};
+    /// use recontact_model::{read_dataset, FitOptions, InvalidRows, SpecConfig};
+    /// let spec = SpecConfig::from_toml("s.toml", "outcome = \"y\"\n[[term]]\nkind = \"numeric\"\ncolumn = \"x\"\n")?.check()?;
+    /// let data = read_dataset("d.csv", "y,x\n1,3\n0,1\n1,2\n0,2\n".as_bytes(), &spec, InvalidRows::Fail)?;
+    /// let summed = fit_by_sums(&mut InMemorySums::new(&data), &spec, FitOptions::default(), InvalidRows::Fail)?;
+    /// let provenance = Provenance::of_summed(&summed, "postgres://db:5432/crm", "cases", "my-tool", "1.0");
+    /// assert_eq!((provenance.input_file.as_str(), provenance.rows_used), ("cases", 4));
+    /// assert_eq!(provenance.engine.as_deref(), Some("postgres://db:5432/crm"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn of_summed(
+        summed: &crate::summed::SummedFit,
+        engine: &str,
+        source: &str,
+        tool: &str,
+        tool_version: &str,
+    ) -> Provenance {
+        Provenance {
+            input_file: source.to_string(),
+            input_sha256: String::new(),
+            rows_read: summed.rows_read,
+            rows_used: summed.rows_used,
+            rows_dropped: summed.dropped.rows,
+            dropped_reasons: summed.dropped.reasons.clone(),
+            tool: tool.to_string(),
+            tool_version: tool_version.to_string(),
+            parent: None,
+            engine: Some(engine.to_string()),
         }
     }
 
@@ -135,6 +178,7 @@ impl Provenance {
             tool: tool.to_string(),
             tool_version: tool_version.to_string(),
             parent: None,
+            engine: None,
         }
     }
 }

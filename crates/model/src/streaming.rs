@@ -985,7 +985,7 @@ impl Target {
 /// The ranks (among `n` rows) at which every value making up at least [`FRACTIED`] of
 /// the rows shows: such a value fills a run of at least ⌊FRACTIED·n⌋ consecutive ranks,
 /// so one of them is a multiple of that step. The smallest and largest come with them.
-fn tie_candidate_ranks(n: usize) -> Vec<usize> {
+pub(crate) fn tie_candidate_ranks(n: usize) -> Vec<usize> {
     if n == 0 {
         return Vec::new();
     }
@@ -996,19 +996,24 @@ fn tie_candidate_ranks(n: usize) -> Vec<usize> {
 }
 
 /// One chunk's share of a column's knot profile.
-struct ChunkProfile {
+pub(crate) struct ChunkProfile {
     /// How often each tie candidate occurs.
-    counts: Vec<usize>,
+    pub(crate) counts: Vec<usize>,
     /// The smallest value above the column's minimum, with its count.
-    second_low: Option<(f64, usize)>,
+    pub(crate) second_low: Option<(f64, usize)>,
     /// The largest value below the column's maximum, with its count.
-    second_high: Option<(f64, usize)>,
+    pub(crate) second_high: Option<(f64, usize)>,
     /// The smallest distinct values, at most `cap + 1` of them.
-    distinct: Vec<f64>,
+    pub(crate) distinct: Vec<f64>,
 }
 
 impl ChunkProfile {
-    fn of(values: &[f64], candidates: &[f64], (min, max): (f64, f64), cap: usize) -> Self {
+    pub(crate) fn of(
+        values: &[f64],
+        candidates: &[f64],
+        (min, max): (f64, f64),
+        cap: usize,
+    ) -> Self {
         let counts = candidates
             .iter()
             .map(|&c| values.iter().filter(|&&v| v == c).count())
@@ -1062,18 +1067,18 @@ fn extreme(a: Option<(f64, usize)>, b: Option<(f64, usize)>, lowest: bool) -> Op
 type OrderStatistics = HashMap<String, BTreeMap<usize, f64>>;
 
 /// A column whose default knots are placed, with what its profiling pass looks for.
-struct KnotSetup {
-    column: String,
-    k: usize,
+pub(crate) struct KnotSetup {
+    pub(crate) column: String,
+    pub(crate) k: usize,
     /// The values at [`tie_candidate_ranks`], distinct, ascending.
-    candidates: Vec<f64>,
+    pub(crate) candidates: Vec<f64>,
     /// The smallest and the largest value.
-    ends: (f64, f64),
+    pub(crate) ends: (f64, f64),
 }
 
 impl KnotSetup {
     /// The column's profile from its pass totals.
-    fn profile(&self, rows: usize, total: &ChunkProfile) -> KnotProfile {
+    pub(crate) fn profile(&self, rows: usize, total: &ChunkProfile) -> KnotProfile {
         let (min, max) = self.ends;
         let count_of = |value: f64| {
             self.candidates
