@@ -248,7 +248,7 @@ impl<'c> SqlRows<'c> {
     /// `x0…`, `y`, `w`, `o`.
     fn design_rows(&self, design: SumsDesign<'_>) -> Result<String, PushdownError> {
         let columns = match design {
-            SumsDesign::Full(encoding) => design_columns(encoding, self.spec, self.dialect)?,
+            SumsDesign::Full(encoding) => design_columns(encoding, self.spec.config(), self.dialect)?,
             SumsDesign::Intercept => vec![number_literal(1.0, self.dialect)],
         };
         let mut list: Vec<String> = columns

@@ -37,7 +37,7 @@ use recontact_model::encoding::EncodedTerm;
 use recontact_model::model::Model;
 
 pub use pmml::{to_pmml, PmmlOptions};
-pub use sql::{to_sql, Dialect, SqlOptions};
+pub use sql::{model_sql, to_sql, Dialect, ModelSql, SqlOptions};
 
 /// Why a model could not be exported.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]

@@ -13,7 +13,7 @@
 
 use recontact_input::error::DataProblem;
 use recontact_model::encoding::{EncodedTerm, Encoding};
-use recontact_model::spec::{Bounds, Spec, TermConfig, Transform};
+use recontact_model::spec::{Bounds, Spec, SpecConfig, TermConfig, Transform};
 
 use crate::sql::{Dialect, Shape, Writer};
 use crate::ExportError;
@@ -179,7 +179,7 @@ pub fn row_values(spec: &Spec, dialect: Dialect) -> Result<RowValues, ExportErro
 }
 
 /// The design columns of `encoding` for a row without problems, in design order (the
-/// intercept's `1` first when it has one): the expressions `recontact export` writes,
+/// intercept's `1` first when it has one; `spec` gives the bounds): the expressions `recontact export` writes,
 /// so their values are the scorer's to a unit or two in the last place.
 ///
 /// ```rust
@@ -193,11 +193,11 @@ pub fn row_values(spec: &Spec, dialect: Dialect) -> Result<RowValues, ExportErro
 /// ```
 pub fn design_columns(
     encoding: &Encoding,
-    spec: &Spec,
+    spec: &SpecConfig,
     dialect: Dialect,
 ) -> Result<Vec<String>, ExportError> {
     let writer = Writer { dialect };
-    let bounds = &spec.config().bounds;
+    let bounds = &spec.bounds;
     let mut shapes: Vec<(&str, Vec<String>)> = Vec::new();
     for term in &encoding.terms {
         let Some(column) = term.column_name() else {

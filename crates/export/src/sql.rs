@@ -455,66 +455,8 @@ pub fn to_sql(model: &Model, options: &SqlOptions) -> Result<String, ExportError
         .collect::<Result<Vec<_>, _>>()?
         .join(".");
     let output = writer.identifier(&options.column, "output column")?;
-    let (intercept, terms) = split_coefficients(model)?;
+    let ModelSql { valid, logit: eta } = writer.model(model)?;
 
-    // Every main term first, so that an interaction may name a term listed after it.
-    let mut shapes: Vec<(&str, Shape)> = Vec::new();
-    let mut conditions = Vec::new();
-    let mut contributions = Vec::new();
-    for term in &terms {
-        let column = match term.term {
-            EncodedTerm::Numeric { column, .. }
-            | EncodedTerm::Spline { column, .. }
-            | EncodedTerm::Rcs { column, .. }
-            | EncodedTerm::Boolean { column }
-            | EncodedTerm::Categorical { column, .. } => column,
-            EncodedTerm::Interaction { .. } => continue,
-        };
-        let bounds = term
-            .term
-            .column_name()
-            .and_then(|c| model.spec.bounds.get(c));
-        let (shape, valid) = writer.main_term(term.term, bounds)?;
-        conditions.push(valid);
-        shapes.push((column, shape));
-    }
-    let shape_of = |name: &str| {
-        shapes
-            .iter()
-            .find(|(column, _)| *column == name)
-            .map(|(_, shape)| shape)
-            .ok_or_else(|| {
-                ExportError::Model(format!(
-                    "an interaction refers to `{name}`, which has no term"
-                ))
-            })
-    };
-    for term in &terms {
-        contributions.push(match term.term {
-            EncodedTerm::Interaction { between: [a, b] } => {
-                writer.interaction(shape_of(a)?, shape_of(b)?, &term.coefficients)
-            }
-            EncodedTerm::Numeric { column, .. }
-            | EncodedTerm::Spline { column, .. }
-            | EncodedTerm::Rcs { column, .. }
-            | EncodedTerm::Boolean { column }
-            | EncodedTerm::Categorical { column, .. } => {
-                writer.contribution(shape_of(column)?, &term.coefficients)
-            }
-        });
-    }
-    let mut sum = vec![writer.number(intercept)];
-    sum.extend(contributions);
-    if let Some(offset) = &model.spec.offset {
-        let column = writer.identifier(offset, "offset column")?;
-        conditions.push(writer.number_valid(&column, false, model.spec.bounds.get(offset)));
-        sum.push(writer.double_of(&column));
-    }
-    if conditions.is_empty() {
-        conditions.push("TRUE".to_string());
-    }
-
-    let eta = format!("(\n      {}\n    )", sum.join("\n      + "));
     // e^min(η,0) / (1 + e^-|η|) is the scorer's logistic branch by branch (1/(1 + e^-η)
     // for η ≥ 0, e^η/(1 + e^η) below) with η written twice instead of four times. The
     // exponents are kept above -708 because PostgreSQL raises an error when EXP
@@ -537,8 +479,103 @@ pub fn to_sql(model: &Model, options: &SqlOptions) -> Result<String, ExportError
     );
     let _ = write!(
         out,
-        "SELECT *,\n  CASE WHEN\n    {}\n  THEN\n    {probability}\n  END AS {output}\nFROM {table};\n",
-        conditions.join("\n    AND ")
+        "SELECT *,\n  CASE WHEN\n    {valid}\n  THEN\n    {probability}\n  END AS {output}\nFROM {table};\n"
     );
     Ok(out)
+}
+
+/// A model's logit as SQL over one row, with the condition under which the scorer
+/// accepts the row (the logit is meaningful only where it holds).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelSql {
+    /// True for a row the scorer accepts.
+    pub valid: String,
+    /// The linear predictor η (offset included).
+    pub logit: String,
+}
+
+/// The logit of `model` and the condition for a row the scorer accepts, in `dialect`:
+/// the pieces of [`to_sql`]'s statement, for queries of one's own.
+///
+/// ```rust
+/// use recontact_export::sql::{model_sql, Dialect};
+/// use recontact_model::Model;
+/// let model = Model::from_json("m.json", include_str!("../../../data/default_model.json"))?;
+/// let sql = model_sql(&model, Dialect::Postgres)?;
+/// assert!(sql.valid.contains("\"contact_type\""));
+/// assert!(sql.logit.contains(&format!("{:e}", model.terms[0].estimate)));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn model_sql(model: &Model, dialect: Dialect) -> Result<ModelSql, ExportError> {
+    Writer { dialect }.model(model)
+}
+
+impl Writer {
+    /// See [`model_sql`].
+    fn model(&self, model: &Model) -> Result<ModelSql, ExportError> {
+        let writer = self;
+        let (intercept, terms) = split_coefficients(model)?;
+
+        // Every main term first, so that an interaction may name a term listed after it.
+        let mut shapes: Vec<(&str, Shape)> = Vec::new();
+        let mut conditions = Vec::new();
+        let mut contributions = Vec::new();
+        for term in &terms {
+            let column = match term.term {
+                EncodedTerm::Numeric { column, .. }
+                | EncodedTerm::Spline { column, .. }
+                | EncodedTerm::Rcs { column, .. }
+                | EncodedTerm::Boolean { column }
+                | EncodedTerm::Categorical { column, .. } => column,
+                EncodedTerm::Interaction { .. } => continue,
+            };
+            let bounds = term
+                .term
+                .column_name()
+                .and_then(|c| model.spec.bounds.get(c));
+            let (shape, valid) = writer.main_term(term.term, bounds)?;
+            conditions.push(valid);
+            shapes.push((column, shape));
+        }
+        let shape_of = |name: &str| {
+            shapes
+                .iter()
+                .find(|(column, _)| *column == name)
+                .map(|(_, shape)| shape)
+                .ok_or_else(|| {
+                    ExportError::Model(format!(
+                        "an interaction refers to `{name}`, which has no term"
+                    ))
+                })
+        };
+        for term in &terms {
+            contributions.push(match term.term {
+                EncodedTerm::Interaction { between: [a, b] } => {
+                    writer.interaction(shape_of(a)?, shape_of(b)?, &term.coefficients)
+                }
+                EncodedTerm::Numeric { column, .. }
+                | EncodedTerm::Spline { column, .. }
+                | EncodedTerm::Rcs { column, .. }
+                | EncodedTerm::Boolean { column }
+                | EncodedTerm::Categorical { column, .. } => {
+                    writer.contribution(shape_of(column)?, &term.coefficients)
+                }
+            });
+        }
+        let mut sum = vec![writer.number(intercept)];
+        sum.extend(contributions);
+        if let Some(offset) = &model.spec.offset {
+            let column = writer.identifier(offset, "offset column")?;
+            conditions.push(writer.number_valid(&column, false, model.spec.bounds.get(offset)));
+            sum.push(writer.double_of(&column));
+        }
+        if conditions.is_empty() {
+            conditions.push("TRUE".to_string());
+        }
+
+        Ok(ModelSql {
+            valid: conditions.join("\n    AND "),
+            logit: format!("(\n      {}\n    )", sum.join("\n      + ")),
+        })
+    }
 }

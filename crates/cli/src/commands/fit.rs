@@ -12,12 +12,14 @@ use recontact_scoring::{
 };
 
 use crate::input;
+use recontact_engine::fit::fit_in_engine;
 use crate::progress::Progress;
 
 use crate::output::{self, Output};
 use crate::Failure;
 
-use super::conventions::DataArg;
+use super::conventions::OptionalDataArg;
+use super::engine_args::{self, EngineArgs};
 use super::spec_args::{read_data, FitOptionArgs, SpecArgs};
 use super::summary::render_table;
 
@@ -29,10 +31,14 @@ use super::summary::render_table;
 recontact fit data/recontact_outcomes.csv -o model.json\n  \
 recontact fit my.csv --spec my_spec.toml -o model.json\n  \
 recontact fit my.csv --outcome y --numeric age --categorical region --boolean smoker -o model.json\n  \
-recontact fit small.csv --spec spec.toml --firth -o model.json")]
+recontact fit small.csv --spec spec.toml --firth -o model.json\n  \
+recontact fit --engine postgres --connect postgresql://me@db/crm --table outcomes -o model.json\n  \
+recontact fit --engine-command 'duckdb -csv -noheader crm.duckdb' --dialect duckdb --table outcomes -o model.json")]
 pub struct Args {
     #[command(flatten)]
-    data: DataArg,
+    data: OptionalDataArg,
+    #[command(flatten)]
+    engine: EngineArgs,
     #[command(flatten)]
     model_spec: SpecArgs,
     #[command(flatten)]
@@ -141,7 +147,22 @@ fn check_inference_flags(args: &Args, spec: &Spec) -> Result<(), Failure> {
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<(), Failure> {
-    let mut inputs = vec![("", args.data.path())];
+    let data_path = match (data_path(args), args.engine.given()) {
+        (Some(_), true) => {
+            return Err(Failure::Usage(
+                "give a data FILE or an engine's --table, not both".into(),
+            ));
+        }
+        (Some(path), false) => path,
+        (None, true) => std::path::Path::new(""),
+        (None, false) => {
+            return Err(Failure::Usage(
+                "give the data: a FILE (or `-`), or an engine's --table".into(),
+            ));
+        }
+    };
+    let mut inputs = vec![("", data_path)];
+    inputs.retain(|(_, path)| !path.as_os_str().is_empty());
     inputs.extend(args.model_spec.file().map(|s| ("--spec", s)));
     // Unless --quiet, the table goes to standard output, so the model cannot.
     let mut outputs = vec![("--out", args.out.as_path())];
@@ -161,7 +182,9 @@ pub fn run(args: Args) -> Result<(), Failure> {
     options
         .check()
         .map_err(|e| Failure::Usage(super::fit_message(&e.into())))?;
-    let model = if args.streaming {
+    let model = if args.engine.given() {
+        fit_inside_engine(&args, config, &spec, options)?
+    } else if args.streaming {
         fit_by_passes(&args, config, &spec, options)?
     } else {
         fit_in_memory(&args, config, spec, options)?
@@ -204,7 +227,7 @@ fn fit_in_memory(
             .map_err(|e| Failure::Usage(e.to_string()))?,
         None => spec,
     };
-    let mut data = read_data(args.data.path(), &spec, args.drop_invalid, args.quiet)?;
+    let mut data = read_data(data_path(args), &spec, args.drop_invalid, args.quiet)?;
     let clusters = match &args.cluster {
         Some(column) => Some(Clusters::from_dataset(&data, column).map_err(super::fit_failure)?),
         None => None,
@@ -218,6 +241,60 @@ fn fit_in_memory(
     Ok(Model::with_provenance(fitted, config, provenance))
 }
 
+/// The data file of a fit that reads one (checked in [`run`]).
+fn data_path(args: &Args) -> &std::path::Path {
+    args.data.path().unwrap_or(std::path::Path::new("-"))
+}
+
+/// `fit --engine … --table …`: the model from the sums the engine computes.
+fn fit_inside_engine(
+    args: &Args,
+    config: SpecConfig,
+    spec: &Spec,
+    options: FitOptions,
+) -> Result<Model, Failure> {
+    if args.streaming || args.cluster.is_some() {
+        return Err(Failure::Usage(
+            "--engine and --engine-command fit from sums: --streaming and --cluster do not apply"
+                .into(),
+        ));
+    }
+    let invalid = if args.drop_invalid {
+        InvalidRows::Drop
+    } else {
+        InvalidRows::Fail
+    };
+    let mut source = args.engine.open()?;
+    let name = format!("{}: {}", source.connection.describe(), source.table);
+    let progress = Progress::spinner(args.quiet, "fitting inside the engine");
+    let fitted = fit_in_engine(source.connection.as_mut(), &source.table, spec, options, invalid);
+    progress.finish();
+    let fitted = fitted.map_err(|e| engine_args::failure(&name, e))?;
+    let summed = &fitted.summed;
+    if !args.quiet {
+        eprintln!("fitted inside {} by {} queries", fitted.engine, fitted.queries);
+        report_dropped(summed.dropped.rows, summed.rows_read, &summed.dropped.reasons);
+    }
+    let provenance = Provenance::of_summed(
+        summed,
+        &fitted.engine,
+        &fitted.source,
+        crate::TOOL,
+        env!("CARGO_PKG_VERSION"),
+    );
+    Ok(Model::with_provenance(fitted.summed.fitted, config, provenance))
+}
+
+/// The rows left out, with their reasons, on standard error.
+fn report_dropped(rows: u64, of: u64, reasons: &std::collections::BTreeMap<String, u64>) {
+    if rows > 0 {
+        eprintln!("dropped {rows} of {of} rows with missing or invalid values:");
+        for (reason, count) in reasons {
+            eprintln!("  {count:>8}  {reason}");
+        }
+    }
+}
+
 /// `fit --streaming`: the model from passes over the file.
 fn fit_by_passes(
     args: &Args,
@@ -225,7 +302,7 @@ fn fit_by_passes(
     spec: &Spec,
     options: FitOptions,
 ) -> Result<Model, Failure> {
-    if args.data.path().as_os_str() == "-" {
+    if data_path(args).as_os_str() == "-" {
         return Err(Failure::Usage(
             "--streaming reads the data several times, so it needs a file, not `-`".into(),
         ));
@@ -242,8 +319,8 @@ fn fit_by_passes(
     } else {
         InvalidRows::Fail
     };
-    let name = input::open(args.data.path()).map_err(Failure::Io)?.name;
-    let size = std::fs::metadata(args.data.path()).map_or(0, |m| m.len());
+    let name = input::open(data_path(args)).map_err(Failure::Io)?.name;
+    let size = std::fs::metadata(data_path(args)).map_or(0, |m| m.len());
     let progress = Progress::counter(args.quiet, size, "pass 1");
     let mut passes = 0;
     // Every pass opens the file afresh: the bar restarts and names the pass.
@@ -251,7 +328,7 @@ fn fit_by_passes(
         passes += 1;
         progress.stage(&format!("bytes, pass {passes}"));
         progress.set_done(0);
-        std::fs::File::open(args.data.path()).map(|file| CountingReader {
+        std::fs::File::open(data_path(args)).map(|file| CountingReader {
             inner: file,
             progress: &progress,
         })
@@ -262,14 +339,9 @@ fn fit_by_passes(
     if !args.quiet {
         eprintln!("fitted by {} passes over {name}", streamed.passes);
     }
-    if !args.quiet && streamed.dropped.rows > 0 {
-        eprintln!(
-            "dropped {} of {} rows with missing or invalid values:",
-            streamed.dropped.rows, streamed.rows_read
-        );
-        for (reason, count) in &streamed.dropped.reasons {
-            eprintln!("  {count:>8}  {reason}");
-        }
+    if !args.quiet {
+        let dropped = &streamed.dropped;
+        report_dropped(dropped.rows, streamed.rows_read, &dropped.reasons);
     }
     let provenance =
         Provenance::of_streamed(&streamed, &name, crate::TOOL, env!("CARGO_PKG_VERSION"));
