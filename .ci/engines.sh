@@ -1,6 +1,6 @@
 # The SQL engines the engine tests run against: a PostgreSQL 15 server of its own (an
 # unprivileged user, a fresh data directory, a free loopback port), the sqlite3 client
-# and the DuckDB command-line client (in a throwaway virtual environment).
+# and the DuckDB command-line client (from PyPI, into a throwaway folder).
 #
 # Sourced, it provisions and starts them, exports
 #   RECONTACT_TEST_POSTGRES   a URL of the server's database
@@ -79,14 +79,22 @@ recontact_engines_start_clients() {
     fi
     export RECONTACT_TEST_SQLITE
     RECONTACT_TEST_SQLITE=$(command -v sqlite3)
-    local venv=$RECONTACT_ENGINES_DIR/duckdb-venv
-    python3 -m venv "$venv" && "$venv/bin/pip" install -q --disable-pip-version-check duckdb-cli ||
-        return 1
-    # The package's launcher runs the client it ships as a child process; the client
-    # itself keeps the process tree to one.
+    # PyPI's duckdb-cli ships the client's binary inside a Python package. Installed
+    # into a throwaway folder (or, where python3 has no pip of its own, a throwaway
+    # virtual environment), the binary is used directly, without the package's Python
+    # launcher (which would run it as a child process).
+    local target=$RECONTACT_ENGINES_DIR/duckdb-cli
+    local pip_options=(-q --disable-pip-version-check --no-warn-script-location)
+    if ! python3 -m pip install "${pip_options[@]}" --root-user-action=ignore --target "$target" duckdb-cli \
+        >/dev/null 2>&1; then
+        rm -rf "$target"
+        python3 -m venv "$target" && "$target/bin/pip" install "${pip_options[@]}" duckdb-cli || return 1
+    fi
     local client
-    client=$(ls "$venv"/lib/python3*/site-packages/duckdb_cli/duckdb 2>/dev/null | head -n 1) || true
-    export RECONTACT_TEST_DUCKDB=${client:-$venv/bin/duckdb}
+    client=$(ls "$target"/duckdb_cli/duckdb "$target"/lib/python3*/site-packages/duckdb_cli/duckdb 2>/dev/null |
+        head -n 1) || true
+    [ -n "$client" ] || { echo "engines: no duckdb client in $target" >&2; return 1; }
+    export RECONTACT_TEST_DUCKDB=$client
 }
 
 recontact_engines_stop() {
@@ -109,10 +117,12 @@ recontact_engines_start() {
     # The server's user must reach its data directory inside.
     chmod 755 "$RECONTACT_ENGINES_DIR"
     recontact_engines_start_clients || { recontact_engines_stop; return 1; }
+    local clients=$((SECONDS - started))
     recontact_engines_start_postgres || { recontact_engines_stop; return 1; }
     export RECONTACT_REQUIRE_ENGINES=1
     echo "engines: PostgreSQL at $RECONTACT_TEST_POSTGRES, sqlite3 $RECONTACT_TEST_SQLITE," \
-        "DuckDB $RECONTACT_TEST_DUCKDB (ready in $((SECONDS - started)) s)"
+        "DuckDB $RECONTACT_TEST_DUCKDB (ready in $((SECONDS - started)) s:" \
+        "clients $clients s, PostgreSQL $((SECONDS - started - clients)) s)"
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
