@@ -310,8 +310,10 @@ const POSTGRES_FETCH: usize = 10_000;
 
 /// A session with a PostgreSQL server over its wire protocol.
 ///
-/// A query runs through a cursor fetched [`POSTGRES_FETCH`]-at-a-time rows, so an answer
-/// larger than the [`Limits`] is refused before it is all in memory.
+/// A query runs through a cursor (`DECLARE … CURSOR FOR` the statement, in a
+/// transaction of its own), fetched [`POSTGRES_FETCH`] rows at a time, so an answer
+/// larger than the [`Limits`] is refused before it is all in memory; the statement is
+/// therefore one that returns rows (`SELECT`, `WITH … SELECT`, `VALUES`, `TABLE`).
 pub struct Postgres {
     client: postgres::Client,
     engine: String,

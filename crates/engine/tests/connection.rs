@@ -50,6 +50,7 @@ fn sql_error(connection: &mut dyn Connection, words: &str, goes_on: bool) {
         panic!("not a query error: {error:?}");
     };
     assert!(message.contains(words), "{message}");
+    println!("{} says: {error}", connection.describe());
     if goes_on {
         assert_eq!(
             connection.query("SELECT 7").expect("usable again"),
