@@ -1,0 +1,119 @@
+//! Where the engines the tests run against are, from the environment.
+//!
+//! - `RECONTACT_TEST_POSTGRES`: a PostgreSQL URL the tests may create tables in;
+//! - `RECONTACT_TEST_SQLITE`: the sqlite3 client (default: `sqlite3` on `PATH`);
+//! - `RECONTACT_TEST_DUCKDB`: the DuckDB command-line client;
+//! - `RECONTACT_TEST_PSQL`: PostgreSQL's psql client (default: `psql` on `PATH`);
+//! - `RECONTACT_TEST_SPARK`: a command starting `spark-sql` (never required: CI has none).
+//!
+//! An engine that is missing makes its test print `skipped: …` and pass, unless
+//! `RECONTACT_REQUIRE_ENGINES=1` (set by `.ci/engines.sh`), where it fails the test.
+//! `.ci/engines.sh` provisions and starts all but Spark.
+#![allow(dead_code)]
+
+use std::process::{Command, Stdio};
+
+/// Whether a missing engine fails the test.
+pub fn required() -> bool {
+    std::env::var("RECONTACT_REQUIRE_ENGINES").is_ok_and(|v| v == "1")
+}
+
+/// Reports a missing engine: fails when engines are required, else prints that the
+/// test is skipped.
+fn missing<T>(what: &str, variable: &str) -> Option<T> {
+    if required() {
+        panic!("{what} is required (RECONTACT_REQUIRE_ENGINES=1) but {variable} is not usable");
+    }
+    println!("skipped: no {what} (set {variable})");
+    None
+}
+
+fn variable(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// Whether `program ARG` runs and succeeds.
+fn runs(program: &str, arg: &str) -> bool {
+    Command::new(program)
+        .arg(arg)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// A client program from a variable, or a default name on `PATH`, if it runs.
+fn client(what: &str, name: &str, default: Option<&str>, version_flag: &str) -> Option<String> {
+    let program = variable(name).or_else(|| default.map(str::to_string));
+    match program {
+        Some(program) if runs(&program, version_flag) => Some(program),
+        _ => missing(what, name),
+    }
+}
+
+/// The PostgreSQL URL.
+pub fn postgres() -> Option<String> {
+    variable("RECONTACT_TEST_POSTGRES")
+        .or_else(|| missing("PostgreSQL server", "RECONTACT_TEST_POSTGRES"))
+}
+
+/// The sqlite3 client.
+pub fn sqlite() -> Option<String> {
+    client(
+        "sqlite3 client",
+        "RECONTACT_TEST_SQLITE",
+        Some("sqlite3"),
+        "-version",
+    )
+}
+
+/// The DuckDB client.
+pub fn duckdb() -> Option<String> {
+    client("DuckDB client", "RECONTACT_TEST_DUCKDB", None, "-version")
+}
+
+/// The psql client, with the PostgreSQL URL.
+pub fn psql() -> Option<(String, String)> {
+    let url = postgres()?;
+    let program = client(
+        "psql client",
+        "RECONTACT_TEST_PSQL",
+        Some("psql"),
+        "--version",
+    )?;
+    Some((program, url))
+}
+
+/// A command starting spark-sql, if one is given (never required).
+pub fn spark() -> Option<String> {
+    let command = variable("RECONTACT_TEST_SPARK");
+    if command.is_none() {
+        println!("skipped: no Spark (set RECONTACT_TEST_SPARK to a command starting spark-sql -S)");
+    }
+    command
+}
+
+/// A word quoted for `sh`.
+pub fn quote(word: &str) -> String {
+    format!("'{}'", word.replace('\'', r"'\''"))
+}
+
+/// The tested sqlite3 command on a database file.
+pub fn sqlite_command(program: &str, database: &str) -> String {
+    format!("{} -bail {}", quote(program), quote(database))
+}
+
+/// The tested DuckDB command on a database file.
+pub fn duckdb_command(program: &str, database: &str) -> String {
+    format!("{} -list -noheader {}", quote(program), quote(database))
+}
+
+/// The tested psql command on a URL.
+pub fn psql_command(program: &str, url: &str) -> String {
+    format!(
+        "{} -X -q -A -t -v ON_ERROR_STOP=1 {}",
+        quote(program),
+        quote(url)
+    )
+}
