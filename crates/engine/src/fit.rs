@@ -188,13 +188,13 @@ impl<'c> SqlRows<'c> {
         tokens: &[String],
         from: &str,
     ) -> Result<Vec<String>, PushdownError> {
-        let sql = format!("SELECT {} FROM {from}", balanced(tokens, " || ' ' || "));
+        let sql = format!("SELECT {} FROM {from}", balanced(tokens, " || '/' || "));
         let rows = self.run(&sql)?;
         let answer = match rows.as_slice() {
             [one] => one,
             _ => return Err(self.answer(what, &rows.join("\n"), "one row")),
         };
-        let words: Vec<String> = answer.split_whitespace().map(str::to_string).collect();
+        let words: Vec<String> = answer.split('/').map(str::to_string).collect();
         if words.len() != tokens.len() {
             let expected = format!("{} numbers", tokens.len());
             return Err(self.answer(what, answer, &expected));
@@ -248,7 +248,9 @@ impl<'c> SqlRows<'c> {
     /// `x0…`, `y`, `w`, `o`.
     fn design_rows(&self, design: SumsDesign<'_>) -> Result<String, PushdownError> {
         let columns = match design {
-            SumsDesign::Full(encoding) => design_columns(encoding, self.spec.config(), self.dialect)?,
+            SumsDesign::Full(encoding) => {
+                design_columns(encoding, self.spec.config(), self.dialect)?
+            }
             SumsDesign::Intercept => vec![number_literal(1.0, self.dialect)],
         };
         let mut list: Vec<String> = columns

@@ -2,6 +2,8 @@
 //! (no server or client needed): the committed data as text columns, as a CSV import
 //! leaves them, and a numeric file with weights and an offset.
 
+mod engines;
+
 use recontact_engine::connection::{Connection, EngineError};
 use recontact_engine::fit::fit_in_engine;
 use recontact_export::Dialect;
@@ -47,27 +49,6 @@ fn database() -> rusqlite::Connection {
     db
 }
 
-/// A table `name` holding `csv` with every column as TEXT.
-fn load(db: &rusqlite::Connection, name: &str, csv: &str) {
-    let mut reader = csv::Reader::from_reader(csv.as_bytes());
-    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
-    let columns: Vec<String> = header.iter().map(|h| format!("\"{h}\" TEXT")).collect();
-    db.execute_batch(&format!("CREATE TABLE {name} ({});", columns.join(", ")))
-        .unwrap();
-    let marks = vec!["?"; header.len()].join(", ");
-    let mut insert = db
-        .prepare(&format!("INSERT INTO {name} VALUES ({marks})"))
-        .unwrap();
-    for record in reader.records() {
-        let record = record.unwrap();
-        let fields: Vec<Option<&str>> = record
-            .iter()
-            .map(|f| if f.is_empty() { None } else { Some(f) })
-            .collect();
-        insert.execute(rusqlite::params_from_iter(fields)).unwrap();
-    }
-}
-
 fn assert_agree(engine: &FittedModel, memory: &FittedModel, tolerance: f64) {
     assert_eq!(engine.estimates.len(), memory.estimates.len());
     for (e, m) in engine.estimates.iter().zip(&memory.estimates) {
@@ -108,7 +89,7 @@ fn committed_data_fits_as_in_memory() {
     let csv = include_str!("../../../data/recontact_outcomes.csv");
     let spec = spec(include_str!("../../../data/default_spec.toml"));
     let db = database();
-    load(&db, "outcomes", csv);
+    engines::load_text_table(&db, "outcomes", csv);
     let mut connection = Embedded(db);
     let engine = fit_in_engine(
         &mut connection,
@@ -143,7 +124,7 @@ fn both(
     recontact_model::Dataset,
 ) {
     let db = database();
-    load(&db, "rows", csv);
+    engines::load_text_table(&db, "rows", csv);
     let engine = fit_in_engine(&mut Embedded(db), "rows", spec, options, invalid).unwrap();
     let data = read_dataset("rows.csv", csv.as_bytes(), spec, invalid).unwrap();
     let memory = fit(spec, &data, options).unwrap();
@@ -212,7 +193,7 @@ fn invalid_rows_are_counted_by_reason_as_the_csv_reader_counts_them() {
 fn invalid_rows_are_refused_with_their_counts_unless_dropped() {
     let (_, spec) = weighted_offset();
     let db = database();
-    load(&db, "rows", &with_bad_rows());
+    engines::load_text_table(&db, "rows", &with_bad_rows());
     let error = fit_in_engine(
         &mut Embedded(db),
         "rows",
@@ -243,7 +224,7 @@ fn invalid_rows_are_refused_with_their_counts_unless_dropped() {
 fn a_query_as_the_source_and_firth_refused() {
     let (csv, spec) = weighted_offset();
     let db = database();
-    load(&db, "rows", &csv);
+    engines::load_text_table(&db, "rows", &csv);
     let mut connection = Embedded(db);
     let query = "SELECT * FROM rows WHERE g <> 'east'";
     let engine = fit_in_engine(

@@ -15,10 +15,20 @@ use crate::Failure;
 pub struct EngineArgs {
     /// Run inside this engine, where the rows live (with --connect and --table): the rows
     /// never leave it, only sums do.
-    #[arg(long, value_enum, value_name = "ENGINE", help_heading = "Inside an engine")]
+    #[arg(
+        long,
+        value_enum,
+        value_name = "ENGINE",
+        help_heading = "Inside an engine"
+    )]
     engine: Option<EngineKind>,
     /// The engine's address: for postgres a URL, `postgresql://user@host:port/db`.
-    #[arg(long, value_name = "URL", requires = "engine", help_heading = "Inside an engine")]
+    #[arg(
+        long,
+        value_name = "URL",
+        requires = "engine",
+        help_heading = "Inside an engine"
+    )]
     connect: Option<String>,
     /// Any engine through its SQL command-line client, started once as `sh -c CMD` and
     /// sent every query on its standard input (with --dialect), e.g. 'duckdb -csv
@@ -32,7 +42,12 @@ pub struct EngineArgs {
     )]
     engine_command: Option<String>,
     /// The SQL dialect of --engine-command's engine.
-    #[arg(long, value_enum, requires = "engine_command", help_heading = "Inside an engine")]
+    #[arg(
+        long,
+        value_enum,
+        requires = "engine_command",
+        help_heading = "Inside an engine"
+    )]
     dialect: Option<SqlDialect>,
     /// The table holding the rows (`schema.table`), or a query (text with a space).
     #[arg(long, value_name = "TABLE", help_heading = "Inside an engine")]
@@ -73,10 +88,9 @@ impl EngineArgs {
     /// The engine and table the flags name, checked before anything is opened.
     fn target(&self) -> Result<(Target, String), Failure> {
         let usage = |m: &str| Failure::Usage(m.to_string());
-        let table = self
-            .table
-            .clone()
-            .ok_or_else(|| usage("--engine and --engine-command need --table TABLE (or a query)"))?;
+        let table = self.table.clone().ok_or_else(|| {
+            usage("--engine and --engine-command need --table TABLE (or a query)")
+        })?;
         let timeout = Duration::from_secs(self.engine_timeout);
         let target = match (&self.engine, &self.engine_command, &self.connect) {
             (Some(EngineKind::Postgres), None, Some(url)) => Target::Postgres { url: url.clone() },

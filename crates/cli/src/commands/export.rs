@@ -55,7 +55,7 @@ pub enum Format {
 }
 
 /// The SQL engines `export` writes for.
-#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum SqlDialect {
     /// DuckDB.
     Duckdb,

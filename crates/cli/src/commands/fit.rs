@@ -12,8 +12,8 @@ use recontact_scoring::{
 };
 
 use crate::input;
-use recontact_engine::fit::fit_in_engine;
 use crate::progress::Progress;
+use recontact_engine::fit::fit_in_engine;
 
 use crate::output::{self, Output};
 use crate::Failure;
@@ -147,7 +147,7 @@ fn check_inference_flags(args: &Args, spec: &Spec) -> Result<(), Failure> {
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<(), Failure> {
-    let data_path = match (data_path(args), args.engine.given()) {
+    let given_path = match (args.data.path(), args.engine.given()) {
         (Some(_), true) => {
             return Err(Failure::Usage(
                 "give a data FILE or an engine's --table, not both".into(),
@@ -161,7 +161,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
             ));
         }
     };
-    let mut inputs = vec![("", data_path)];
+    let mut inputs = vec![("", given_path)];
     inputs.retain(|(_, path)| !path.as_os_str().is_empty());
     inputs.extend(args.model_spec.file().map(|s| ("--spec", s)));
     // Unless --quiet, the table goes to standard output, so the model cannot.
@@ -267,13 +267,26 @@ fn fit_inside_engine(
     let mut source = args.engine.open()?;
     let name = format!("{}: {}", source.connection.describe(), source.table);
     let progress = Progress::spinner(args.quiet, "fitting inside the engine");
-    let fitted = fit_in_engine(source.connection.as_mut(), &source.table, spec, options, invalid);
+    let fitted = fit_in_engine(
+        source.connection.as_mut(),
+        &source.table,
+        spec,
+        options,
+        invalid,
+    );
     progress.finish();
     let fitted = fitted.map_err(|e| engine_args::failure(&name, e))?;
     let summed = &fitted.summed;
     if !args.quiet {
-        eprintln!("fitted inside {} by {} queries", fitted.engine, fitted.queries);
-        report_dropped(summed.dropped.rows, summed.rows_read, &summed.dropped.reasons);
+        eprintln!(
+            "fitted inside {} by {} queries",
+            fitted.engine, fitted.queries
+        );
+        report_dropped(
+            summed.dropped.rows,
+            summed.rows_read,
+            &summed.dropped.reasons,
+        );
     }
     let provenance = Provenance::of_summed(
         summed,
@@ -282,7 +295,11 @@ fn fit_inside_engine(
         crate::TOOL,
         env!("CARGO_PKG_VERSION"),
     );
-    Ok(Model::with_provenance(fitted.summed.fitted, config, provenance))
+    Ok(Model::with_provenance(
+        fitted.summed.fitted,
+        config,
+        provenance,
+    ))
 }
 
 /// The rows left out, with their reasons, on standard error.

@@ -119,9 +119,9 @@ pub fn predict_for_model<R: std::io::Read>(
 pub fn fit_message(error: &FitError) -> String {
     use recontact_scoring::error::FitOptionsError;
     match error {
-        FitError::InvalidRowsCounted { .. } => format!(
-            "{error}; rerun with --drop-invalid to leave them out and count them"
-        ),
+        FitError::InvalidRowsCounted { .. } => {
+            format!("{error}; rerun with --drop-invalid to leave them out and count them")
+        }
         FitError::DesignTooLarge { rows, columns } => format!(
             "the design matrix of {rows} rows × {columns} columns needs {:.0} MiB, which cannot \
              be allocated here; use fewer terms or levels, or fit --streaming",

@@ -117,3 +117,22 @@ pub fn psql_command(program: &str, url: &str) -> String {
         quote(url)
     )
 }
+
+/// A table `name` in an SQLite database holding `csv` with every column TEXT (an empty
+/// field as NULL), as a CSV import leaves it.
+pub fn load_text_table(db: &rusqlite::Connection, name: &str, csv: &str) {
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let columns: Vec<String> = header.iter().map(|h| format!("\"{h}\" TEXT")).collect();
+    db.execute_batch(&format!("CREATE TABLE {name} ({});", columns.join(", ")))
+        .unwrap();
+    let marks = vec!["?"; header.len()].join(", ");
+    let mut insert = db
+        .prepare(&format!("INSERT INTO {name} VALUES ({marks})"))
+        .unwrap();
+    for record in reader.records() {
+        let record = record.unwrap();
+        let fields = record.iter().map(|f| (!f.is_empty()).then_some(f));
+        insert.execute(rusqlite::params_from_iter(fields)).unwrap();
+    }
+}
