@@ -119,8 +119,17 @@ pub fn predict_for_model<R: std::io::Read>(
 pub fn fit_message(error: &FitError) -> String {
     use recontact_scoring::error::FitOptionsError;
     match error {
-        FitError::InvalidRowsCounted { .. } => {
-            format!("{error}; rerun with --drop-invalid to leave them out and count them")
+        FitError::InvalidRowsCounted {
+            rows,
+            rows_read,
+            reasons,
+        } => {
+            let counts: Vec<String> = reasons.iter().map(|(r, n)| format!("{r}: {n}")).collect();
+            format!(
+                "{rows} of {rows_read} rows have invalid values ({}); rerun with --drop-invalid \
+                 to leave them out and count them, or mend them",
+                counts.join("; ")
+            )
         }
         FitError::DesignTooLarge { rows, columns } => format!(
             "the design matrix of {rows} rows × {columns} columns needs {:.0} MiB, which cannot \

@@ -124,8 +124,12 @@ pub fn load_text_table(db: &rusqlite::Connection, name: &str, csv: &str) {
     let mut reader = csv::Reader::from_reader(csv.as_bytes());
     let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
     let columns: Vec<String> = header.iter().map(|h| format!("\"{h}\" TEXT")).collect();
-    db.execute_batch(&format!("CREATE TABLE {name} ({});", columns.join(", ")))
-        .unwrap();
+    // One transaction: on a file, each insert of its own would wait for the disk.
+    db.execute_batch(&format!(
+        "BEGIN; CREATE TABLE {name} ({});",
+        columns.join(", ")
+    ))
+    .unwrap();
     let marks = vec!["?"; header.len()].join(", ");
     let mut insert = db
         .prepare(&format!("INSERT INTO {name} VALUES ({marks})"))
@@ -135,4 +139,5 @@ pub fn load_text_table(db: &rusqlite::Connection, name: &str, csv: &str) {
         let fields = record.iter().map(|f| (!f.is_empty()).then_some(f));
         insert.execute(rusqlite::params_from_iter(fields)).unwrap();
     }
+    db.execute_batch("COMMIT;").unwrap();
 }
