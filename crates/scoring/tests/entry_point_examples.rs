@@ -12,13 +12,14 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-const LIBRARY_CRATES: [&str; 8] = [
+const LIBRARY_CRATES: [&str; 9] = [
     "input",
     "stats",
     "model",
     "evaluation",
     "export",
     "update",
+    "engine",
     "scoring",
     "domain",
 ];
