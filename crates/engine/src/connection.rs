@@ -957,10 +957,14 @@ fn describe_status(status: ExitStatus) -> String {
 }
 
 /// Whether an output line echoes one of the lines sent, after a prompt ending in `>`.
+/// Compared without whitespace: spark-sql's line editor wraps a long echo at the
+/// terminal's width by inserting a space and a carriage return.
 fn is_echo(line: &str, sent: &[String]) -> bool {
+    let squeeze = |text: &str| -> String { text.chars().filter(|c| !c.is_whitespace()).collect() };
+    let line = squeeze(line);
     sent.iter().any(|sent| {
-        line.strip_suffix(sent.as_str())
-            .is_some_and(|prompt| prompt.trim_end().ends_with('>'))
+        line.strip_suffix(squeeze(sent).as_str())
+            .is_some_and(|prompt| prompt.ends_with('>'))
     })
 }
 
@@ -1117,6 +1121,12 @@ mod tests {
         let sent = vec!["SELECT 1;".to_string()];
         assert!(is_echo("spark-sql (default)> SELECT 1;", &sent));
         assert!(is_echo("         > SELECT 1;", &sent));
+        // Wrapped at the terminal's width (seen with spark-sql from pyspark 4.3).
+        let long = ["CREATE VIEW v USING csv OPTIONS (header 'true');".to_string()];
+        assert!(is_echo(
+            "spark-sql (default)> CREATE VIEW v USING csv OPTIONS \r (header 'tru \re');",
+            &long
+        ));
         assert!(!is_echo("1", &sent));
         assert!(!is_echo("SELECT 1;", &sent));
     }

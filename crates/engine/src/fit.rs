@@ -108,6 +108,8 @@ pub(crate) struct SqlRows<'c> {
     problems: Vec<FieldProblem>,
     values: RowValues,
     pub(crate) queries: usize,
+    /// Whether sums go by groups of the discrete columns (decided once per encoding).
+    pub(crate) grouping: Option<(Encoding, Option<crate::grouped::Grouped>)>,
 }
 
 impl<'c> SqlRows<'c> {
@@ -125,6 +127,7 @@ impl<'c> SqlRows<'c> {
             dialect,
             spec,
             queries: 0,
+            grouping: None,
         })
     }
 
@@ -143,7 +146,7 @@ impl<'c> SqlRows<'c> {
     }
 
     /// A sum as exact text, 0 over no rows (DuckDB's compensated `fsum` where it has one).
-    fn sum(&self, expression: &str) -> String {
+    pub(crate) fn sum(&self, expression: &str) -> String {
         let sum = match self.dialect {
             Dialect::Duckdb => format!("fsum({expression})"),
             _ => format!("SUM({expression})"),
@@ -174,6 +177,11 @@ impl<'c> SqlRows<'c> {
             Dialect::Postgres | Dialect::Duckdb => " OFFSET 0",
             Dialect::Spark => "",
         }
+    }
+
+    /// The rows kept with `list`, as `SELECT`, for a `FROM`.
+    pub(crate) fn kept_rows(&self, list: &str) -> String {
+        self.kept(list)
     }
 
     /// The rows kept, with `list` as the select list.
@@ -246,7 +254,11 @@ impl<'c> SqlRows<'c> {
 
     /// The design's columns, the outcome, weight and offset of the rows kept, named
     /// `x0…`, `y`, `w`, `o`.
-    fn design_rows(&self, design: SumsDesign<'_>) -> Result<String, PushdownError> {
+    pub(crate) fn design_rows(
+        &self,
+        design: SumsDesign<'_>,
+        extra: &[String],
+    ) -> Result<String, PushdownError> {
         let columns = match design {
             SumsDesign::Full(encoding) => {
                 design_columns(encoding, self.spec.config(), self.dialect)?
@@ -262,6 +274,7 @@ impl<'c> SqlRows<'c> {
         list.push(format!("{} AS y", v.outcome));
         list.push(format!("{} AS w", v.weight));
         list.push(format!("{} AS o", v.offset));
+        list.extend(extra.iter().cloned());
         Ok(format!(
             "({}{}) AS recontact_design",
             self.kept(&list.join(",\n  ")),
@@ -273,7 +286,7 @@ impl<'c> SqlRows<'c> {
 /// The parts joined by an associative operator as a balanced tree of parentheses: its
 /// depth grows with the logarithm of the parts, where a chain's grows with their number
 /// and soon passes an engine's limit (SQLite's is 1,000).
-fn balanced(parts: &[String], operator: &str) -> String {
+pub(crate) fn balanced(parts: &[String], operator: &str) -> String {
     match parts {
         [] => String::new(),
         [one] => one.clone(),
@@ -289,7 +302,7 @@ fn balanced(parts: &[String], operator: &str) -> String {
 }
 
 /// The pairs (a, b), a ≤ b, of the upper triangle of a p × p matrix, row by row.
-fn upper_pairs(p: usize) -> impl Iterator<Item = (usize, usize)> {
+pub(crate) fn upper_pairs(p: usize) -> impl Iterator<Item = (usize, usize)> {
     (0..p).flat_map(move |a| (a..p).map(move |b| (a, b)))
 }
 
@@ -401,7 +414,10 @@ impl RowAggregates for SqlRows<'_> {
         tokens.extend(upper_pairs(p).map(|(a, b)| self.sum(&format!("w * x{a} * x{b}"))));
         tokens.push(self.sum("w"));
         tokens.push(self.sum("w * y"));
-        let from = self.design_rows(SumsDesign::Full(encoding))?;
+        if let Some(grouped) = self.grouped(encoding)? {
+            return crate::grouped::design_sums(self, &grouped, encoding);
+        }
+        let from = self.design_rows(SumsDesign::Full(encoding), &[])?;
         let values = self.numbers("the design's sums", &tokens, &from)?;
         let triangle = p * (p + 1) / 2;
         Ok(DesignSums {
@@ -418,7 +434,12 @@ impl RowAggregates for SqlRows<'_> {
         beta: &[f64],
     ) -> Result<NewtonSums, PushdownError> {
         let p = beta.len();
-        let from = self.newton_rows(design, beta)?;
+        if let SumsDesign::Full(encoding) = design {
+            if let Some(grouped) = self.grouped(encoding)? {
+                return crate::grouped::newton_sums(self, &grouped, encoding, beta);
+            }
+        }
+        let from = self.newton_rows(design, beta, &[])?;
         let mut tokens = vec![
             exact_text(
                 "COALESCE(MAX(CASE WHEN w > 0 THEN ABS(eta) ELSE 0 END), 0)",
@@ -443,7 +464,12 @@ impl SqlRows<'_> {
     /// w p (1 − p) as `v`. The exponentials are of −|η| and kept above −708, because
     /// PostgreSQL raises an error when EXP underflows: below that both terms are under
     /// 1e-307 and the in-memory fit's are as small.
-    fn newton_rows(&self, design: SumsDesign<'_>, beta: &[f64]) -> Result<String, PushdownError> {
+    pub(crate) fn newton_rows(
+        &self,
+        design: SumsDesign<'_>,
+        beta: &[f64],
+        extra: &[String],
+    ) -> Result<String, PushdownError> {
         let d = self.dialect;
         let mut eta = vec!["o".to_string()];
         eta.extend(
@@ -467,7 +493,7 @@ impl SqlRows<'_> {
         let with_eta = format!(
             "(SELECT *, {} AS eta FROM {}{barrier}) AS recontact_eta",
             balanced(&eta, " + "),
-            self.design_rows(design)?
+            self.design_rows(design, extra)?
         );
         let with_e = format!(
             "(SELECT *, EXP({}) AS ex FROM {with_eta}{barrier}) AS recontact_e",

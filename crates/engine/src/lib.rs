@@ -57,4 +57,5 @@
 
 pub mod connection;
 pub mod fit;
+mod grouped;
 mod knots;

@@ -138,11 +138,11 @@ fn weights_offset_default_knots_and_an_interaction_fit_as_in_memory() {
     assert_agree(&engine.summed.fitted, &memory, 1e-9);
     // The knots come from exact order statistics: the same doubles.
     assert_eq!(engine.summed.fitted.encoding, memory.encoding);
-    // Describe, levels, order statistics, profile, design sums, then one query per
-    // Newton evaluation of the model and of the null model.
+    // Describe, levels, order statistics, profile, the groups' count, design sums,
+    // then one query per Newton evaluation of the model and of the null model.
     assert_eq!(
         engine.queries,
-        2 + 1 + 1 + 3 + 1 + 1 + engine.summed.evaluations
+        2 + 1 + 1 + 3 + 1 + 1 + 1 + engine.summed.evaluations
     );
 }
 

@@ -451,3 +451,164 @@ pub fn number_of_column(column: &str, dialect: Dialect) -> Result<String, Export
     let writer = Writer { dialect };
     Ok(writer.double_of(&writer.identifier(column, "column name")?))
 }
+
+/// A design column as a discrete factor (a product of indicators, 1 when empty) times a
+/// continuous one (`None` for 1): the shape that lets an engine sum by groups of the
+/// discrete columns' values instead of row by row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DesignPart {
+    /// The indicators whose product is the discrete factor.
+    pub indicators: Vec<Indicator>,
+    /// The continuous factor's expression (as in [`design_columns`]), if any.
+    pub continuous: Option<String>,
+}
+
+/// An indicator of a discrete column's value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Indicator {
+    /// A category's column holds this level.
+    Level {
+        /// The column.
+        column: String,
+        /// The level.
+        level: String,
+    },
+    /// A boolean column is true.
+    True {
+        /// The column.
+        column: String,
+    },
+}
+
+/// The design columns of `encoding` (intercept first) as [`DesignPart`]s, in design order.
+///
+/// ```rust
+/// use recontact_export::rows::{design_parts, Indicator};
+/// use recontact_export::Dialect;
+/// use recontact_model::Model;
+/// let model = Model::from_json("m.json", include_str!("../../../data/default_model.json"))?;
+/// let parts = design_parts(&model.encoding, &model.spec, Dialect::Sqlite)?;
+/// assert_eq!(parts.len(), model.encoding.names().len());
+/// assert!(parts[0].indicators.is_empty() && parts[0].continuous.is_none()); // the intercept
+/// assert_eq!(parts[1].indicators, [Indicator::Level {
+///     column: "contact_type".into(), level: "corporate_recruiter".into() }]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn design_parts(
+    encoding: &Encoding,
+    spec: &SpecConfig,
+    dialect: Dialect,
+) -> Result<Vec<DesignPart>, ExportError> {
+    let writer = Writer { dialect };
+    let mut mains: Vec<(&str, Vec<DesignPart>)> = Vec::new();
+    for term in &encoding.terms {
+        let Some(column) = term.column_name() else {
+            continue;
+        };
+        let part = |indicators: Vec<Indicator>, continuous: Option<String>| DesignPart {
+            indicators,
+            continuous,
+        };
+        let parts = match term {
+            EncodedTerm::Categorical {
+                levels, reference, ..
+            } => levels
+                .iter()
+                .filter(|l| *l != reference)
+                .map(|level| {
+                    let indicator = Indicator::Level {
+                        column: column.to_string(),
+                        level: level.clone(),
+                    };
+                    part(vec![indicator], None)
+                })
+                .collect(),
+            EncodedTerm::Boolean { .. } => vec![part(
+                vec![Indicator::True {
+                    column: column.to_string(),
+                }],
+                None,
+            )],
+            _ => {
+                let (shape, _) = writer.main_term(term, spec.bounds.get(column))?;
+                let components = writer.components(shape);
+                components
+                    .into_iter()
+                    .map(|c| part(Vec::new(), Some(c)))
+                    .collect()
+            }
+        };
+        mains.push((column, parts));
+    }
+    let parts_of = |name: &str| {
+        mains
+            .iter()
+            .find(|(column, _)| *column == name)
+            .map(|(_, parts)| parts)
+            .ok_or_else(|| {
+                ExportError::Model(format!(
+                    "an interaction refers to `{name}`, which has no term"
+                ))
+            })
+    };
+    let mut out = Vec::new();
+    if encoding.intercept {
+        out.push(DesignPart {
+            indicators: Vec::new(),
+            continuous: None,
+        });
+    }
+    for term in &encoding.terms {
+        match term {
+            EncodedTerm::Interaction { between: [a, b] } => {
+                for left in parts_of(a)? {
+                    for right in parts_of(b)? {
+                        out.push(product(left, right));
+                    }
+                }
+            }
+            other => out.extend(
+                parts_of(other.column_name().unwrap_or_default())?
+                    .iter()
+                    .cloned(),
+            ),
+        }
+    }
+    Ok(out)
+}
+
+/// The part of a product of two design columns.
+fn product(left: &DesignPart, right: &DesignPart) -> DesignPart {
+    let mut indicators = left.indicators.clone();
+    indicators.extend(right.indicators.iter().cloned());
+    let continuous = match (&left.continuous, &right.continuous) {
+        (Some(a), Some(b)) => Some(format!("({a}) * ({b})")),
+        (Some(a), None) | (None, Some(a)) => Some(a.clone()),
+        (None, None) => None,
+    };
+    DesignPart {
+        indicators,
+        continuous,
+    }
+}
+
+/// A discrete column's value as a group key: a category's text in hexadecimal (as
+/// [`hex_of_column`]), a boolean's `'1'` or `'0'` (the scorer's reading of it).
+///
+/// ```rust
+/// use recontact_export::{rows::group_key, Dialect};
+/// assert_eq!(group_key("g", false, Dialect::Duckdb)?, "HEX(CAST(\"g\" AS VARCHAR))");
+/// assert!(group_key("b", true, Dialect::Duckdb)?.starts_with("CASE WHEN LOWER("));
+/// # Ok::<(), recontact_export::ExportError>(())
+/// ```
+pub fn group_key(column: &str, boolean: bool, dialect: Dialect) -> Result<String, ExportError> {
+    if !boolean {
+        return hex_of_column(column, dialect);
+    }
+    let writer = Writer { dialect };
+    let text = writer.text_of(&writer.identifier(column, "column name")?);
+    Ok(format!(
+        "CASE WHEN LOWER({text}) IN ({}) THEN '1' ELSE '0' END",
+        writer.boolean_words(&["true", "1", "yes"])?
+    ))
+}
