@@ -12,8 +12,8 @@
 use std::collections::{BTreeMap, HashMap};
 
 use recontact_export::rows::{
-    design_columns, exact_text, field_problems, hex_of_column, number_literal, number_of_column,
-    row_values, source, FieldProblem, RowValues,
+    accepted_fields, design_columns, exact_text, field_problems, hex_of_column, number_literal,
+    number_of_column, row_values, source, FieldProblem, RowValues,
 };
 use recontact_export::{Dialect, ExportError};
 use recontact_model::data::DroppedRows;
@@ -106,6 +106,8 @@ pub(crate) struct SqlRows<'c> {
     pub(crate) from: String,
     pub(crate) spec: &'c Spec,
     problems: Vec<FieldProblem>,
+    /// Each column's condition for a field without problems.
+    accepted: Vec<String>,
     values: RowValues,
     pub(crate) queries: usize,
     /// Whether sums go by groups of the discrete columns (decided once per encoding).
@@ -122,6 +124,7 @@ impl<'c> SqlRows<'c> {
         Ok(SqlRows {
             from: source(table, dialect)?,
             problems: field_problems(spec, dialect)?,
+            accepted: accepted_fields(spec, dialect)?,
             values: row_values(spec, dialect)?,
             connection,
             dialect,
@@ -131,13 +134,13 @@ impl<'c> SqlRows<'c> {
         })
     }
 
-    /// True for a row without problems.
+    /// True for a row without problems: every field accepted (the same rows as no
+    /// problem holding, with one spelling check per field).
     fn valid(&self) -> String {
-        if self.problems.is_empty() {
+        if self.accepted.is_empty() {
             return "TRUE".into();
         }
-        let any: Vec<&str> = self.problems.iter().map(|p| p.condition.as_str()).collect();
-        format!("NOT ({})", any.join("\n OR "))
+        self.accepted.join("\n AND ")
     }
 
     /// `SELECT list FROM source WHERE valid`: the rows kept.

@@ -254,3 +254,26 @@ fn a_query_as_the_source_and_firth_refused() {
         fit_in_engine(&mut connection, "rows", &spec, firth, InvalidRows::Fail).unwrap_err();
     assert!(error.to_string().contains("Firth"), "{error}");
 }
+
+#[test]
+fn the_default_specs_checks_count_as_the_csv_reader_counts() {
+    let mut csv = include_str!("../../../data/recontact_outcomes.csv").to_string();
+    for bad in [
+        "rc-x1,Agency_Recruiter,interviewed,other,10,open,false,false,true,true,3.0,1", // unknown level
+        "rc-x2,agency_recruiter,interviewed,other,10,open,maybe,false,true,true,3.0,1", // not a boolean
+        "rc-x3,agency_recruiter,interviewed,other,-1,open,false,false,true,true,3.0,0", // log1p domain
+        "rc-x4,agency_recruiter,interviewed,other,10.5,open,false,false,true,true,3.0,0", // whole days
+        "rc-x5,agency_recruiter,interviewed,other,10,open,false,false,true,true,61,0", // years range
+        "rc-x6,agency_recruiter,interviewed,other,10,open,false,false,true,true,3.0,", // no outcome
+        "rc-x7,agency_recruiter,interviewed,other,1e1,open,TRUE,No,true,true,.5,1e0", // valid spellings
+    ] {
+        csv.push_str(bad);
+        csv.push('\n');
+    }
+    let spec = spec(include_str!("../../../data/default_spec.toml"));
+    let (engine, memory, data) = both(&csv, &spec, FitOptions::default(), InvalidRows::Drop);
+    assert_agree(&engine.summed.fitted, &memory, 1e-9);
+    assert_eq!(engine.summed.rows_used, 5001);
+    assert_eq!(engine.summed.dropped.reasons, data.dropped.reasons);
+    assert_eq!(data.dropped.rows, 6);
+}

@@ -142,6 +142,28 @@ pub fn field_problems(spec: &Spec, dialect: Dialect) -> Result<Vec<FieldProblem>
     Ok(out)
 }
 
+/// For each column `spec` reads, the condition (never NULL) under which its field has
+/// none of the [`field_problems`]: the same rows, with one spelling check per field
+/// instead of one per kind of problem, for queries over the rows kept.
+///
+/// ```rust
+/// use recontact_export::{rows::accepted_fields, Dialect};
+/// use recontact_model::SpecConfig;
+/// let toml = "outcome = \"y\"\n[[term]]\nkind = \"boolean\"\ncolumn = \"b\"\n";
+/// let spec = SpecConfig::from_toml("spec.toml", toml)?.check()?;
+/// let accepted = accepted_fields(&spec, Dialect::Postgres)?;
+/// assert_eq!(accepted.len(), 2);
+/// assert!(accepted[1].contains("LOWER(CAST(\"b\" AS TEXT)) IN ('true', 'false', '1', '0', 'yes', 'no')"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn accepted_fields(spec: &Spec, dialect: Dialect) -> Result<Vec<String>, ExportError> {
+    let writer = Writer { dialect };
+    readings(spec)
+        .into_iter()
+        .map(|(name, reading)| writer.accepted(&writer.identifier(name, "column name")?, reading))
+        .collect()
+}
+
 /// The outcome, weight and offset of a row without problems.
 ///
 /// ```rust
@@ -308,6 +330,41 @@ pub fn source(table_or_query: &str, dialect: Dialect) -> Result<String, ExportEr
 }
 
 impl Writer {
+    /// The condition for a field of `column` read as `reading` to have no problem.
+    fn accepted(&self, column: &str, reading: Reading<'_>) -> Result<String, ExportError> {
+        let text = self.text_of(column);
+        let x = self.double_of(column);
+        let empty = format!("{text} IS NULL OR {text} = ''");
+        let words = self.boolean_words(&["true", "false", "1", "0", "yes", "no"])?;
+        let as_case = |condition: String| {
+            format!("CASE WHEN {empty} THEN FALSE WHEN {condition} THEN TRUE ELSE FALSE END")
+        };
+        Ok(match reading {
+            Reading::Number { log1p, bounds } => self.number_valid(column, log1p, bounds),
+            Reading::Weight => format!(
+                "CASE WHEN {} THEN ABS({x}) <= {} AND {x} >= {} ELSE FALSE END",
+                self.spelled_as_number(&text),
+                self.number(f64::MAX),
+                self.number(0.0)
+            ),
+            Reading::Outcome => format!(
+                "CASE WHEN {empty} THEN FALSE WHEN LOWER({text}) IN ({words}) THEN TRUE \
+                 WHEN {} THEN ABS({x}) <= {} AND ({x} = {} OR {x} = {}) ELSE FALSE END",
+                self.spelled_as_number(&text),
+                self.number(f64::MAX),
+                self.number(0.0),
+                self.number(1.0)
+            ),
+            Reading::Boolean => as_case(format!("LOWER({text}) IN ({words})")),
+            Reading::Level(Some(levels)) => {
+                let literals: Result<Vec<String>, ExportError> =
+                    levels.iter().map(|l| self.string(l, "level")).collect();
+                as_case(format!("{text} IN ({})", literals?.join(", ")))
+            }
+            Reading::Level(None) => as_case("TRUE".into()),
+        })
+    }
+
     /// The design components of a main term's shape (a category's indicators).
     fn components(&self, shape: Shape) -> Vec<String> {
         match shape {
