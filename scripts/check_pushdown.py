@@ -114,6 +114,7 @@ def main():
     parser.add_argument("--spark-sql")
     parser.add_argument("--simulate", type=int, default=0)
     args = parser.parse_args()
+    args.binary = os.path.abspath(args.binary)
     engines = [(name, loader, where) for name, loader, where in [
         ("DuckDB CLI", load_duckdb, args.duckdb), ("sqlite3", load_sqlite, args.sqlite3),
         ("PostgreSQL", load_postgres, args.postgres), ("Spark (spark-sql)", load_spark, args.spark_sql),
