@@ -58,7 +58,7 @@ fn a_parquet_copy_fits_the_same_model_as_its_csv() {
 
 /// The columns of a Parquet file: names, types and the whole batch.
 fn read_parquet(path: &Path) -> RecordBatch {
-    let file = std::fs::File::open(path).unwrap();
+    let file = std::fs::File::open(common::root().join(path)).unwrap();
     let reader = ParquetRecordBatchReaderBuilder::try_new(file)
         .unwrap()
         .build()
@@ -69,7 +69,7 @@ fn read_parquet(path: &Path) -> RecordBatch {
 
 /// The `p_success` column of a scored CSV.
 fn csv_scores(path: &Path) -> Vec<f64> {
-    let mut reader = csv::Reader::from_path(path).unwrap();
+    let mut reader = csv::Reader::from_path(common::root().join(path)).unwrap();
     let k = reader
         .headers()
         .unwrap()
@@ -180,7 +180,14 @@ fn a_null_in_a_needed_column_names_its_row_and_column() {
         fields.join(",")
     });
     parquet_from_csv(&path, &csv);
-    let output = recontact(&["fit", "--data", path.to_str().unwrap()]);
+    let model = dir.path().join("m.json");
+    let output = recontact(&[
+        "fit",
+        "--data",
+        path.to_str().unwrap(),
+        "-o",
+        model.to_str().unwrap(),
+    ]);
     assert_eq!(output.status.code(), Some(1));
     let stderr = text(&output.stderr);
     assert!(
@@ -281,8 +288,13 @@ fn a_truncated_or_corrupt_file_is_a_clear_error() {
     }
     std::fs::write(&corrupt, &bytes).unwrap();
     for (path, says) in [(&truncated, "not a Parquet file"), (&corrupt, "")] {
+        let model = dir.path().join("m.json");
         for command in ["fit", "score", "evaluate"] {
-            let output = recontact(&[command, "--data", path.to_str().unwrap()]);
+            let mut args = vec![command, "--data", path.to_str().unwrap()];
+            if command == "fit" {
+                args.extend(["--out", model.to_str().unwrap()]);
+            }
+            let output = recontact(&args);
             let stderr = text(&output.stderr);
             assert_eq!(output.status.code(), Some(1), "{command}: {stderr}");
             assert!(

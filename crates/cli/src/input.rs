@@ -38,7 +38,7 @@ pub fn open(path: &Path) -> Result<Input, String> {
             Err(format!("{name}: is a folder, expected a file"))
         }
         Ok(file) if is_parquet(path) => Ok(Input {
-            reader: Box::new(ParquetText::new(&name, file)),
+            reader: Box::new(ParquetText::new(file)),
             name,
         }),
         Ok(file) => Ok(Input {

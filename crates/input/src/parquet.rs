@@ -32,7 +32,7 @@
 //! writer.write_all(b"name,note,p\nAnn,\"a, b\",0.25\nBo,,0.5\n")?;
 //! let file = bytes::Bytes::from(writer.finish()?);
 //! let mut text = String::new();
-//! ParquetText::new("s.parquet", file).read_to_string(&mut text)?;
+//! ParquetText::new(file).read_to_string(&mut text)?;
 //! assert_eq!(text, "name,note,p\nAnn,\"a, b\",0.25\nBo,,0.5\n");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -161,7 +161,7 @@ fn has_text_form(data_type: &DataType) -> bool {
 /// let mut writer = CsvToParquet::new(Vec::new(), None, 0);
 /// std::io::Write::write_all(&mut writer, b"a\nx\n")?;
 /// let file = bytes::Bytes::from(writer.finish()?);
-/// let mut text = ParquetText::new("d.parquet", file);
+/// let mut text = ParquetText::new(file);
 /// assert_eq!(text.schema()?.field(0).name(), "a");
 /// let mut all = String::new();
 /// text.read_to_string(&mut all)?;
@@ -169,7 +169,7 @@ fn has_text_form(data_type: &DataType) -> bool {
 ///
 /// // Not Parquet at all: refused on the first read, naming the problem.
 /// let junk = bytes::Bytes::from_static(b"a,b\n1,2\n");
-/// let error = ParquetText::new("d.parquet", junk).read_to_string(&mut all).unwrap_err();
+/// let error = ParquetText::new(junk).read_to_string(&mut all).unwrap_err();
 /// assert!(error.to_string().contains("not a Parquet file"));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -193,16 +193,15 @@ enum State<T: ChunkReader + 'static> {
 }
 
 impl<T: ChunkReader + 'static> ParquetText<T> {
-    /// The text of `file`, named `source_name` in errors (nothing is read yet).
+    /// The text of `file` (nothing is read yet; the caller names the source in errors).
     ///
     /// ```
     /// use recontact_input::parquet::ParquetText;
     ///
-    /// let mut text = ParquetText::new("d.parquet", bytes::Bytes::new());
+    /// let mut text = ParquetText::new(bytes::Bytes::new());
     /// assert!(text.schema().unwrap_err().to_string().contains("not a Parquet file"));
     /// ```
-    pub fn new(source_name: &str, file: T) -> Self {
-        let _ = source_name;
+    pub fn new(file: T) -> Self {
         ParquetText {
             state: State::Closed(file),
             buffer: Vec::new(),
@@ -249,10 +248,10 @@ impl<T: ChunkReader + 'static> ParquetText<T> {
             Err(problem) => {
                 self.state = State::Failed;
                 let mut problem = problem;
-                problem.message = format!(
-                    "cannot be decoded after row {}: {}",
-                    self.rows, problem.message
-                );
+                problem.message = match self.rows {
+                    0 => format!("cannot be decoded: {}", problem.message),
+                    rows => format!("cannot be decoded after row {rows}: {}", problem.message),
+                };
                 return Err(problem.into_io());
             }
         };
@@ -668,7 +667,7 @@ fn parse_decimal(text: &str, scale: i8) -> Option<i128> {
 ///
 /// let mut writer = CsvToParquet::new(Vec::new(), None, 1);
 /// writer.write_all(b"id,p\r\nA,0.5\r\n\"\",1e-3\r\n")?;
-/// let mut text = ParquetText::new("s.parquet", bytes::Bytes::from(writer.finish()?));
+/// let mut text = ParquetText::new(bytes::Bytes::from(writer.finish()?));
 /// let schema = text.schema()?;
 /// assert_eq!(schema.field(1).data_type(), &arrow_schema::DataType::Float64);
 /// let mut all = String::new();
@@ -1008,5 +1007,131 @@ fn parquet_io(error: ::parquet::errors::ParquetError) -> io::Error {
             Err(other) => io::Error::other(other),
         },
         other => io::Error::other(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A batch of every supported kind, NULLs and awkward strings included.
+    fn every_kind() -> RecordBatch {
+        let strings: ArrayRef =
+            Arc::new(StringArray::from(vec![Some("a, \"b\"\nc"), Some(""), None]));
+        let levels: ArrayRef = Arc::new(
+            vec![Some("x"), None, Some("y")]
+                .into_iter()
+                .collect::<DictionaryArray<Int8Type>>(),
+        );
+        let dates: ArrayRef = Arc::new(Date32Array::from(vec![Some(0), Some(-1), Some(19_783)]));
+        let stamps: ArrayRef = Arc::new(
+            TimestampMillisecondArray::from(vec![Some(1_709_285_400_123), Some(-1), None])
+                .with_timezone("UTC"),
+        );
+        let money: ArrayRef = Arc::new(
+            Decimal128Array::from(vec![Some(1250), Some(-5), None])
+                .with_precision_and_scale(10, 2)
+                .unwrap(),
+        );
+        let flags: ArrayRef = Arc::new(BooleanArray::from(vec![Some(true), None, Some(false)]));
+        let counts: ArrayRef = Arc::new(PrimitiveArray::<UInt16Type>::from(vec![
+            Some(7),
+            Some(0),
+            None,
+        ]));
+        let reals: ArrayRef = Arc::new(PrimitiveArray::<Float64Type>::from(vec![
+            Some(0.1),
+            Some(1e-7),
+            Some(3.0),
+        ]));
+        RecordBatch::try_from_iter([
+            ("s", strings),
+            ("level", levels),
+            ("date", dates),
+            ("at", stamps),
+            ("money", money),
+            ("flag", flags),
+            ("count", counts),
+            ("real", reals),
+        ])
+        .unwrap()
+    }
+
+    fn parquet_of(batch: &RecordBatch) -> bytes::Bytes {
+        let mut writer = ArrowWriter::try_new(Vec::new(), batch.schema(), None).unwrap();
+        writer.write(batch).unwrap();
+        bytes::Bytes::from(writer.into_inner().unwrap())
+    }
+
+    #[test]
+    fn every_kind_reads_as_csv_text_and_writes_back_with_its_type() {
+        let batch = every_kind();
+        let mut text = ParquetText::new(parquet_of(&batch));
+        let schema = text.schema().unwrap();
+        let mut csv = String::new();
+        text.read_to_string(&mut csv).unwrap();
+        assert_eq!(
+            csv,
+            "s,level,date,at,money,flag,count,real\n\
+             \"a, \"\"b\"\"\nc\",x,1970-01-01,2024-03-01T09:30:00.123Z,12.50,true,7,0.1\n\
+             \"\",,1969-12-31,1969-12-31T23:59:59.999Z,-0.05,,0,0.0000001\n\
+             ,y,2024-03-01,,,false,,3\n"
+        );
+        // The text with a score appended, as `score` writes it (a CRLF and no last line
+        // end on the way).
+        let mut writer = CsvToParquet::new(Vec::new(), Some(schema), 1);
+        writer
+            .write_all(
+                b"s,level,date,at,money,flag,count,real,p\n\
+                  \"a, \"\"b\"\"\nc\",x,1970-01-01,2024-03-01T09:30:00.123Z,12.50,true,7,0.1,0.5\n",
+            )
+            .unwrap();
+        writer
+            .write_all(
+                b"\"\",,1969-12-31,1969-12-31T23:59:59.999Z,-0.05,,0,0.0000001,0.25\r\n,y,2024-03-01,,,false,,3,1",
+            )
+            .unwrap();
+        let written = bytes::Bytes::from(writer.finish().unwrap());
+        let reader = ParquetRecordBatchReaderBuilder::try_new(written)
+            .unwrap()
+            .build()
+            .unwrap();
+        let back: Vec<RecordBatch> = reader.map(Result::unwrap).collect();
+        assert_eq!(back.len(), 1);
+        for (k, column) in batch.columns().iter().enumerate() {
+            assert_eq!(column.as_ref(), back[0].column(k).as_ref(), "column {k}");
+        }
+        let p = back[0].column(8).as_primitive::<Float64Type>();
+        assert_eq!(p.values().to_vec(), [0.5, 0.25, 1.0]);
+    }
+
+    #[test]
+    fn a_row_of_one_null_is_no_blank_line_and_a_bad_type_is_named() {
+        let one: ArrayRef = Arc::new(StringArray::from(vec![Some("a"), None]));
+        let batch = RecordBatch::try_from_iter([("only", one)]).unwrap();
+        let mut csv = String::new();
+        let mut text = ParquetText::new(parquet_of(&batch));
+        text.read_to_string(&mut csv).unwrap();
+        assert_eq!(csv, "only\na\n\"\"\n");
+
+        let halves: ArrayRef = Arc::new(arrow_array::Time32SecondArray::from(vec![1]));
+        let batch = RecordBatch::try_from_iter([("clock", halves)]).unwrap();
+        let error = ParquetText::new(parquet_of(&batch)).schema().unwrap_err();
+        let located = crate::DataError::from_io("t.parquet", error);
+        assert_eq!(located.column.as_deref(), Some("clock"));
+        assert!(located
+            .to_string()
+            .starts_with("t.parquet: column clock: has type Time32"));
+    }
+
+    #[test]
+    fn civil_dates_round_trip() {
+        for days in [-800_000, -719_468, -1, 0, 59, 60, 11_016, 19_783, 2_932_896] {
+            let mut text = String::new();
+            write_date(&mut text, days);
+            assert_eq!(parse_date(&text), Some(days), "{text}");
+        }
+        assert_eq!(parse_decimal("-0.05", 2), Some(-5));
+        assert_eq!(parse_decimal("1.234", 2), None);
     }
 }

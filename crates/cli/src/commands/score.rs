@@ -161,7 +161,7 @@ fn usage(error: &BatchError) -> String {
 /// Where the scored rows go: CSV as scored, or Parquet made from it.
 enum Target {
     Csv(Output),
-    Parquet(CsvToParquet<Output>),
+    Parquet(Box<CsvToParquet<Output>>),
 }
 
 impl std::io::Write for Target {
@@ -196,7 +196,7 @@ fn target(
         let name = csv.display().to_string();
         let file = std::fs::File::open(csv)
             .map_err(|e| Failure::Io(format!("{name}: cannot open: {e}")))?;
-        let schema = ParquetText::new(&name, file).schema();
+        let schema = ParquetText::new(file).schema();
         Some(schema.map_err(|e| Failure::Data(format!("{name}: {e}")))?)
     } else {
         None
@@ -204,7 +204,9 @@ fn target(
     let appended = BatchScorer::with_options(model, options.clone())
         .check()
         .map_or(0, |columns| columns.len());
-    Ok(Target::Parquet(CsvToParquet::new(output, passed, appended)))
+    Ok(Target::Parquet(Box::new(CsvToParquet::new(
+        output, passed, appended,
+    ))))
 }
 
 fn score(csv: &Path, args: Args, model: &Model, options: BatchOptions) -> Result<(), Failure> {
