@@ -8,6 +8,10 @@ a user running the peer instead of `recontact` waits for.
     python peers.py statsmodels-fit DATA.csv [PARAMS.json]
     python peers.py duckdb-score-numeric DATA.csv MODEL.json OUT.csv
     python peers.py duckdb-score-sql DATA.csv STATEMENT.sql OUT.csv
+    python peers.py to-parquet DATA.csv DATA.parquet
+
+DATA may also be a .parquet file (read by DuckDB, which writes OUT as Parquet when its
+name ends in .parquet).
 
 PARAMS.json, when given, receives {"intercept": b0, "x0": b1, ...} for the agreement
 check; the timed runs leave it out.
@@ -18,9 +22,14 @@ import sys
 
 
 def read_numeric(path):
-    import pandas as pd
+    if path.endswith(".parquet"):
+        import duckdb
 
-    frame = pd.read_csv(path)
+        frame = duckdb.read_parquet(path).df()
+    else:
+        import pandas as pd
+
+        frame = pd.read_csv(path)
     features = [c for c in frame.columns if c != "y"]
     return frame["y"].to_numpy(), frame[features].to_numpy(), features
 
@@ -69,8 +78,8 @@ def duckdb_score_numeric(data, model_path, out):
             parts.append(f'({estimate}) * "{name}"')
     eta = " + ".join(parts)
     statement = (
-        f"COPY (SELECT *, 1 / (1 + exp(-({eta}))) AS p FROM read_csv({sql_string(data)})) "
-        f"TO {sql_string(out)} (HEADER)"
+        f"COPY (SELECT *, 1 / (1 + exp(-({eta}))) AS p FROM {reader(data)}) "
+        f"TO {sql_string(out)} {'(FORMAT parquet)' if out.endswith('.parquet') else '(HEADER)'}"
     )
     duckdb.connect().execute(statement)
 
@@ -93,6 +102,19 @@ def duckdb_score_sql(data, statement_path, out):
     con.execute(f"COPY ({select}) TO {sql_string(out)} (HEADER)")
 
 
+def reader(data):
+    function = "read_parquet" if data.endswith(".parquet") else "read_csv"
+    return f"{function}({sql_string(data)})"
+
+
+def to_parquet(data, out):
+    import duckdb
+
+    duckdb.connect().execute(
+        f"COPY (SELECT * FROM read_csv({sql_string(data)})) TO {sql_string(out)} (FORMAT parquet)"
+    )
+
+
 def sql_string(text):
     return "'" + text.replace("'", "''") + "'"
 
@@ -102,6 +124,7 @@ COMMANDS = {
     "statsmodels-fit": statsmodels_fit,
     "duckdb-score-numeric": duckdb_score_numeric,
     "duckdb-score-sql": duckdb_score_sql,
+    "to-parquet": to_parquet,
 }
 
 

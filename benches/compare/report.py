@@ -2,7 +2,7 @@
 
     python report.py RESULTS_DIR OUT.md
 
-Reads RESULTS_DIR/{fit,score_numeric,score_recontact}.json (hyperfine's export format,
+Reads RESULTS_DIR/{fit,score_numeric,score_recontact,fit_parquet,score_parquet}.json (hyperfine's export format,
 recontact's command first), mem.jsonl, checks.jsonl and notes.txt; prints the report
 and writes it to OUT.md. Environment: ROWS, BIG_ROWS, RUNS, TIMER, RECONTACT (the
 binary), OPENBLAS_NOTE.
@@ -23,6 +23,8 @@ TIMINGS = [
     ("fit.json", "fit, numeric 20 columns", ["scikit-learn LogisticRegression (lbfgs)", "statsmodels Logit (Newton)"]),
     ("score_numeric.json", "score, numeric 20 columns", ["DuckDB, SQL from the model's coefficients"]),
     ("score_recontact.json", "score, re-contact default model", ["DuckDB, `recontact export --dialect duckdb`"]),
+    ("fit_parquet.json", "fit from Parquet, numeric 20 columns", ["statsmodels Logit (Newton), read by DuckDB"]),
+    ("score_parquet.json", "score Parquet to Parquet, numeric 20 columns", ["DuckDB, SQL from the model's coefficients"]),
 ]
 
 

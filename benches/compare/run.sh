@@ -93,6 +93,16 @@ bench score_recontact.json \
   "$RC score recontact.csv --out scored_rc.csv --quiet" \
   "$PEERS duckdb-score-sql recontact.csv recontact_duckdb.sql duck_rc.csv"
 
+step "Timing fit and score from Parquet ($RUNS runs each)"
+"$PY" "$HERE/peers.py" to-parquet num.csv num.parquet
+bench fit_parquet.json \
+  "$RC fit --data num.parquet --spec num.toml --out num_model_pq.json --quiet" \
+  "$PEERS statsmodels-fit num.parquet"
+bench score_parquet.json \
+  "$RC score num.parquet --model num_model.json --out scored_pq.parquet --quiet" \
+  "$PEERS duckdb-score-numeric num.parquet num_model.json duck_scored_pq.parquet"
+"$RC" score num.parquet --model num_model.json --out scored_pq.csv --quiet
+
 # The timed runs above left their outputs behind; the checks read those, so what was
 # timed is what was checked.
 step "Agreement"
@@ -103,6 +113,8 @@ step "Agreement"
 # its last digits differ; shown for information, not as a pass/fail.
 "$PY" "$HERE/agree.py" coef "fit: recontact vs scikit-learn (lbfgs)" 1e-4 num_model.json sklearn_params.json --info
 "$PY" "$HERE/agree.py" prob "score numeric: recontact p_success vs DuckDB p" 1e-12 scored.csv p_success duck_scored.csv p
+"$PY" "$HERE/agree.py" models "fit: Parquet input vs the same rows as CSV" 0 num_model.json num_model_pq.json
+"$PY" "$HERE/agree.py" prob "score numeric: Parquet input vs CSV input" 0 scored.csv p_success scored_pq.csv p_success
 "$PY" "$HERE/agree.py" prob "score re-contact: recontact p_success vs exported SQL in DuckDB" 1e-12 scored_rc.csv p_success duck_rc.csv p_success
 
 # Scored rows go to /dev/null: the memory of the scorer is the question, not the disk.

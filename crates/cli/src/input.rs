@@ -5,6 +5,13 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::path::Path;
 
+use recontact_scoring::parquet::{is_parquet_name, ParquetText};
+
+/// Whether `path` is read or written as Parquet (it ends in `.parquet`).
+pub fn is_parquet(path: &Path) -> bool {
+    path.to_str().is_some_and(is_parquet_name)
+}
+
 /// An opened input and the name errors will use for it.
 pub struct Input {
     /// `<stdin>` or the path as given.
@@ -14,6 +21,10 @@ pub struct Input {
 }
 
 /// Opens `path`, or standard input when it is `-`.
+///
+/// A path ending in `.parquet` is read as Parquet, through the CSV text every reader
+/// checks ([`recontact_input::parquet::ParquetText`]); its problems surface on the first
+/// read, as data errors naming rows.
 pub fn open(path: &Path) -> Result<Input, String> {
     if path.as_os_str() == "-" {
         return Ok(Input {
@@ -26,6 +37,10 @@ pub fn open(path: &Path) -> Result<Input, String> {
         Ok(file) if file.metadata().map(|m| m.is_dir()).unwrap_or(false) => {
             Err(format!("{name}: is a folder, expected a file"))
         }
+        Ok(file) if is_parquet(path) => Ok(Input {
+            reader: Box::new(ParquetText::new(file)),
+            name,
+        }),
         Ok(file) => Ok(Input {
             name,
             reader: Box::new(file),

@@ -44,6 +44,9 @@ pub struct Chunk {
     pub end_offset: u64,
     /// Whether a byte-order mark preceded the chunk (the stream's first chunk only).
     pub bom: bool,
+    /// Whether every record counts as one line, whatever line breaks its quoted fields
+    /// hold (the text of a Parquet source, whose "lines" are its rows).
+    pub rows: bool,
 }
 
 impl Chunk {
@@ -54,6 +57,7 @@ impl Chunk {
             position: 0,
             line: self.first_line,
             quoted: self.quoted,
+            rows: self.rows,
         }
     }
 }
@@ -129,6 +133,7 @@ pub fn split_header(chunk: Chunk) -> Option<(Header, Chunk)> {
         newlines: chunk.newlines.saturating_sub(next_line - chunk.first_line),
         end_offset: chunk.end_offset,
         bom: false,
+        rows: chunk.rows,
     };
     Some((header, rest))
 }
@@ -148,6 +153,8 @@ pub struct ChunkReader<R> {
     at_start: bool,
     /// Whether a byte-order mark was skipped that no returned chunk has reported yet.
     bom_pending: bool,
+    /// Whether each record counts as one line (see [`Chunk::rows`]).
+    rows: bool,
 }
 
 impl<R: Read> ChunkReader<R> {
@@ -198,7 +205,26 @@ impl<R: Read> ChunkReader<R> {
             chunk_bytes: chunk_bytes.max(1),
             at_start: true,
             bom_pending: false,
+            rows: false,
         }
+    }
+
+    /// Counts every record as one line, whatever line breaks its quoted fields hold (see
+    /// [`Chunk::rows`]).
+    ///
+    /// ```
+    /// use recontact_input::chunks::ChunkReader;
+    ///
+    /// let text = "a\n\"x\ny\"\nz\n";
+    /// let mut reader = ChunkReader::new(text.as_bytes(), 1 << 20).counting_rows();
+    /// let chunk = reader.next_chunk(Vec::new())?.unwrap();
+    /// let lines: Vec<u64> = chunk.records().map(|(line, _)| line).collect();
+    /// assert_eq!(lines, [1, 2, 3]); // not 4 for `z`: the quoted break is no line
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn counting_rows(mut self) -> Self {
+        self.rows = true;
+        self
     }
 
     /// Bytes cut into chunks so far.
@@ -273,7 +299,11 @@ impl<R: Read> ChunkReader<R> {
                 self.carry.extend_from_slice(&buffer[cut..]);
                 buffer.truncate(cut);
                 let first_line = self.lines + 1;
-                let newlines = line_breaks(&buffer);
+                let newlines = if self.rows {
+                    lines_of_rows(&buffer, quotes > 0)
+                } else {
+                    line_breaks(&buffer)
+                };
                 self.lines += newlines;
                 self.offset += buffer.len() as u64;
                 return Ok(Some(Chunk {
@@ -283,6 +313,7 @@ impl<R: Read> ChunkReader<R> {
                     first_line,
                     end_offset: self.offset,
                     bom: false,
+                    rows: self.rows,
                 }));
             }
             // No record ends yet: all but leading blank lines is one record in the making.
@@ -431,12 +462,26 @@ fn quoted_record_end(bytes: &[u8]) -> (usize, bool, bool) {
     }
 }
 
+/// The lines `bytes` hold when every record counts as one (see [`Chunk::rows`]).
+fn lines_of_rows(bytes: &[u8], quoted: bool) -> u64 {
+    let mut records = Records {
+        bytes,
+        position: 0,
+        line: 0,
+        quoted,
+        rows: true,
+    };
+    while records.next().is_some() {}
+    records.line
+}
+
 /// The records of a chunk, each with the line it starts on; blank lines are skipped.
 pub struct Records<'a> {
     bytes: &'a [u8],
     position: usize,
     line: u64,
     quoted: bool,
+    rows: bool,
 }
 
 impl<'a> Iterator for Records<'a> {
@@ -468,7 +513,7 @@ impl<'a> Iterator for Records<'a> {
             Some(_) => 1,
         };
         let line = self.line;
-        if opened {
+        if opened && !self.rows {
             self.line += line_breaks(&rest[..end]);
         }
         self.line += u64::from(terminator > 0);

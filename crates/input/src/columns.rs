@@ -209,6 +209,10 @@ impl<R: Read> CsvSource<R> {
     /// ```
     pub fn open(source_name: &str, input: R, limits: Limits) -> Result<Self, SourceError> {
         let mut reader = ChunkReader::new(input, limits.max_record_bytes);
+        if crate::parquet::is_parquet_name(source_name) {
+            // The text of a Parquet file (see `crate::parquet`): rows, not lines.
+            reader = reader.counting_rows();
+        }
         let first = reader.next_chunk(Vec::new()).map_err(SourceError::Read)?;
         let Some((header, rest)) = first.and_then(split_header) else {
             return Err(header_error(source_name, DataProblem::NoHeader));

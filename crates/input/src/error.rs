@@ -128,6 +128,9 @@ pub enum DataProblem {
     UnclosedQuote,
     /// A predicted probability that is not strictly between 0 and 1.
     NotAProbability,
+    /// A file of a binary format (Parquet) that cannot be read as one: corrupt,
+    /// truncated, or with a column of a type that has no text form, in words.
+    Format(String),
 }
 
 impl DataProblem {
@@ -169,6 +172,7 @@ impl DataProblem {
                 "the values are too extreme for the model: its logit is not finite".into()
             }
             DataProblem::Limit(message) => message.clone(),
+            DataProblem::Format(message) => message.clone(),
             DataProblem::TooManyColumns { limit, found } => {
                 format!("the header has {found} columns, more than the limit of {limit}")
             }
@@ -181,7 +185,9 @@ impl DataProblem {
 pub struct DataError {
     /// The source's name (a path, or `<stdin>`).
     pub source_name: String,
-    /// The 1-based line on which the row starts.
+    /// The 1-based line on which the row starts. In a Parquet source (see
+    /// [`crate::parquet::is_parquet_name`]) every row is one line after the header's:
+    /// line `n` is data row `n - 1`, and the error says so.
     pub line: Option<u64>,
     /// The 1-based column position.
     pub column_position: Option<usize>,
@@ -335,14 +341,23 @@ impl DataError {
     /// assert_eq!(broken.to_string(), "d.csv: cannot be read: gone");
     /// assert!(matches!(broken.problem, DataProblem::Io(_)));
     /// ```
+    ///
+    /// A Parquet source's problem ([`crate::parquet::ParquetProblem`]) is a
+    /// [`DataProblem::Format`] at its row and column.
     pub fn from_io(source_name: &str, error: io::Error) -> Self {
-        match error
-            .get_ref()
-            .and_then(|e| e.downcast_ref::<crate::lines::RecordTooLong>())
-        {
-            Some(long) => long.to_data_error(source_name),
-            None => DataError::new(source_name, DataProblem::Io(SharedIoError::new(error))),
+        let inner = error.get_ref();
+        if let Some(long) = inner.and_then(|e| e.downcast_ref::<crate::lines::RecordTooLong>()) {
+            return long.to_data_error(source_name);
         }
+        if let Some(found) = inner.and_then(|e| e.downcast_ref::<crate::parquet::ParquetProblem>())
+        {
+            let mut located =
+                DataError::new(source_name, DataProblem::Format(found.message.clone()));
+            located.line = found.row.map(|row| row + 1);
+            located.column.clone_from(&found.column);
+            return located;
+        }
+        DataError::new(source_name, DataProblem::Io(SharedIoError::new(error)))
     }
 
     /// True when nothing after this error can be read (I/O, header).
@@ -352,6 +367,7 @@ impl DataError {
             DataProblem::Io(_)
                 | DataProblem::TooManyColumns { .. }
                 | DataProblem::Limit(_)
+                | DataProblem::Format(_)
                 | DataProblem::NoHeader
                 | DataProblem::MissingColumn
                 | DataProblem::DuplicateColumn { .. }
@@ -363,15 +379,25 @@ impl DataError {
 impl fmt::Display for DataError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.source_name)?;
-        if let Some(line) = self.line {
-            write!(f, ":{line}")?;
-        }
-        f.write_str(": ")?;
+        // A Parquet source has rows, not lines: `d.parquet: row 4, column 2 (age): …`;
+        // its header (line 1) is the schema, named by the column alone.
+        let rows = crate::parquet::is_parquet_name(&self.source_name);
+        let after_row = match self.line {
+            Some(line) if rows && line > 1 => {
+                write!(f, ": row {}", line - 1)?;
+                ", "
+            }
+            Some(line) if !rows => {
+                write!(f, ":{line}")?;
+                ": "
+            }
+            _ => ": ",
+        };
         match (&self.column, self.column_position) {
-            (Some(name), Some(position)) => write!(f, "column {position} ({name}): ")?,
-            (Some(name), None) => write!(f, "column {name}: ")?,
-            (None, Some(position)) => write!(f, "column {position}: ")?,
-            (None, None) => {}
+            (Some(name), Some(position)) => write!(f, "{after_row}column {position} ({name}): ")?,
+            (Some(name), None) => write!(f, "{after_row}column {name}: ")?,
+            (None, Some(position)) => write!(f, "{after_row}column {position}: ")?,
+            (None, None) => f.write_str(": ")?,
         }
         f.write_str(&self.problem.describe())?;
         if let Some(value) = self.value.as_ref().filter(|v| !v.is_empty()) {

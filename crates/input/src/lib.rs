@@ -51,6 +51,7 @@ pub mod chunks;
 pub mod columns;
 pub mod error;
 pub mod lines;
+pub mod parquet;
 pub mod progress;
 pub mod values;
 

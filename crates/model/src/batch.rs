@@ -697,7 +697,9 @@ impl<'a> BatchScorer<'a> {
             })
             .collect();
         let columns = source.columns(&wanted, &reserved).map_err(refused)?;
-        self.write_headers(&source, &appended, output)?;
+        // A Parquet source's rejects say its rows (see `recontact_input::parquet`).
+        let rows = recontact_input::parquet::is_parquet_name(source_name);
+        self.write_headers(&source, &appended, rows, output)?;
 
         let job = Job {
             model: self.model,
@@ -706,6 +708,7 @@ impl<'a> BatchScorer<'a> {
             columns: &columns,
             explanation: self.options.explain.then(|| Explaining::new(self.model)),
             rejecting: self.rejects.is_some(),
+            rows,
         };
         let mut report = BatchReport::default();
         let mut since_progress = 0;
@@ -742,6 +745,7 @@ impl<'a> BatchScorer<'a> {
         &mut self,
         source: &CsvSource<R>,
         appended: &[AppendedColumn],
+        rows: bool,
         output: &mut W,
     ) -> Result<(), BatchError> {
         let header = source.header();
@@ -763,7 +767,11 @@ impl<'a> BatchScorer<'a> {
         output.write_all(&line_out).map_err(write_output)?;
         if let Some(rejects) = self.rejects.as_deref_mut() {
             line_out.clear();
-            line_out.extend_from_slice(b"line,reason,");
+            line_out.extend_from_slice(if rows {
+                b"row,reason,"
+            } else {
+                b"line,reason,"
+            });
             line_out.extend_from_slice(&header.content);
             line_out.extend_from_slice(terminator);
             rejects.write_all(&line_out).map_err(write_rejects)?;
@@ -803,6 +811,8 @@ struct Job<'a> {
     /// With `explain`: what contributions are measured against.
     explanation: Option<Explaining>,
     rejecting: bool,
+    /// Whether the source numbers rows, not lines (a Parquet source).
+    rows: bool,
 }
 
 /// What `explain` needs for every row, computed once: the coefficients, the reference
@@ -976,7 +986,8 @@ impl Job<'_> {
         if self.on_invalid == OnInvalid::Skip && self.rejecting {
             done.rejected += 1;
             let out = &mut done.rejects;
-            out.extend_from_slice(line.to_string().as_bytes());
+            let number = if self.rows { line - 1 } else { line };
+            out.extend_from_slice(number.to_string().as_bytes());
             out.push(b',');
             let reason = problems
                 .iter()

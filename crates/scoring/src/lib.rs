@@ -44,7 +44,7 @@
 
 pub use recontact_evaluation::{compare, decision_curve, lowess, metrics, sample_size, validate};
 pub use recontact_export as export;
-pub use recontact_input::{chunks, columns, lines, progress, values};
+pub use recontact_input::{chunks, columns, lines, parquet, progress, values};
 pub use recontact_model::{
     anova, batch, data, effects, encoding, error, explain, fit, lever, model, predict, profile,
     robust, scorecard, solver, spec, streaming,

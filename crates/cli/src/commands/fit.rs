@@ -337,7 +337,9 @@ fn fit_by_passes(
         InvalidRows::Fail
     };
     let name = input::open(data_path(args)).map_err(Failure::Io)?.name;
-    let size = std::fs::metadata(data_path(args)).map_or(0, |m| m.len());
+    // A Parquet file is read as its rows' text, which its size in bytes does not measure.
+    let parquet = input::is_parquet(data_path(args));
+    let size = std::fs::metadata(data_path(args)).map_or(0, |m| if parquet { 0 } else { m.len() });
     let progress = Progress::counter(args.quiet, size, "pass 1");
     let mut passes = 0;
     // Every pass opens the file afresh: the bar restarts and names the pass.
@@ -345,9 +347,16 @@ fn fit_by_passes(
         passes += 1;
         progress.stage(&format!("bytes, pass {passes}"));
         progress.set_done(0);
-        std::fs::File::open(data_path(args)).map(|file| CountingReader {
-            inner: file,
-            progress: &progress,
+        std::fs::File::open(data_path(args)).map(|file| {
+            let inner: Box<dyn std::io::Read> = if parquet {
+                Box::new(recontact_scoring::parquet::ParquetText::new(file))
+            } else {
+                Box::new(file)
+            };
+            CountingReader {
+                inner,
+                progress: &progress,
+            }
         })
     };
     let streamed = fit_streaming(&name, &mut open, spec, options, invalid);

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use recontact_scoring::batch::{BatchScorer, Limit, OptionError};
+use recontact_scoring::parquet::{CsvToParquet, ParquetText};
 use recontact_scoring::{BatchError, BatchOptions, Model, OnInvalid};
 
 use crate::output::{self, Output};
@@ -22,9 +23,11 @@ recontact score data/recontact_outcomes.csv > scored.csv\n  \
 recontact score cases.csv --model my_model.json -o scored.csv\n  \
 cat cases.csv | recontact score - --explain\n  \
 recontact score cases.csv -o scored.csv --on-invalid skip --rejects rejects.csv\n  \
+recontact score cases.parquet -o scored.parquet\n  \
 recontact score scored.csv --model other.json --column p2 --logit-column logit2 -o both.csv")]
 pub struct Args {
-    /// The CSV to score, or `-` for standard input (the default).
+    /// The CSV to score, or `-` for standard input (the default); a name ending in
+    /// `.parquet` is read as Parquet.
     #[arg(value_name = "FILE")]
     file: Option<PathBuf>,
     /// The CSV to score, as FILE.
@@ -33,7 +36,8 @@ pub struct Args {
     /// A model file from `recontact fit` (default: the embedded default model).
     #[arg(long, value_name = "MODEL.json")]
     model: Option<PathBuf>,
-    /// Where to write the scored CSV (atomically), or `-` for standard output.
+    /// Where to write the scored CSV (atomically), or `-` for standard output; a name
+    /// ending in `.parquet` writes Parquet, the input's columns with their types.
     #[arg(long, short = 'o', value_name = "OUT|-")]
     out: Option<PathBuf>,
     /// Name of the appended probability column.
@@ -154,14 +158,70 @@ fn usage(error: &BatchError) -> String {
     }
 }
 
+/// Where the scored rows go: CSV as scored, or Parquet made from it.
+enum Target {
+    Csv(Output),
+    Parquet(Box<CsvToParquet<Output>>),
+}
+
+impl std::io::Write for Target {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Target::Csv(output) => output.write(buf),
+            Target::Parquet(output) => output.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Target::Csv(output) => output.flush(),
+            Target::Parquet(output) => output.flush(),
+        }
+    }
+}
+
+/// The output for `-o`: Parquet when its name ends in `.parquet`, its passed-through
+/// columns typed as the input's when that is Parquet too.
+fn target(
+    csv: &Path,
+    out: Option<&Path>,
+    model: &Model,
+    options: &BatchOptions,
+) -> Result<Target, Failure> {
+    let output = Output::open(out)?;
+    if !out.is_some_and(input::is_parquet) {
+        return Ok(Target::Csv(output));
+    }
+    let passed = if input::is_parquet(csv) {
+        let name = csv.display().to_string();
+        let file = std::fs::File::open(csv)
+            .map_err(|e| Failure::Io(format!("{name}: cannot open: {e}")))?;
+        let schema = ParquetText::new(file).schema();
+        Some(schema.map_err(|e| Failure::Data(format!("{name}: {e}")))?)
+    } else {
+        None
+    };
+    let appended = BatchScorer::with_options(model, options.clone())
+        .check()
+        .map_or(0, |columns| columns.len());
+    Ok(Target::Parquet(Box::new(CsvToParquet::new(
+        output, passed, appended,
+    ))))
+}
+
 fn score(csv: &Path, args: Args, model: &Model, options: BatchOptions) -> Result<(), Failure> {
     let input = input::open(csv).map_err(Failure::Io)?;
+    // A Parquet file's bytes are not the text read: no byte count to show progress by.
     let size = std::fs::metadata(csv)
         .ok()
-        .filter(|m| m.is_file())
+        .filter(|m| m.is_file() && !input::is_parquet(csv))
         .map(|m| m.len());
     let reader = BufReader::with_capacity(1 << 18, input.reader);
-    let mut output = Output::open(args.out.as_deref())?;
+    let mut output = target(csv, args.out.as_deref(), model, &options)?;
+    let out_name = args
+        .out
+        .as_deref()
+        .map_or("standard output".to_string(), |p| p.display().to_string());
     let mut rejects = args
         .rejects
         .as_deref()
@@ -191,7 +251,7 @@ fn score(csv: &Path, args: Args, model: &Model, options: BatchOptions) -> Result
         Err(BatchError::Write {
             target: "output",
             error,
-        }) => return Err(output.write_failure(error)),
+        }) => return Err(Failure::from_write(error, &out_name)),
         Err(BatchError::Write {
             target: "rejects",
             error,
@@ -208,6 +268,12 @@ fn score(csv: &Path, args: Args, model: &Model, options: BatchOptions) -> Result
             return Err(Failure::Io(error.to_string()));
         }
         Err(error) => return Err(Failure::Data(error.to_string())),
+    };
+    let output = match output {
+        Target::Csv(output) => output,
+        Target::Parquet(output) => output
+            .finish()
+            .map_err(|e| Failure::from_write(e, &out_name))?,
     };
     // Both files or neither: a failed output must not leave its rejects behind.
     output::commit_all([Some(output), rejects].into_iter().flatten().collect())?;
