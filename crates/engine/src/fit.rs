@@ -105,8 +105,8 @@ pub(crate) struct SqlRows<'c> {
     /// The `FROM` item.
     pub(crate) from: String,
     pub(crate) spec: &'c Spec,
-    problems: Vec<FieldProblem>,
-    values: RowValues,
+    pub(crate) problems: Vec<FieldProblem>,
+    pub(crate) values: RowValues,
     pub(crate) queries: usize,
 }
 
@@ -129,7 +129,7 @@ impl<'c> SqlRows<'c> {
     }
 
     /// True for a row without problems.
-    fn valid(&self) -> String {
+    pub(crate) fn valid(&self) -> String {
         if self.problems.is_empty() {
             return "TRUE".into();
         }
@@ -143,7 +143,7 @@ impl<'c> SqlRows<'c> {
     }
 
     /// A sum as exact text, 0 over no rows (DuckDB's compensated `fsum` where it has one).
-    fn sum(&self, expression: &str) -> String {
+    pub(crate) fn sum(&self, expression: &str) -> String {
         let sum = match self.dialect {
             Dialect::Duckdb => format!("fsum({expression})"),
             _ => format!("SUM({expression})"),
@@ -155,7 +155,7 @@ impl<'c> SqlRows<'c> {
     }
 
     /// Counting rows where `condition` holds, as exact text.
-    fn count_where(&self, condition: &str) -> String {
+    pub(crate) fn count_where(&self, condition: &str) -> String {
         exact_text(
             &format!("COALESCE(SUM(CASE WHEN {condition} THEN 1 ELSE 0 END), 0)"),
             self.dialect,
@@ -168,7 +168,7 @@ impl<'c> SqlRows<'c> {
     /// PostgreSQL and SQLite do not merge a subquery with an OFFSET (which streams rows,
     /// unlike a materialised CTE), DuckDB neither; Spark does not inline a projection it
     /// would duplicate, and a LIMIT or OFFSET would gather its rows on one node.
-    fn barrier(&self) -> &'static str {
+    pub(crate) fn barrier(&self) -> &'static str {
         match self.dialect {
             Dialect::Sqlite => " LIMIT -1 OFFSET 0",
             Dialect::Postgres | Dialect::Duckdb => " OFFSET 0",
@@ -273,7 +273,7 @@ impl<'c> SqlRows<'c> {
 /// The parts joined by an associative operator as a balanced tree of parentheses: its
 /// depth grows with the logarithm of the parts, where a chain's grows with their number
 /// and soon passes an engine's limit (SQLite's is 1,000).
-fn balanced(parts: &[String], operator: &str) -> String {
+pub(crate) fn balanced(parts: &[String], operator: &str) -> String {
     match parts {
         [] => String::new(),
         [one] => one.clone(),
