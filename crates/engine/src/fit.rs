@@ -105,10 +105,10 @@ pub(crate) struct SqlRows<'c> {
     /// The `FROM` item.
     pub(crate) from: String,
     pub(crate) spec: &'c Spec,
-    problems: Vec<FieldProblem>,
+    pub(crate) problems: Vec<FieldProblem>,
     /// Each column's condition for a field without problems.
     accepted: Vec<String>,
-    values: RowValues,
+    pub(crate) values: RowValues,
     pub(crate) queries: usize,
     /// Whether sums go by groups of the discrete columns (decided once per encoding).
     pub(crate) grouping: Option<(Encoding, Option<crate::grouped::Grouped>)>,
@@ -136,7 +136,7 @@ impl<'c> SqlRows<'c> {
 
     /// True for a row without problems: every field accepted (the same rows as no
     /// problem holding, with one spelling check per field).
-    fn valid(&self) -> String {
+    pub(crate) fn valid(&self) -> String {
         if self.accepted.is_empty() {
             return "TRUE".into();
         }
@@ -161,7 +161,7 @@ impl<'c> SqlRows<'c> {
     }
 
     /// Counting rows where `condition` holds, as exact text.
-    fn count_where(&self, condition: &str) -> String {
+    pub(crate) fn count_where(&self, condition: &str) -> String {
         exact_text(
             &format!("COALESCE(SUM(CASE WHEN {condition} THEN 1 ELSE 0 END), 0)"),
             self.dialect,
@@ -174,7 +174,7 @@ impl<'c> SqlRows<'c> {
     /// PostgreSQL and SQLite do not merge a subquery with an OFFSET (which streams rows,
     /// unlike a materialised CTE), DuckDB neither; Spark does not inline a projection it
     /// would duplicate, and a LIMIT or OFFSET would gather its rows on one node.
-    fn barrier(&self) -> &'static str {
+    pub(crate) fn barrier(&self) -> &'static str {
         match self.dialect {
             Dialect::Sqlite => " LIMIT -1 OFFSET 0",
             Dialect::Postgres | Dialect::Duckdb => " OFFSET 0",

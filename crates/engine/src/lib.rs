@@ -5,6 +5,8 @@
 //! - [`connection`]: a session with an engine, over PostgreSQL's wire protocol or an
 //!   engine's own command-line client kept open for the whole fit.
 //! - [`fit`]: the fit inside the engine, one aggregate query per pass over the rows.
+//! - [`evaluate`]: a model's evaluation inside the engine: sums, ranks and order
+//!   statistics over every row, the loess and ROC curves from a deterministic sample.
 //!
 //! Any engine that answers SQL can hold the rows: implement [`connection::Connection`]
 //! (here for an SQLite database in this process; PostgreSQL and command-line clients come
@@ -56,6 +58,7 @@
 #![warn(missing_docs)]
 
 pub mod connection;
+pub mod evaluate;
 pub mod fit;
 mod grouped;
 mod knots;

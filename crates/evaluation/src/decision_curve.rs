@@ -86,22 +86,30 @@ impl ByClass {
         sorted.len() - sorted.partition_point(|&v| v < t)
     }
 
-    fn row(&self, t: f64) -> DecisionCurveRow {
-        let events = self.events.len() as f64;
-        let n = events + self.non_events.len() as f64;
-        let prevalence = events / n;
-        let odds = t / (1.0 - t);
-        let true_positives = Self::at_least(&self.events, t) as f64;
-        let false_positives = Self::at_least(&self.non_events, t) as f64;
-        let net_benefit = true_positives / n - false_positives / n * odds;
-        let net_benefit_all = prevalence - (1.0 - prevalence) * odds;
-        DecisionCurveRow {
-            threshold: t,
-            net_benefit,
-            net_benefit_all,
-            standardized_net_benefit: net_benefit / prevalence,
-            interventions_avoided_per_100: (net_benefit - net_benefit_all) / odds * 100.0,
-        }
+    /// How many events and non-events have a prediction of `t` or more.
+    fn treated(&self, t: f64) -> (f64, f64) {
+        (
+            Self::at_least(&self.events, t) as f64,
+            Self::at_least(&self.non_events, t) as f64,
+        )
+    }
+}
+
+/// The decision curve at one threshold from the counts: `events` and `non_events` in all,
+/// `treated` = (events, non-events) with a prediction of `t` or more.
+fn row_from_counts(t: f64, events: f64, non_events: f64, treated: (f64, f64)) -> DecisionCurveRow {
+    let n = events + non_events;
+    let prevalence = events / n;
+    let odds = t / (1.0 - t);
+    let (true_positives, false_positives) = treated;
+    let net_benefit = true_positives / n - false_positives / n * odds;
+    let net_benefit_all = prevalence - (1.0 - prevalence) * odds;
+    DecisionCurveRow {
+        threshold: t,
+        net_benefit,
+        net_benefit_all,
+        standardized_net_benefit: net_benefit / prevalence,
+        interventions_avoided_per_100: (net_benefit - net_benefit_all) / odds * 100.0,
     }
 }
 
@@ -132,18 +140,62 @@ pub fn decision_curve(
 ) -> Result<Vec<DecisionCurveRow>, MetricsError> {
     let events = check_y_p(y, p)?;
     need_both_classes(y.len(), events)?;
-    if thresholds.is_empty() {
+    let by_class = ByClass::new(y, p);
+    let counts: Vec<(f64, f64, f64)> = thresholds
+        .iter()
+        .map(|&t| {
+            let (tp, fp) = by_class.treated(t);
+            (t, tp, fp)
+        })
+        .collect();
+    decision_curve_from_counts(
+        by_class.events.len() as f64,
+        by_class.non_events.len() as f64,
+        &counts,
+    )
+}
+
+/// The decision curve from counts alone, for predictions that are not in memory (an
+/// engine counts them): `events` and `non_events` in all, and for each threshold t,
+/// `(t, treated events, treated non-events)`, those with a prediction of t or more. The
+/// checks and numbers of [`decision_curve`], which calls it.
+///
+/// ```
+/// use recontact_evaluation::decision_curve::{decision_curve, decision_curve_from_counts};
+///
+/// let y = [1.0, 0.0, 1.0, 0.0];
+/// let p = [0.9, 0.6, 0.4, 0.1];
+/// // At 0.5: one event (0.9) and one non-event (0.6) are treated.
+/// let rows = decision_curve_from_counts(2.0, 2.0, &[(0.5, 1.0, 1.0)])?;
+/// assert_eq!(rows, decision_curve(&y, &p, &[0.5])?);
+/// assert!(decision_curve_from_counts(2.0, 0.0, &[(0.5, 1.0, 0.0)]).is_err());
+/// # Ok::<(), recontact_evaluation::metrics::MetricsError>(())
+/// ```
+pub fn decision_curve_from_counts(
+    events: f64,
+    non_events: f64,
+    treated: &[(f64, f64, f64)],
+) -> Result<Vec<DecisionCurveRow>, MetricsError> {
+    if events <= 0.0 {
+        return Err(MetricsError::OneClass { value: 0 });
+    }
+    if non_events <= 0.0 {
+        return Err(MetricsError::OneClass { value: 1 });
+    }
+    if treated.is_empty() {
         return Err(MetricsError::InvalidArgument(
             "no thresholds: the decision curve needs at least one".into(),
         ));
     }
-    if let Some(t) = thresholds.iter().find(|&&t| !(t > 0.0 && t < 1.0)) {
+    if let Some((t, _, _)) = treated.iter().find(|&&(t, _, _)| !(t > 0.0 && t < 1.0)) {
         return Err(MetricsError::InvalidArgument(format!(
             "threshold {t} is not strictly between 0 and 1"
         )));
     }
-    let by_class = ByClass::new(y, p);
-    let rows: Vec<DecisionCurveRow> = thresholds.iter().map(|&t| by_class.row(t)).collect();
+    let rows: Vec<DecisionCurveRow> = treated
+        .iter()
+        .map(|&(t, tp, fp)| row_from_counts(t, events, non_events, (tp, fp)))
+        .collect();
     // Only a threshold within a few hundred orders of magnitude of 0 or 1 (a subnormal
     // t, or 1 − t) can overflow the division by t/(1 − t); it is refused, not written.
     let overflowing = rows.iter().find(|r| {

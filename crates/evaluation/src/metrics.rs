@@ -149,7 +149,17 @@ pub struct WaldEstimate {
 }
 
 impl WaldEstimate {
-    fn new(estimate: f64, std_error: f64) -> Self {
+    /// An estimate with its standard error and the Wald 95% interval
+    /// `estimate ± z₀.₉₇₅ · std_error`.
+    ///
+    /// ```rust
+    /// use recontact_evaluation::metrics::WaldEstimate;
+    /// let w = WaldEstimate::new(0.5, 0.1);
+    /// // 0.5 - scipy.stats.norm.ppf(0.975) * 0.1 = 0.3040036015459946
+    /// assert!((w.ci_low - 0.304_003_601_545_994_6).abs() < 1e-15);
+    /// assert_eq!((w.estimate, w.std_error), (0.5, 0.1));
+    /// ```
+    pub fn new(estimate: f64, std_error: f64) -> Self {
         let z = normal_quantile(0.975);
         WaldEstimate {
             estimate,
@@ -286,12 +296,13 @@ fn smoother(surface: LoessSurface) -> &'static str {
     }
 }
 
-/// Mean score (gradient of the log-likelihood divided by n) at which Newton stops.
-const SCORE_TOLERANCE: f64 = 1e-12;
+/// Mean score (gradient of the log-likelihood divided by n) at which the calibration
+/// fits' Newton iterations stop.
+pub const SCORE_TOLERANCE: f64 = 1e-12;
 /// Newton iterations at most for the calibration fits.
-const MAX_ITERATIONS: usize = 100;
+pub const MAX_ITERATIONS: usize = 100;
 /// Probabilities are clipped to `[EPS, 1 - EPS]` inside the log loss only.
-const LOG_LOSS_EPS: f64 = 1e-15;
+pub const LOG_LOSS_EPS: f64 = 1e-15;
 /// Loess span (R's default).
 const LOESS_SPAN: f64 = 0.75;
 /// At most this many points on the returned calibration curve.
@@ -1069,6 +1080,23 @@ fn check_overlap(y: &[f64], x: &[f64], w: &Weights) -> Result<(), MetricsError> 
             max0 = max0.max(x);
         }
     }
+    slope_exists((min0, max0), (min1, max1))
+}
+
+/// Whether the calibration slope exists and is meaningful, from the range `(min, max)`
+/// of the linear predictor among the non-events and among the events (rows with weight):
+/// the classes must overlap in more than one point, and the predictor must not be
+/// numerically constant (see [`CONSTANT_LP_TOLERANCE`]). [`calibration_slope`]'s check.
+///
+/// ```rust
+/// use recontact_evaluation::metrics::{slope_exists, MetricsError};
+/// assert!(slope_exists((-1.0, 0.5), (0.0, 2.0)).is_ok());
+/// assert_eq!(slope_exists((-1.0, 0.0), (0.5, 2.0)), Err(MetricsError::Separation { complete: true }));
+/// ```
+pub fn slope_exists(
+    (min0, max0): (f64, f64),
+    (min1, max1): (f64, f64),
+) -> Result<(), MetricsError> {
     let (lowest, highest) = (min0.min(min1), max0.max(max1));
     let spread = highest - lowest;
     let magnitude = lowest.abs().max(highest.abs());
@@ -1198,19 +1226,53 @@ fn bins_sorted(
         .into_iter()
         .filter(|group| !group.is_empty())
         .map(|group| {
-            let n = group.len() as f64;
             let events: f64 = group.iter().map(|&i| y[i]).sum();
             let predicted: f64 = group.iter().map(|&i| p[i]).sum();
-            let (ci_low, ci_high) = wilson(events, n);
-            Bin {
-                n: group.len(),
-                mean_predicted: predicted / n,
-                observed: events / n,
-                ci_low,
-                ci_high,
-            }
+            Bin::from_sums(group.len(), events, predicted)
         })
         .collect())
+}
+
+impl Bin {
+    /// A bin of `n` observations (at least 1) from its number of events and the sum of
+    /// its predictions, with the Wilson interval: what [`bins`] makes of each group.
+    ///
+    /// ```rust
+    /// use recontact_evaluation::metrics::Bin;
+    /// let bin = Bin::from_sums(4, 1.0, 1.5);
+    /// assert_eq!((bin.observed, bin.mean_predicted), (0.25, 0.375));
+    /// // statsmodels proportion_confint(1, 4, method="wilson")[0] = 0.0455872608097006
+    /// assert!((bin.ci_low - 0.045_587_260_809_700_6).abs() < 1e-15);
+    /// ```
+    pub fn from_sums(n: usize, events: f64, predicted: f64) -> Bin {
+        let size = n as f64;
+        let (ci_low, ci_high) = wilson(events, size);
+        Bin {
+            n,
+            mean_predicted: predicted / size,
+            observed: events / size,
+            ci_low,
+            ci_high,
+        }
+    }
+}
+
+impl BinnedCalibration {
+    /// The table of `bins` (the non-empty ones, in order) with its expected calibration
+    /// error.
+    ///
+    /// ```rust
+    /// use recontact_evaluation::metrics::{Bin, BinnedCalibration};
+    /// let table = BinnedCalibration::from_bins(vec![Bin::from_sums(2, 0.0, 0.3), Bin::from_sums(2, 2.0, 1.7)]);
+    /// // (2 |0 - 0.15| + 2 |1 - 0.85|) / 4
+    /// assert!((table.ece - 0.15).abs() < 1e-15);
+    /// ```
+    pub fn from_bins(bins: Vec<Bin>) -> BinnedCalibration {
+        BinnedCalibration {
+            ece: ece_from_bins(&bins),
+            bins,
+        }
+    }
 }
 
 /// Expected calibration error of a binned table, `Σ n_k / N · |observed_k −
@@ -1245,14 +1307,45 @@ pub fn ece(y: &[f64], p: &[f64], b: usize, binning: Binning) -> Result<f64, Metr
 /// R's default (type 7) quantile of sorted values, in R's own arithmetic:
 /// `(1 − h) x[lo] + h x[hi]`, and exactly `x[lo]` when the neighbours are equal.
 pub(crate) fn quantile_r7(sorted: &[f64], prob: f64) -> f64 {
-    let index = (sorted.len() - 1) as f64 * prob;
-    let lo = index.floor() as usize;
-    let hi = (index.ceil() as usize).min(sorted.len() - 1);
+    quantile_type7(sorted.len(), prob, |k| sorted[k])
+}
+
+/// The zero-based ranks R's type-7 quantile at `prob` of `n` values interpolates
+/// between, `(lo, hi)`: what [`quantile_type7`] asks `order_statistic` for.
+///
+/// ```rust
+/// use recontact_evaluation::metrics::type7_ranks;
+/// assert_eq!(type7_ranks(11, 0.25), (2, 3));
+/// assert_eq!(type7_ranks(5, 0.5), (2, 2));
+/// ```
+pub fn type7_ranks(n: usize, prob: f64) -> (usize, usize) {
+    let index = (n.max(1) - 1) as f64 * prob;
+    (
+        index.floor() as usize,
+        (index.ceil() as usize).min(n.max(1) - 1),
+    )
+}
+
+/// R's default (type 7) quantile at `prob` of `n` values (at least one) known through
+/// `order_statistic(k)`, the k-th smallest (zero-based; only the ranks of
+/// [`type7_ranks`] are asked for): `(1 − h) x[lo] + h x[hi]`, and exactly `x[lo]` when
+/// the two are equal, in R's own arithmetic.
+///
+/// ```rust
+/// use recontact_evaluation::metrics::quantile_type7;
+/// let sorted = [1.0, 2.0, 4.0, 8.0];
+/// // numpy.quantile([1, 2, 4, 8], 0.5) = 3.0
+/// assert_eq!(quantile_type7(4, 0.5, |k| sorted[k]), 3.0);
+/// ```
+pub fn quantile_type7(n: usize, prob: f64, order_statistic: impl Fn(usize) -> f64) -> f64 {
+    let index = (n - 1) as f64 * prob;
+    let (lo, hi) = type7_ranks(n, prob);
     let h = index - lo as f64;
-    if h > 0.0 && sorted[hi] != sorted[lo] {
-        (1.0 - h) * sorted[lo] + h * sorted[hi]
+    let (low, high) = (order_statistic(lo), order_statistic(hi));
+    if h > 0.0 && high != low {
+        (1.0 - h) * low + h * high
     } else {
-        sorted[lo]
+        low
     }
 }
 
@@ -1318,15 +1411,43 @@ fn hosmer_lemeshow_sorted(
     sorted: &[f64],
     g: usize,
 ) -> Result<HosmerLemeshow, MetricsError> {
+    let breaks = hosmer_lemeshow_breaks(g, |prob| quantile_r7(sorted, prob))?;
+    let groups = breaks.len() - 1;
+    let mut sums = vec![(0usize, 0.0, 0.0); groups];
+    for (&y, &p) in y.iter().zip(p) {
+        let k = hosmer_lemeshow_group(&breaks, p);
+        sums[k].0 += 1;
+        sums[k].1 += y;
+        sums[k].2 += p;
+    }
+    HosmerLemeshow::from_groups(&sums, g)
+}
+
+/// The breaks of the Hosmer–Lemeshow groups: the distinct type-7 quantiles of the
+/// predictions at `0, 1/g, …, 1`, from `quantile(prob)` (at least two, else the test is
+/// [`MetricsError::Degenerate`]); `g` is at least 3.
+///
+/// ```rust
+/// use recontact_evaluation::metrics::{hosmer_lemeshow_breaks, hosmer_lemeshow_group, quantile_type7};
+/// let sorted = [0.1, 0.2, 0.35, 0.4, 0.8];
+/// let breaks = hosmer_lemeshow_breaks(4, |prob| quantile_type7(5, prob, |k| sorted[k]))?;
+/// assert_eq!(breaks, [0.1, 0.2, 0.35, 0.4, 0.8]);
+/// // Groups [b0, b1], (b1, b2], …: 0.2 is in the first, 0.3 in the second.
+/// assert_eq!((hosmer_lemeshow_group(&breaks, 0.2), hosmer_lemeshow_group(&breaks, 0.3)), (0, 1));
+/// # Ok::<(), recontact_evaluation::metrics::MetricsError>(())
+/// ```
+pub fn hosmer_lemeshow_breaks(
+    g: usize,
+    quantile: impl Fn(f64) -> f64,
+) -> Result<Vec<f64>, MetricsError> {
     if g < 3 {
         return Err(MetricsError::InvalidArgument(format!(
             "Hosmer-Lemeshow needs at least 3 groups (df = g - 2), got {g}"
         )));
     }
-    // R: seq(0, 1, 1/g) is k * (1/g), capped at 1.
-    let step = 1.0 / g as f64;
-    let mut breaks: Vec<f64> = (0..=g)
-        .map(|k| quantile_r7(sorted, (k as f64 * step).min(1.0)))
+    let mut breaks: Vec<f64> = hosmer_lemeshow_probabilities(g)
+        .into_iter()
+        .map(quantile)
         .collect();
     breaks.dedup();
     if breaks.len() < 2 {
@@ -1334,34 +1455,71 @@ fn hosmer_lemeshow_sorted(
             "Hosmer-Lemeshow: every prediction is the same, so there are no groups".to_string(),
         ));
     }
-    let groups = breaks.len() - 1;
-    let mut observed = vec![0.0; groups];
-    let mut expected = vec![0.0; groups];
-    let mut counts = vec![0usize; groups];
-    for (&y, &p) in y.iter().zip(p) {
-        let k = breaks.partition_point(|&b| b < p).max(1) - 1;
-        observed[k] += y;
-        expected[k] += p;
-        counts[k] += 1;
-    }
-    let mut statistic = 0.0;
-    for k in (0..groups).filter(|&k| counts[k] > 0) {
-        let n = counts[k] as f64;
-        let (o1, e1) = (observed[k], expected[k]);
-        let (o0, e0) = (n - o1, n - e1);
-        if !(e1 > 0.0 && e0 > 0.0) {
-            return Err(MetricsError::Degenerate(
-                "Hosmer-Lemeshow: a group expects no events or no non-events".to_string(),
-            ));
+    Ok(breaks)
+}
+
+/// The probabilities at which [`hosmer_lemeshow_breaks`] takes quantiles for `g` groups.
+///
+/// ```rust
+/// use recontact_evaluation::metrics::hosmer_lemeshow_probabilities;
+/// assert_eq!(hosmer_lemeshow_probabilities(4), [0.0, 0.25, 0.5, 0.75, 1.0]);
+/// ```
+pub fn hosmer_lemeshow_probabilities(g: usize) -> Vec<f64> {
+    // R: seq(0, 1, 1/g) is k * (1/g), capped at 1.
+    let step = 1.0 / g as f64;
+    (0..=g).map(|k| (k as f64 * step).min(1.0)).collect()
+}
+
+/// The group of a prediction `p` among the groups `[b0, b1], (b1, b2], …` of `breaks`
+/// (zero-based; see [`hosmer_lemeshow_breaks`]).
+///
+/// ```rust
+/// use recontact_evaluation::metrics::hosmer_lemeshow_group;
+/// assert_eq!(hosmer_lemeshow_group(&[0.0, 0.5, 1.0], 0.5), 0);
+/// assert_eq!(hosmer_lemeshow_group(&[0.0, 0.5, 1.0], 0.6), 1);
+/// ```
+pub fn hosmer_lemeshow_group(breaks: &[f64], p: f64) -> usize {
+    breaks.partition_point(|&b| b < p).max(1) - 1
+}
+
+impl HosmerLemeshow {
+    /// The test from each group's `(observations, observed events, expected events)`
+    /// (groups without observations are skipped), with `df = g − 2`.
+    ///
+    /// ```rust
+    /// use recontact_evaluation::metrics::HosmerLemeshow;
+    /// let test = HosmerLemeshow::from_groups(&[(4, 1.0, 1.0), (4, 3.0, 2.0), (0, 0.0, 0.0)], 3)?;
+    /// // (3 - 2)²/2 + (1 - 2)²/2 = 1 on 1 df
+    /// assert_eq!((test.statistic, test.df), (1.0, 1));
+    /// # Ok::<(), recontact_evaluation::metrics::MetricsError>(())
+    /// ```
+    pub fn from_groups(
+        groups: &[(usize, f64, f64)],
+        g: usize,
+    ) -> Result<HosmerLemeshow, MetricsError> {
+        if g < 3 {
+            return Err(MetricsError::InvalidArgument(format!(
+                "Hosmer-Lemeshow needs at least 3 groups (df = g - 2), got {g}"
+            )));
         }
-        statistic += (o1 - e1) * (o1 - e1) / e1 + (o0 - e0) * (o0 - e0) / e0;
+        let mut statistic = 0.0;
+        for &(count, o1, e1) in groups.iter().filter(|group| group.0 > 0) {
+            let n = count as f64;
+            let (o0, e0) = (n - o1, n - e1);
+            if !(e1 > 0.0 && e0 > 0.0) {
+                return Err(MetricsError::Degenerate(
+                    "Hosmer-Lemeshow: a group expects no events or no non-events".to_string(),
+                ));
+            }
+            statistic += (o1 - e1) * (o1 - e1) / e1 + (o0 - e0) * (o0 - e0) / e0;
+        }
+        let df = g - 2;
+        Ok(HosmerLemeshow {
+            statistic,
+            df,
+            p_value: chi_square_sf(statistic, df as f64),
+        })
     }
-    let df = g - 2;
-    Ok(HosmerLemeshow {
-        statistic,
-        df,
-        p_value: chi_square_sf(statistic, df as f64),
-    })
 }
 
 /// Spiegelhalter's (1986) z-test that the predictions are the true probabilities:
@@ -1388,16 +1546,33 @@ pub fn spiegelhalter(y: &[f64], p: &[f64]) -> Result<Spiegelhalter, MetricsError
         numerator += (y - p) * c;
         variance += c * c * p * (1.0 - p);
     }
-    if variance.is_nan() || variance <= 0.0 {
-        return Err(MetricsError::Degenerate(
-            "Spiegelhalter: every prediction is 0, 1/2 or 1, so z has no variance".to_string(),
-        ));
+    Spiegelhalter::from_sums(numerator, variance)
+}
+
+impl Spiegelhalter {
+    /// The test from its two sums, `Σ (y − p)(1 − 2p)` and `Σ (1 − 2p)² p (1 − p)`.
+    ///
+    /// ```rust
+    /// use recontact_evaluation::metrics::Spiegelhalter;
+    /// let test = Spiegelhalter::from_sums(-0.5, 0.25)?;
+    /// assert_eq!(test.z, -1.0);
+    /// // 2 * scipy.stats.norm.sf(1) = 0.31731050786291415
+    /// assert!((test.p_value - 0.317_310_507_862_914_15).abs() < 1e-14);
+    /// assert!(Spiegelhalter::from_sums(0.0, 0.0).is_err());
+    /// # Ok::<(), recontact_evaluation::metrics::MetricsError>(())
+    /// ```
+    pub fn from_sums(numerator: f64, variance: f64) -> Result<Spiegelhalter, MetricsError> {
+        if variance.is_nan() || variance <= 0.0 {
+            return Err(MetricsError::Degenerate(
+                "Spiegelhalter: every prediction is 0, 1/2 or 1, so z has no variance".to_string(),
+            ));
+        }
+        let z = numerator / variance.sqrt();
+        Ok(Spiegelhalter {
+            z,
+            p_value: two_sided_normal_p(z),
+        })
     }
-    let z = numerator / variance.sqrt();
-    Ok(Spiegelhalter {
-        z,
-        p_value: two_sided_normal_p(z),
-    })
 }
 
 // ---------------------------------------------------------------------------------------

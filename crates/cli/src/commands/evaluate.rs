@@ -11,13 +11,16 @@ use recontact_scoring::metrics::{self, BinnedCalibration, Evaluation, WaldEstima
 use recontact_scoring::Model;
 use serde::Serialize;
 
-use super::conventions::{DataArg, OutArg};
+use super::conventions::{OptionalDataArg, OutArg};
+use super::engine_args::EngineArgs;
 use crate::output;
 use crate::progress::Progress;
 use crate::report::figure::{self, FigurePath, Size};
 use crate::report::html::DecisionSection;
 use crate::report::{self, number, p_value, plots, scale_name, Context, Predictor};
 use crate::{input, Failure};
+
+mod engine;
 
 /// Measure how well a model's probabilities discriminate and are calibrated on outcome data.
 ///
@@ -35,7 +38,9 @@ recontact evaluate data/recontact_outcomes.csv\n  \
 recontact evaluate holdout.csv --model model.json --format json -o evaluation.json\n  \
 recontact evaluate holdout.csv --model model.json --plot calibration.svg --report report.html\n  \
 recontact evaluate predictions.csv --prob-column risk --outcome died --decision-plot dca.svg\n  \
-recontact evaluate holdout.csv --thresholds 0.05,0.1,0.2")]
+recontact evaluate holdout.csv --thresholds 0.05,0.1,0.2\n  \
+recontact evaluate --engine postgres --connect postgresql://me@db/crm --table outcomes --model model.json\n  \
+recontact evaluate --engine-command 'sqlite3 -bail crm.db' --dialect sqlite --table outcomes")]
 #[command(group = clap::ArgGroup::new("predictions").args(["prob_column", "logit_column"]))]
 pub struct Args {
     /// A model file from `recontact fit` (default: the embedded default model).
@@ -63,7 +68,19 @@ pub struct Args {
     // The outcome data: a CSV with the model's outcome and input columns, or with the
     // outcome and prediction columns.
     #[command(flatten)]
-    data: DataArg,
+    data: OptionalDataArg,
+    #[command(flatten)]
+    engine: EngineArgs,
+    /// Inside an engine: leave out the rows with missing or invalid values, counting them
+    /// by reason (without it they are refused with their counts).
+    #[arg(long, help_heading = "Inside an engine")]
+    drop_invalid: bool,
+    /// Inside an engine: the most rows the loess calibration curve (ICI, E50, E90, Emax)
+    /// and the ROC curve's points are computed from, a deterministic sample along the
+    /// predictions (every other measure uses every row).
+    #[arg(long, value_name = "N", help_heading = "Inside an engine",
+          value_parser = clap::value_parser!(u32).range(1..=500_000))]
+    sample_rows: Option<u32>,
     /// Output format of the results.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
@@ -220,7 +237,20 @@ struct Evaluated {
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<(), Failure> {
-    let mut inputs = vec![("", args.data.path())];
+    if args.engine.given() {
+        return engine::run(&args);
+    }
+    if args.drop_invalid || args.sample_rows.is_some() {
+        return Err(Failure::Usage(
+            "--drop-invalid and --sample-rows are for an evaluation inside an engine \
+             (--engine or --engine-command, with --table)"
+                .into(),
+        ));
+    }
+    let data_path = args.data.path().ok_or_else(|| {
+        Failure::Usage("give the data: a FILE (or `-`), or an engine's --table".into())
+    })?;
+    let mut inputs = vec![("", data_path)];
     inputs.extend(args.model.as_deref().map(|m| ("--model", m)));
     // The table or JSON goes to --out or standard output, so no other file may too.
     let mut outputs = vec![args.out.entry()];
@@ -234,7 +264,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
     output::check_distinct(&inputs, &outputs)?;
     let source = load_source(&args)?;
     let progress = Progress::spinner(args.quiet, "reading the data");
-    let evaluated = read_predictions_of(&source, args.data.path())?;
+    let evaluated = read_predictions_of(&source, data_path)?;
     progress.stage("measuring discrimination and calibration");
     let Predictions { y, p, lp } = &evaluated.predictions;
     let cannot = |what: &str, e: metrics::MetricsError| {
@@ -260,12 +290,13 @@ pub fn run(args: Args) -> Result<(), Failure> {
 
     progress.finish();
     let text = match args.format {
-        Format::Table => render_table(&context, &evaluation, &table_curve),
+        Format::Table => render_table(&context, &evaluation, &table_curve, None),
         Format::Json => {
             let json = Json {
                 evaluation: &evaluation,
                 predictions: JsonSource::of(&context),
                 decision_curve: &curve,
+                inside_engine: None,
             };
             serde_json::to_string_pretty(&json).map_err(|e| Failure::Data(e.to_string()))? + "\n"
         }
@@ -478,6 +509,9 @@ struct Json<'a> {
     evaluation: &'a Evaluation,
     predictions: JsonSource<'a>,
     decision_curve: &'a [DecisionCurveRow],
+    /// Where the evaluation ran, when inside an engine.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    inside_engine: Option<engine::JsonEngine<'a>>,
 }
 
 /// Where the predictions came from, in the JSON: `{"source": "model", …}` or
@@ -575,8 +609,14 @@ fn bins_table(out: &mut String, title: &str, table: &BinnedCalibration) {
     }
 }
 
-/// The evaluation as aligned text, with the decision curve at the rows of `curve`.
-fn render_table(context: &Context<'_>, e: &Evaluation, curve: &[DecisionCurveRow]) -> String {
+/// The evaluation as aligned text, with the decision curve at the rows of `curve`;
+/// `sampled` names the sample the loess calibration came from, if it did.
+fn render_table(
+    context: &Context<'_>,
+    e: &Evaluation,
+    curve: &[DecisionCurveRow],
+    sampled: Option<&str>,
+) -> String {
     let mut out = format!(
         "{}: n = {}, events = {} ({:.1}%)\n",
         context.title(),
@@ -654,6 +694,9 @@ fn render_table(context: &Context<'_>, e: &Evaluation, curve: &[DecisionCurveRow
         number(e.emax, 4),
         e.smoother
     );
+    if let Some(sampled) = sampled {
+        out += &format!("  {sampled}\n");
+    }
     bins_table(&mut out, "Equal-mass bins", &e.ece.equal_mass);
     bins_table(&mut out, "Equal-width bins", &e.ece.equal_width);
     decision_table(&mut out, curve);

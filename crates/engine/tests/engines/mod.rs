@@ -141,3 +141,117 @@ pub fn load_text_table(db: &rusqlite::Connection, name: &str, csv: &str) {
     }
     db.execute_batch("COMMIT;").unwrap();
 }
+
+/// A connection to an SQLite database in this process.
+pub struct Embedded(pub rusqlite::Connection);
+
+impl recontact_engine::connection::Connection for Embedded {
+    fn dialect(&self) -> recontact_export::Dialect {
+        recontact_export::Dialect::Sqlite
+    }
+    fn query(
+        &mut self,
+        sql: &str,
+    ) -> Result<Vec<String>, recontact_engine::connection::EngineError> {
+        let failed = |e: rusqlite::Error| recontact_engine::connection::EngineError::Query {
+            engine: "embedded sqlite".into(),
+            message: e.to_string().chars().take(300).collect(),
+        };
+        let mut statement = self.0.prepare(sql).map_err(failed)?;
+        let rows = statement
+            .query_map([], |row| row.get::<_, String>(0))
+            .map_err(failed)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(failed)
+    }
+    fn describe(&self) -> String {
+        "embedded sqlite".into()
+    }
+}
+
+/// An in-memory SQLite database with the math functions the bundled build lacks.
+pub fn embedded_database() -> rusqlite::Connection {
+    use rusqlite::functions::FunctionFlags;
+    let db = rusqlite::Connection::open_in_memory().unwrap();
+    let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
+    let unary = |name: &str, f: fn(f64) -> Option<f64>| {
+        db.create_scalar_function(name, 1, flags, move |context| {
+            Ok(context.get::<Option<f64>>(0)?.and_then(f))
+        })
+        .unwrap();
+    };
+    unary("exp", |x| Some(x.exp()));
+    unary("ln", |x| (x > 0.0).then(|| x.ln()));
+    unary("floor", |x| Some(x.floor()));
+    db
+}
+
+/// `recontact evaluate`'s numbers for `model` on `csv` in memory: every row valid, a
+/// frequency weight w as w rows; with the decision curve at `thresholds`.
+pub fn evaluate_in_memory(
+    model: &recontact_model::Model,
+    csv: &str,
+    thresholds: &[f64],
+) -> (
+    recontact_evaluation::metrics::Evaluation,
+    Vec<recontact_evaluation::decision_curve::DecisionCurveRow>,
+) {
+    use recontact_evaluation::{decision_curve, metrics};
+    let spec = model.spec.clone().check().unwrap();
+    let rows =
+        recontact_model::predict::predict_source(model, &spec, "rows.csv", csv.as_bytes()).unwrap();
+    let (mut y, mut lp) = (Vec::new(), Vec::new());
+    for (i, (&outcome, &logit)) in rows.outcome.iter().zip(&rows.linear_predictor).enumerate() {
+        let copies = rows.weights.as_ref().map_or(1, |w| w[i] as usize);
+        for _ in 0..copies {
+            y.push(outcome);
+            lp.push(logit);
+        }
+    }
+    let p: Vec<f64> = lp
+        .iter()
+        .map(|&l| recontact_stats::distributions::logistic(l))
+        .collect();
+    let evaluation =
+        metrics::evaluate_with(&y, &p, Some(&lp), 10, metrics::LoessSurface::Auto).unwrap();
+    let curve = decision_curve::decision_curve(&y, &p, thresholds).unwrap();
+    (evaluation, curve)
+}
+
+/// Asserts that every number of `engine` is within `tolerance` of `memory`'s, relative
+/// to max(|memory|, 1e-3), key by key (arrays element by element).
+pub fn assert_numbers_agree(
+    engine: &serde_json::Value,
+    memory: &serde_json::Value,
+    tolerance: f64,
+) {
+    fn walk(path: &str, e: &serde_json::Value, m: &serde_json::Value, tolerance: f64) {
+        use serde_json::Value;
+        match (e, m) {
+            (Value::Number(a), Value::Number(b)) => {
+                let (a, b) = (a.as_f64().unwrap(), b.as_f64().unwrap());
+                assert!(
+                    (a - b).abs() <= tolerance * b.abs().max(1e-3),
+                    "{path}: {a} in the engine, {b} in memory"
+                );
+            }
+            (Value::Array(a), Value::Array(b)) => {
+                assert_eq!(a.len(), b.len(), "{path}: lengths");
+                for (k, (x, y)) in a.iter().zip(b).enumerate() {
+                    walk(&format!("{path}[{k}]"), x, y, tolerance);
+                }
+            }
+            (Value::Object(a), Value::Object(b)) => {
+                assert_eq!(
+                    a.keys().collect::<Vec<_>>(),
+                    b.keys().collect::<Vec<_>>(),
+                    "{path}: keys"
+                );
+                for (key, x) in a {
+                    walk(&format!("{path}.{key}"), x, &b[key], tolerance);
+                }
+            }
+            (a, b) => assert_eq!(a, b, "{path}"),
+        }
+    }
+    walk("", engine, memory, tolerance);
+}
