@@ -31,9 +31,8 @@ use super::summary::render_table;
 recontact fit data/recontact_outcomes.csv -o model.json\n  \
 recontact fit my.csv --spec my_spec.toml -o model.json\n  \
 recontact fit my.csv --outcome y --numeric age --categorical region --boolean smoker -o model.json\n  \
-recontact fit small.csv --spec spec.toml --firth -o model.json\n  \
-recontact fit --engine postgres --connect postgresql://me@db/crm --table outcomes -o model.json\n  \
-recontact fit --engine-command 'duckdb -csv -noheader crm.duckdb' --dialect duckdb --table outcomes -o model.json")]
+recontact fit small.csv --spec spec.toml --firth -o model.json\n\n\
+Inside an engine (docs/cli.md): --engine postgres --connect URL --table T, or --engine-command CMD --dialect D --table T")]
 pub struct Args {
     #[command(flatten)]
     data: OptionalDataArg,
