@@ -822,10 +822,7 @@ impl Point for CalibrationPoint {
 }
 
 impl CalibrationFit<'_> {
-    /// The maximum from `start` by the one Newton driver, stopping when each score
-    /// component is within its bound (a mean score of [`SCORE_TOLERANCE`]); an
-    /// information that is not finite or not positive definite on the way is
-    /// `degenerate()`.
+    /// [`solve_calibration`] on the rows in memory.
     fn solve(
         &self,
         start: DVector<f64>,
@@ -833,24 +830,88 @@ impl CalibrationFit<'_> {
         what: &'static str,
         degenerate: &dyn Fn() -> MetricsError,
     ) -> Result<CalibrationPoint, MetricsError> {
-        let free: Vec<usize> = (0..start.len()).collect();
-        let settings = Settings {
-            max_iterations: MAX_ITERATIONS,
-            convergence: Convergence::Score { bounds },
-            indefinite: Indefinite::Refuse,
-        };
-        let solution = maximize(self, start, &free, &settings).map_err(|error| match error {
-            SolverError::NotFinite { .. } | SolverError::NotPositiveDefinite { .. } => degenerate(),
-            other => MetricsError::Degenerate(format!("{what}: {other}")),
-        })?;
-        if !solution.converged {
-            return Err(MetricsError::NotConverged {
-                what,
-                iterations: solution.iterations,
-            });
-        }
-        Ok(solution.point)
+        solve_calibration(self, start, bounds, what, degenerate).map_err(|f| match f {
+            CalibrationFailure::Metrics(e) => e,
+            CalibrationFailure::Objective(never) => match never {},
+        })
     }
+}
+
+/// Why a calibration fit by [`solve_calibration`] stopped without an answer.
+#[derive(Debug)]
+pub enum CalibrationFailure<E> {
+    /// The objective could not be evaluated (a store's query failed).
+    Objective(E),
+    /// The fit is degenerate or did not converge.
+    Metrics(MetricsError),
+}
+
+/// The calibration fits' maximum of `objective` from `start`, by the one Newton driver,
+/// stopping when each score component is within its bound (a mean score of
+/// [`SCORE_TOLERANCE`]) within [`MAX_ITERATIONS`]; an information that is not finite or
+/// not positive definite on the way is `degenerate()`. Shared by the calibration fits in
+/// memory and those whose sums an SQL engine computes, so both stop by the same rule.
+///
+/// ```rust
+/// use std::convert::Infallible;
+/// use nalgebra::{DMatrix, DVector};
+/// use recontact_evaluation::metrics::{solve_calibration, MetricsError};
+/// use recontact_model::solver::{Objective, Point};
+/// // The concave −(b − 2)²: its maximum at 2.
+/// struct Parabola;
+/// struct At(DVector<f64>, f64, DVector<f64>, DMatrix<f64>);
+/// impl Point for At {
+///     fn beta(&self) -> &DVector<f64> { &self.0 }
+///     fn objective(&self) -> f64 { self.1 }
+///     fn gradient(&self) -> &DVector<f64> { &self.2 }
+///     fn information(&self) -> &DMatrix<f64> { &self.3 }
+/// }
+/// impl Objective for Parabola {
+///     type Point = At;
+///     type Error = Infallible;
+///     fn dimension(&self) -> usize { 1 }
+///     fn evaluate(&self, b: DVector<f64>) -> Result<At, Infallible> {
+///         let d = b[0] - 2.0;
+///         Ok(At(b, -d * d, DVector::from_element(1, -2.0 * d), DMatrix::from_element(1, 1, 2.0)))
+///     }
+/// }
+/// let degenerate = || MetricsError::Degenerate("flat".into());
+/// let point = solve_calibration(&Parabola, DVector::zeros(1), vec![1e-12], "parabola", &degenerate)
+///     .map_err(|_| "no maximum")?;
+/// assert!((point.beta()[0] - 2.0).abs() < 1e-12);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn solve_calibration<O>(
+    objective: &O,
+    start: DVector<f64>,
+    bounds: Vec<f64>,
+    what: &'static str,
+    degenerate: &dyn Fn() -> MetricsError,
+) -> Result<O::Point, CalibrationFailure<O::Error>>
+where
+    O: Objective,
+    O::Error: std::fmt::Display,
+{
+    let free: Vec<usize> = (0..start.len()).collect();
+    let settings = Settings {
+        max_iterations: MAX_ITERATIONS,
+        convergence: Convergence::Score { bounds },
+        indefinite: Indefinite::Refuse,
+    };
+    let solution = maximize(objective, start, &free, &settings).map_err(|error| match error {
+        SolverError::Objective(e) => CalibrationFailure::Objective(e),
+        SolverError::NotFinite { .. } | SolverError::NotPositiveDefinite { .. } => {
+            CalibrationFailure::Metrics(degenerate())
+        }
+        other => CalibrationFailure::Metrics(MetricsError::Degenerate(format!("{what}: {other}"))),
+    })?;
+    if !solution.converged {
+        return Err(CalibrationFailure::Metrics(MetricsError::NotConverged {
+            what,
+            iterations: solution.iterations,
+        }));
+    }
+    Ok(solution.point)
 }
 
 /// Checks the outcomes, linear predictors and weights of a calibration fit and returns

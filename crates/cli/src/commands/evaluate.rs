@@ -38,9 +38,8 @@ recontact evaluate data/recontact_outcomes.csv\n  \
 recontact evaluate holdout.csv --model model.json --format json -o evaluation.json\n  \
 recontact evaluate holdout.csv --model model.json --plot calibration.svg --report report.html\n  \
 recontact evaluate predictions.csv --prob-column risk --outcome died --decision-plot dca.svg\n  \
-recontact evaluate holdout.csv --thresholds 0.05,0.1,0.2\n  \
-recontact evaluate --engine postgres --connect postgresql://me@db/crm --table outcomes --model model.json\n  \
-recontact evaluate --engine-command 'sqlite3 -bail crm.db' --dialect sqlite --table outcomes")]
+recontact evaluate holdout.csv --thresholds 0.05,0.1,0.2\n\n\
+Inside an engine (docs/cli.md): --engine postgres --connect URL --table T, or --engine-command CMD --dialect D --table T")]
 #[command(group = clap::ArgGroup::new("predictions").args(["prob_column", "logit_column"]))]
 pub struct Args {
     /// A model file from `recontact fit` (default: the embedded default model).

@@ -23,7 +23,7 @@ recontact score data/recontact_outcomes.csv > scored.csv\n  \
 recontact score cases.csv --model my_model.json -o scored.csv\n  \
 cat cases.csv | recontact score - --explain\n  \
 recontact score cases.csv -o scored.csv --on-invalid skip --rejects rejects.csv\n  \
-recontact score cases.parquet -o scored.parquet\n  \
+recontact score cases.csv -o scored.parquet\n  \
 recontact score scored.csv --model other.json --column p2 --logit-column logit2 -o both.csv")]
 pub struct Args {
     /// The CSV to score, or `-` for standard input (the default); a name ending in

@@ -6,12 +6,11 @@ use std::cell::RefCell;
 
 use nalgebra::{DMatrix, DVector};
 use recontact_evaluation::metrics::{
-    slope_exists, MetricsError, WaldEstimate, MAX_ITERATIONS, SCORE_TOLERANCE,
+    slope_exists, solve_calibration, CalibrationFailure, MetricsError, WaldEstimate,
+    SCORE_TOLERANCE,
 };
 use recontact_export::rows::number_literal;
-use recontact_model::solver::{
-    maximize, Convergence, Indefinite, Objective, Point, Settings, SolverError,
-};
+use recontact_model::solver::{Objective, Point};
 use recontact_stats::distributions::logit;
 
 use super::queries::{greatest, probability, Scored, Sums};
@@ -118,8 +117,8 @@ impl Objective for CalibrationSums<'_, '_> {
 }
 
 impl CalibrationSums<'_, '_> {
-    /// As the in-memory `CalibrationFit::solve`: the one Newton driver, the score rule,
-    /// an indefinite information refused as `degenerate`.
+    /// The in-memory calibration fits' driver and stopping rule
+    /// ([`solve_calibration`]), each evaluation one query.
     fn solve(
         &self,
         start: DVector<f64>,
@@ -127,27 +126,10 @@ impl CalibrationSums<'_, '_> {
         what: &'static str,
         degenerate: &dyn Fn() -> MetricsError,
     ) -> Result<CalibrationPoint, EvaluateError> {
-        let free: Vec<usize> = (0..start.len()).collect();
-        let settings = Settings {
-            max_iterations: MAX_ITERATIONS,
-            convergence: Convergence::Score { bounds },
-            indefinite: Indefinite::Refuse,
-        };
-        let solution = maximize(self, start, &free, &settings).map_err(|error| match error {
-            SolverError::Objective(e) => EvaluateError::Pushdown(e),
-            SolverError::NotFinite { .. } | SolverError::NotPositiveDefinite { .. } => {
-                degenerate().into()
-            }
-            other => MetricsError::Degenerate(format!("{what}: {other}")).into(),
-        })?;
-        if !solution.converged {
-            return Err(MetricsError::NotConverged {
-                what,
-                iterations: solution.iterations,
-            }
-            .into());
-        }
-        Ok(solution.point)
+        solve_calibration(self, start, bounds, what, degenerate).map_err(|f| match f {
+            CalibrationFailure::Objective(e) => EvaluateError::Pushdown(e),
+            CalibrationFailure::Metrics(e) => e.into(),
+        })
     }
 }
 
