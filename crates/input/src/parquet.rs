@@ -8,13 +8,14 @@
 //! decimal, a boolean as `true`/`false`, a string as is (quoted when it must be, an empty
 //! one as `""`), a date as `2024-03-01`, a timestamp as `2024-03-01T09:30:00` (with
 //! its fraction of a second when it has one, and `Z` when it is zoned: stored as UTC), a
-//! decimal with its point (`12.50`), and NULL as an empty field (missing). The column reader then checks the text exactly as it checks a
-//! CSV file's.
+//! time of day as `09:30:00` (with its fraction when it has one), a decimal with its
+//! point (`12.50`), and NULL as an empty field (missing). The column reader then checks
+//! the text exactly as it checks a CSV file's.
 //!
 //! Errors name rows instead of lines: a source whose name ends in `.parquet` (see
 //! [`is_parquet_name`]) has one line per row in its text whatever its strings hold, and
 //! [`crate::DataError`] says `row N` (the 1-based data row) where a CSV error says the
-//! line. Other types (lists, structs, maps, unions, times of day, durations, intervals,
+//! line. Other types (lists, structs, maps, unions, durations, intervals,
 //! half floats, date64, decimal256, fixed-size binary) are refused when the file is
 //! opened, naming the column and its type, and so is a binary value that is not UTF-8,
 //! naming its row.
@@ -48,13 +49,15 @@ use ::parquet::file::reader::ChunkReader;
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
     Date32Type, Decimal128Type, Float32Type, Float64Type, Int16Type, Int32Type, Int64Type,
-    Int8Type, TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
+    Int8Type, Time32MillisecondType, Time32SecondType, Time64MicrosecondType, Time64NanosecondType,
+    TimestampMicrosecondType, TimestampMillisecondType, TimestampNanosecondType,
     TimestampSecondType, UInt16Type, UInt32Type, UInt64Type, UInt8Type,
 };
 use arrow_array::{
     Array, ArrayRef, BinaryArray, BinaryViewArray, BooleanArray, Date32Array, Decimal128Array,
     DictionaryArray, LargeBinaryArray, LargeStringArray, PrimitiveArray, RecordBatch, StringArray,
-    StringViewArray, TimestampMicrosecondArray, TimestampMillisecondArray,
+    StringViewArray, Time32MillisecondArray, Time32SecondArray, Time64MicrosecondArray,
+    Time64NanosecondArray, TimestampMicrosecondArray, TimestampMillisecondArray,
     TimestampNanosecondArray, TimestampSecondArray,
 };
 use arrow_schema::{DataType, Field, FieldRef, Schema, SchemaRef, TimeUnit};
@@ -139,6 +142,8 @@ fn has_text_form(data_type: &DataType) -> bool {
     use DataType as T;
     match data_type {
         T::Null | T::Boolean | T::Float32 | T::Float64 | T::Date32 | T::Timestamp(..) => true,
+        T::Time32(TimeUnit::Second | TimeUnit::Millisecond) => true,
+        T::Time64(TimeUnit::Microsecond | TimeUnit::Nanosecond) => true,
         T::Utf8 | T::LargeUtf8 | T::Utf8View | T::Binary | T::LargeBinary | T::BinaryView => true,
         T::Decimal128(..) => true,
         t if t.is_integer() => true,
@@ -499,6 +504,7 @@ fn write_cell(
             };
             write_timestamp(scratch, value, *unit, zone.is_some());
         }
+        T::Time32(unit) | T::Time64(unit) => write_time(scratch, time_at(array, row), *unit),
         T::Decimal128(_, scale) => {
             let value = array.as_primitive::<Decimal128Type>().value(row);
             write_decimal(scratch, value, *scale);
@@ -514,6 +520,20 @@ fn write_cell(
     }
     write_field(out, scratch.as_bytes(), false);
     Ok(())
+}
+
+/// A time of day's value in its unit since midnight.
+fn time_at(array: &dyn Array, row: usize) -> i64 {
+    match array.data_type() {
+        DataType::Time32(TimeUnit::Second) => {
+            i64::from(array.as_primitive::<Time32SecondType>().value(row))
+        }
+        DataType::Time32(_) => i64::from(array.as_primitive::<Time32MillisecondType>().value(row)),
+        DataType::Time64(TimeUnit::Microsecond) => {
+            array.as_primitive::<Time64MicrosecondType>().value(row)
+        }
+        _ => array.as_primitive::<Time64NanosecondType>().value(row),
+    }
 }
 
 /// The bytes of a string or binary array's value.
@@ -571,23 +591,35 @@ fn per_second(unit: TimeUnit) -> (i64, usize) {
 /// `2024-03-01T09:30:00`, a fraction when there is one, and `Z` for a zoned timestamp
 /// (stored as UTC).
 fn write_timestamp(out: &mut String, value: i64, unit: TimeUnit, zoned: bool) {
-    use std::fmt::Write as _;
     let (per, digits) = per_second(unit);
     let (seconds, fraction) = (value.div_euclid(per), value.rem_euclid(per));
     write_date(out, seconds.div_euclid(86_400));
-    let time = seconds.rem_euclid(86_400);
+    out.push('T');
+    write_clock(out, seconds.rem_euclid(86_400), fraction, digits);
+    if zoned {
+        out.push('Z');
+    }
+}
+
+/// A time of day, `09:30:00` with the fraction of a second when there is one, from its
+/// value in `unit` since midnight.
+fn write_time(out: &mut String, value: i64, unit: TimeUnit) {
+    let (per, digits) = per_second(unit);
+    write_clock(out, value.div_euclid(per), value.rem_euclid(per), digits);
+}
+
+/// `hh:mm:ss`, and `.fraction` (of `digits` digits) when it is not zero.
+fn write_clock(out: &mut String, seconds: i64, fraction: i64, digits: usize) {
+    use std::fmt::Write as _;
     let _ = write!(
         out,
-        "T{:02}:{:02}:{:02}",
-        time / 3600,
-        time / 60 % 60,
-        time % 60
+        "{:02}:{:02}:{:02}",
+        seconds / 3600,
+        seconds / 60 % 60,
+        seconds % 60
     );
     if fraction != 0 {
         let _ = write!(out, ".{fraction:0digits$}");
-    }
-    if zoned {
-        out.push('Z');
     }
 }
 
@@ -624,7 +656,14 @@ fn parse_date(text: &str) -> Option<i64> {
 fn parse_timestamp(text: &str, unit: TimeUnit) -> Option<i64> {
     let text = text.strip_suffix('Z').unwrap_or(text);
     let (date, time) = text.split_once('T')?;
-    let (clock, fraction) = time.split_once('.').unwrap_or((time, ""));
+    let per = per_second(unit).0;
+    let day = parse_date(date)?.checked_mul(86_400)?.checked_mul(per)?;
+    day.checked_add(parse_time(time, unit)?)
+}
+
+/// A time of day (`09:30:00`, `09:30:00.5`) in `unit` since midnight.
+fn parse_time(text: &str, unit: TimeUnit) -> Option<i64> {
+    let (clock, fraction) = text.split_once('.').unwrap_or((text, ""));
     let mut parts = clock.splitn(3, ':').map(str::parse::<i64>);
     let (h, m, s) = (
         parts.next()?.ok()?,
@@ -632,12 +671,12 @@ fn parse_timestamp(text: &str, unit: TimeUnit) -> Option<i64> {
         parts.next()?.ok()?,
     );
     let (per, digits) = per_second(unit);
-    if fraction.len() > digits || !fraction.bytes().all(|b| b.is_ascii_digit()) {
+    let in_range = (0..24).contains(&h) && (0..60).contains(&m) && (0..60).contains(&s);
+    if !in_range || fraction.len() > digits || !fraction.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
     let fraction: i64 = format!("{fraction:0<digits$}").parse().unwrap_or(0);
-    let seconds = parse_date(date)? * 86_400 + h * 3600 + m * 60 + s;
-    seconds.checked_mul(per)?.checked_add(fraction)
+    Some((h * 3600 + m * 60 + s) * per + fraction)
 }
 
 fn parse_decimal(text: &str, scale: i8) -> Option<i128> {
@@ -971,6 +1010,21 @@ fn typed_array(field: &Field, values: Vec<Option<String>>) -> io::Result<ArrayRe
                 }
             }
         }
+        T::Time32(unit) => {
+            let parse = |t: &str| parse_time(t, *unit).and_then(|v| i32::try_from(v).ok());
+            let v = parsed(&values, parse, bad)?;
+            match unit {
+                TimeUnit::Second => Arc::new(Time32SecondArray::from(v)),
+                _ => Arc::new(Time32MillisecondArray::from(v)),
+            }
+        }
+        T::Time64(unit) => {
+            let v = parsed(&values, |t| parse_time(t, *unit), bad)?;
+            match unit {
+                TimeUnit::Microsecond => Arc::new(Time64MicrosecondArray::from(v)),
+                _ => Arc::new(Time64NanosecondArray::from(v)),
+            }
+        }
         T::Decimal128(precision, scale) => {
             let v = parsed(&values, |t| parse_decimal(t, *scale), bad)?;
             let array = Decimal128Array::from(v).with_precision_and_scale(*precision, *scale);
@@ -1044,6 +1098,16 @@ mod tests {
             Some(1e-7),
             Some(3.0),
         ]));
+        let clock: ArrayRef = Arc::new(Time32SecondArray::from(vec![
+            Some(34_200),
+            None,
+            Some(86_399),
+        ]));
+        let fine: ArrayRef = Arc::new(Time64MicrosecondArray::from(vec![
+            Some(1),
+            Some(45_296_500_000),
+            None,
+        ]));
         RecordBatch::try_from_iter([
             ("s", strings),
             ("level", levels),
@@ -1053,6 +1117,8 @@ mod tests {
             ("flag", flags),
             ("count", counts),
             ("real", reals),
+            ("clock", clock),
+            ("fine", fine),
         ])
         .unwrap()
     }
@@ -1072,23 +1138,23 @@ mod tests {
         text.read_to_string(&mut csv).unwrap();
         assert_eq!(
             csv,
-            "s,level,date,at,money,flag,count,real\n\
-             \"a, \"\"b\"\"\nc\",x,1970-01-01,2024-03-01T09:30:00.123Z,12.50,true,7,0.1\n\
-             \"\",,1969-12-31,1969-12-31T23:59:59.999Z,-0.05,,0,0.0000001\n\
-             ,y,2024-03-01,,,false,,3\n"
+            "s,level,date,at,money,flag,count,real,clock,fine\n\
+             \"a, \"\"b\"\"\nc\",x,1970-01-01,2024-03-01T09:30:00.123Z,12.50,true,7,0.1,09:30:00,00:00:00.000001\n\
+             \"\",,1969-12-31,1969-12-31T23:59:59.999Z,-0.05,,0,0.0000001,,12:34:56.500000\n\
+             ,y,2024-03-01,,,false,,3,23:59:59,\n"
         );
         // The text with a score appended, as `score` writes it (a CRLF and no last line
         // end on the way).
         let mut writer = CsvToParquet::new(Vec::new(), Some(schema), 1);
         writer
             .write_all(
-                b"s,level,date,at,money,flag,count,real,p\n\
-                  \"a, \"\"b\"\"\nc\",x,1970-01-01,2024-03-01T09:30:00.123Z,12.50,true,7,0.1,0.5\n",
+                b"s,level,date,at,money,flag,count,real,clock,fine,p\n\
+                  \"a, \"\"b\"\"\nc\",x,1970-01-01,2024-03-01T09:30:00.123Z,12.50,true,7,0.1,09:30:00,00:00:00.000001,0.5\n",
             )
             .unwrap();
         writer
             .write_all(
-                b"\"\",,1969-12-31,1969-12-31T23:59:59.999Z,-0.05,,0,0.0000001,0.25\r\n,y,2024-03-01,,,false,,3,1",
+                b"\"\",,1969-12-31,1969-12-31T23:59:59.999Z,-0.05,,0,0.0000001,,12:34:56.500000,0.25\r\n,y,2024-03-01,,,false,,3,23:59:59,,1",
             )
             .unwrap();
         let written = bytes::Bytes::from(writer.finish().unwrap());
@@ -1101,8 +1167,36 @@ mod tests {
         for (k, column) in batch.columns().iter().enumerate() {
             assert_eq!(column.as_ref(), back[0].column(k).as_ref(), "column {k}");
         }
-        let p = back[0].column(8).as_primitive::<Float64Type>();
+        let p = back[0].column(10).as_primitive::<Float64Type>();
         assert_eq!(p.values().to_vec(), [0.5, 0.25, 1.0]);
+    }
+
+    #[test]
+    fn every_codec_of_the_format_but_lzo_reads_the_same_text() {
+        use ::parquet::basic::{BrotliLevel, GzipLevel, ZstdLevel};
+        let batch = every_kind();
+        let mut plain = String::new();
+        ParquetText::new(parquet_of(&batch))
+            .read_to_string(&mut plain)
+            .unwrap();
+        for codec in [
+            Compression::UNCOMPRESSED,
+            Compression::SNAPPY,
+            Compression::GZIP(GzipLevel::default()),
+            Compression::LZ4,
+            Compression::LZ4_RAW,
+            Compression::ZSTD(ZstdLevel::default()),
+            Compression::BROTLI(BrotliLevel::default()),
+        ] {
+            let properties = WriterProperties::builder().set_compression(codec).build();
+            let mut writer =
+                ArrowWriter::try_new(Vec::new(), batch.schema(), Some(properties)).unwrap();
+            writer.write(&batch).unwrap();
+            let file = bytes::Bytes::from(writer.into_inner().unwrap());
+            let mut text = String::new();
+            ParquetText::new(file).read_to_string(&mut text).unwrap();
+            assert_eq!(text, plain, "{codec:?}");
+        }
     }
 
     #[test]
@@ -1114,14 +1208,14 @@ mod tests {
         text.read_to_string(&mut csv).unwrap();
         assert_eq!(csv, "only\na\n\"\"\n");
 
-        let halves: ArrayRef = Arc::new(arrow_array::Time32SecondArray::from(vec![1]));
-        let batch = RecordBatch::try_from_iter([("clock", halves)]).unwrap();
+        let lasting: ArrayRef = Arc::new(arrow_array::DurationSecondArray::from(vec![1]));
+        let batch = RecordBatch::try_from_iter([("lasting", lasting)]).unwrap();
         let error = ParquetText::new(parquet_of(&batch)).schema().unwrap_err();
         let located = crate::DataError::from_io("t.parquet", error);
-        assert_eq!(located.column.as_deref(), Some("clock"));
+        assert_eq!(located.column.as_deref(), Some("lasting"));
         assert!(located
             .to_string()
-            .starts_with("t.parquet: column clock: has type Time32"));
+            .starts_with("t.parquet: column lasting: has type Duration"));
     }
 
     #[test]
