@@ -347,7 +347,8 @@ fn open_batches<T: ChunkReader + 'static>(
                 message: format!(
                     "has type {}, which has no text form a model can read; allowed: numbers, \
                      booleans, strings (or dictionaries of them), UTF-8 binary, dates \
-                     (date32), timestamps, decimal128",
+                     (date32), timestamps, times of day (time32, time64), decimal128; \
+                     write the file without this column to read the others",
                     field.data_type()
                 ),
             });
