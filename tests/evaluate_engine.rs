@@ -6,54 +6,7 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::{Command, Stdio};
-
-use common::{recontact, root, text};
-
-/// The sqlite3 client, if it runs.
-fn sqlite() -> Option<String> {
-    let program = std::env::var("RECONTACT_TEST_SQLITE")
-        .ok()
-        .filter(|v| !v.trim().is_empty())
-        .unwrap_or_else(|| "sqlite3".into());
-    let runs = Command::new(&program)
-        .arg("-version")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if runs {
-        return Some(program);
-    }
-    if std::env::var("RECONTACT_REQUIRE_ENGINES").is_ok_and(|v| v == "1") {
-        panic!("the sqlite3 client is required (RECONTACT_REQUIRE_ENGINES=1) but {program} does not run");
-    }
-    println!("skipped: no sqlite3 client (set RECONTACT_TEST_SQLITE)");
-    None
-}
-
-fn quote(word: &str) -> String {
-    format!("'{}'", word.replace('\'', r"'\''"))
-}
-
-/// A database in `folder` with the table `outcomes` imported from `csv` (text columns),
-/// and the client command on it.
-fn database(program: &str, folder: &Path, csv: &Path) -> String {
-    let database = folder.join("crm.db");
-    let status = Command::new(program)
-        .arg(&database)
-        .arg(format!(".import --csv {} outcomes", csv.display()))
-        .status()
-        .unwrap();
-    assert!(status.success());
-    format!(
-        "{} -bail {}",
-        quote(program),
-        quote(&database.to_string_lossy())
-    )
-}
+use common::{recontact, root, sqlite3_client, sqlite_table, text};
 
 fn assert_numbers_agree(path: &str, engine: &serde_json::Value, memory: &serde_json::Value) {
     use serde_json::Value;
@@ -82,12 +35,12 @@ fn assert_numbers_agree(path: &str, engine: &serde_json::Value, memory: &serde_j
 
 #[test]
 fn evaluate_inside_sqlite_gives_the_numbers_of_the_file() {
-    let Some(program) = sqlite() else {
+    let Some(program) = sqlite3_client() else {
         return;
     };
     let folder = tempfile::tempdir().unwrap();
     let csv = root().join("data/recontact_outcomes.csv");
-    let command = database(&program, folder.path(), &csv);
+    let command = sqlite_table(&program, folder.path(), &csv, "outcomes");
     let inside = recontact(&[
         "evaluate",
         "--engine-command",
@@ -166,7 +119,7 @@ fn flags_that_need_the_rows_are_refused_inside_an_engine() {
 
 #[test]
 fn rows_with_problems_are_refused_with_their_reasons_unless_dropped() {
-    let Some(program) = sqlite() else {
+    let Some(program) = sqlite3_client() else {
         return;
     };
     let folder = tempfile::tempdir().unwrap();
@@ -174,7 +127,7 @@ fn rows_with_problems_are_refused_with_their_reasons_unless_dropped() {
     csv.push_str("rc-900001,temp_agency,screening_call,accepted_other_offer,3,open,true,false,true,true,4,1\n");
     let path = folder.path().join("bad.csv");
     std::fs::write(&path, csv).unwrap();
-    let command = database(&program, folder.path(), &path);
+    let command = sqlite_table(&program, folder.path(), &path, "outcomes");
     let args = [
         "evaluate",
         "--engine-command",

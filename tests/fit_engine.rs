@@ -5,47 +5,12 @@
 //! reached an environment error (exit 3). Against the sqlite3 client (CI has it) and a
 //! PostgreSQL server when `RECONTACT_TEST_POSTGRES` names one.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn recontact(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_recontact"))
-        .args(args)
-        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
-        .output()
-        .unwrap()
-}
+use std::path::Path;
+use std::process::Command;
 
-fn required() -> bool {
-    std::env::var("RECONTACT_REQUIRE_ENGINES").is_ok_and(|v| v == "1")
-}
-
-/// The sqlite3 client, if it runs (required when engines are).
-fn sqlite3() -> Option<String> {
-    let program = std::env::var("RECONTACT_TEST_SQLITE").unwrap_or_else(|_| "sqlite3".into());
-    let runs = Command::new(&program)
-        .arg("-version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !runs {
-        assert!(
-            !required(),
-            "sqlite3 is required (RECONTACT_REQUIRE_ENGINES=1)"
-        );
-        println!("skipped: no sqlite3 client");
-        return None;
-    }
-    Some(program)
-}
-
-/// A database holding `csv` as table `name`, imported by the client itself.
-fn database(program: &str, folder: &Path, csv: &Path, name: &str) -> PathBuf {
-    let db = folder.join(format!("{name}.db"));
-    let import = format!(".import --csv {} {name}", csv.display());
-    let status = Command::new(program).arg(&db).arg(import).status().unwrap();
-    assert!(status.success());
-    db
-}
+use common::{engines_required, recontact, sqlite3_client, sqlite_table};
 
 fn model(path: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
@@ -74,15 +39,16 @@ fn assert_same_fit(a: &serde_json::Value, b: &serde_json::Value) {
 
 #[test]
 fn the_sqlite3_client_fits_the_committed_data_as_in_memory() {
-    let Some(program) = sqlite3() else { return };
+    let Some(program) = sqlite3_client() else {
+        return;
+    };
     let folder = tempfile::tempdir().unwrap();
     let csv = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/recontact_outcomes.csv");
-    let db = database(&program, folder.path(), &csv, "outcomes");
+    let command = sqlite_table(&program, folder.path(), &csv, "outcomes");
     let (engine, memory) = (
         folder.path().join("engine.json"),
         folder.path().join("memory.json"),
     );
-    let command = format!("{program} -bail {}", db.display());
     let out = recontact(&[
         "fit",
         "--engine-command",
@@ -122,15 +88,16 @@ fn the_sqlite3_client_fits_the_committed_data_as_in_memory() {
 
 #[test]
 fn bad_rows_are_refused_with_counts_or_dropped() {
-    let Some(program) = sqlite3() else { return };
+    let Some(program) = sqlite3_client() else {
+        return;
+    };
     let folder = tempfile::tempdir().unwrap();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let mut text = std::fs::read_to_string(root.join("tests/data/weighted_offset.csv")).unwrap();
     text.push_str("0,,3,north,1,0\n2,0.5,3,north,1,0\n");
     let csv = folder.path().join("bad.csv");
     std::fs::write(&csv, &text).unwrap();
-    let db = database(&program, folder.path(), &csv, "rows");
-    let command = format!("{program} -bail {}", db.display());
+    let command = sqlite_table(&program, folder.path(), &csv, "rows");
     let out_path = folder.path().join("m.json");
     let args = [
         "fit",
@@ -270,7 +237,7 @@ fn a_postgres_server_fits_over_its_protocol() {
         .ok()
         .filter(|u| !u.is_empty())
     else {
-        assert!(!required(), "RECONTACT_TEST_POSTGRES is required");
+        assert!(!engines_required(), "RECONTACT_TEST_POSTGRES is required");
         println!("skipped: no PostgreSQL server");
         return;
     };

@@ -7,23 +7,12 @@
 mod engines;
 
 use std::path::Path;
-use std::time::Duration;
 
-use engines::{assert_numbers_agree, evaluate_in_memory};
+use engines::{assert_numbers_agree, evaluate_in_memory, repository, TIMEOUT};
 use recontact_engine::connection::{CommandClient, Connection, Postgres};
 use recontact_engine::evaluate::{evaluate_in_engine, EvaluateOptions};
 use recontact_evaluation::decision_curve::default_thresholds;
 use recontact_model::{fit, read_dataset, FitOptions, InvalidRows, Model, SpecConfig};
-
-const TIMEOUT: Duration = Duration::from_secs(600);
-
-fn repository(path: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .join(path)
-        .to_string_lossy()
-        .into_owned()
-}
 
 /// The cases: (table name, CSV file, model), the weighted CSV written into `folder`.
 fn cases(folder: &Path) -> Vec<(&'static str, String, Model)> {

@@ -6,23 +6,11 @@
 
 mod engines;
 
-use std::path::Path;
-use std::time::Duration;
-
+use engines::{repository, TIMEOUT};
 use recontact_engine::connection::{CommandClient, Connection, Postgres};
 use recontact_engine::fit::fit_in_engine;
 use recontact_export::Dialect;
 use recontact_model::{fit, read_dataset, FitOptions, FittedModel, InvalidRows, Spec, SpecConfig};
-
-const TIMEOUT: Duration = Duration::from_secs(600);
-
-fn repository(path: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .join(path)
-        .to_string_lossy()
-        .into_owned()
-}
 
 /// The two data sets: committed data with its spec, the numeric file with its spec.
 fn cases() -> [(&'static str, String, Spec); 2] {

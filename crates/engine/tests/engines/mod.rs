@@ -11,7 +11,21 @@
 //! `.ci/engines.sh` provisions and starts all but Spark.
 #![allow(dead_code)]
 
+use std::path::Path;
 use std::process::{Command, Stdio};
+use std::time::Duration;
+
+/// How long one query of a test may take (Spark's first ones start a JVM).
+pub const TIMEOUT: Duration = Duration::from_secs(600);
+
+/// A path of the repository, from its root.
+pub fn repository(path: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(path)
+        .to_string_lossy()
+        .into_owned()
+}
 
 /// Whether a missing engine fails the test.
 pub fn required() -> bool {
