@@ -70,6 +70,16 @@ pub trait Connection {
     /// Runs one statement (no trailing `;`) and gives the cells of its one column, row
     /// by row, in the order the engine returned them.
     fn query(&mut self, sql: &str) -> Result<Vec<String>, EngineError>;
+    /// Runs a statement whose answer its own SQL bounds to at most `rows` cells made of
+    /// numbers and keys already checked (an aggregate, a `LIMIT`, ranks asked for), so
+    /// that an engine may run it without the guards [`Connection::query`] keeps against
+    /// answers of any size (on PostgreSQL, the cursor that forbids parallel plans). The
+    /// cells are checked as always, and more than `rows` of them is an error.
+    fn query_bounded(&mut self, sql: &str, rows: usize) -> Result<Vec<String>, EngineError> {
+        let cells = self.query(sql)?;
+        more_than(&self.describe(), cells.len(), rows)?;
+        Ok(cells)
+    }
     /// The engine and where it is, for messages and a model file's provenance, without
     /// secrets (a password in a URL is left out).
     fn describe(&self) -> String;
@@ -296,6 +306,17 @@ impl<'a> Tally<'a> {
     }
 }
 
+/// Refuses an answer of more cells than its statement promised.
+fn more_than(engine: &str, cells: usize, rows: usize) -> Result<(), EngineError> {
+    if cells > rows {
+        return Err(EngineError::Protocol {
+            engine: engine.to_string(),
+            detail: format!("{cells} cells where the statement bounds them to {rows}"),
+        });
+    }
+    Ok(())
+}
+
 /// A statement without its trailing `;` (and the spaces around it).
 fn bare_statement(sql: &str) -> &str {
     let trimmed = sql.trim();
@@ -313,7 +334,9 @@ const POSTGRES_FETCH: usize = 10_000;
 /// A query runs through a cursor (`DECLARE … CURSOR FOR` the statement, in a
 /// transaction of its own), fetched [`POSTGRES_FETCH`] rows at a time, so an answer
 /// larger than the [`Limits`] is refused before it is all in memory; the statement is
-/// therefore one that returns rows (`SELECT`, `WITH … SELECT`, `VALUES`, `TABLE`).
+/// therefore one that returns rows (`SELECT`, `WITH … SELECT`, `VALUES`, `TABLE`). A
+/// cursor never gets a parallel plan, so [`Connection::query_bounded`] (the fit's
+/// aggregates, whose SQL bounds their answers) runs as a plain query instead.
 pub struct Postgres {
     client: postgres::Client,
     engine: String,
@@ -504,6 +527,17 @@ impl Connection for Postgres {
         let ended = self.client.simple_query(end).map_err(|e| self.error(&e));
         let cells = answer?;
         ended?;
+        Ok(cells)
+    }
+
+    fn query_bounded(&mut self, sql: &str, rows: usize) -> Result<Vec<String>, EngineError> {
+        // A plain query, which the planner may run in parallel; its answer is at most
+        // `rows` short cells, so holding it whole is bounded too.
+        let engine = self.engine.clone();
+        let mut tally = Tally::new(&engine, self.limits);
+        let mut cells = Vec::new();
+        self.collect(bare_statement(sql), &mut cells, &mut tally)?;
+        more_than(&engine, cells.len(), rows)?;
         Ok(cells)
     }
 

@@ -200,7 +200,7 @@ impl<'c> SqlRows<'c> {
         from: &str,
     ) -> Result<Vec<String>, PushdownError> {
         let sql = format!("SELECT {} FROM {from}", balanced(tokens, " || '/' || "));
-        let rows = self.run(&sql)?;
+        let rows = self.run_bounded(&sql, 1)?;
         let answer = match rows.as_slice() {
             [one] => one,
             _ => return Err(self.answer(what, &rows.join("\n"), "one row")),
@@ -231,6 +231,17 @@ impl<'c> SqlRows<'c> {
     pub(crate) fn run(&mut self, sql: &str) -> Result<Vec<String>, PushdownError> {
         self.queries += 1;
         Ok(self.connection.query(sql)?)
+    }
+
+    /// A query whose SQL bounds its answer to `rows` cells of numbers or checked keys
+    /// (see [`Connection::query_bounded`]).
+    pub(crate) fn run_bounded(
+        &mut self,
+        sql: &str,
+        rows: usize,
+    ) -> Result<Vec<String>, PushdownError> {
+        self.queries += 1;
+        Ok(self.connection.query_bounded(sql, rows)?)
     }
 
     pub(crate) fn answer(&self, what: &str, answer: &str, expected: &str) -> PushdownError {
@@ -388,7 +399,7 @@ impl RowAggregates for SqlRows<'_> {
             self.kept(&format!("{x} AS v")),
             list.join(", ")
         );
-        let rows = self.run(&sql)?;
+        let rows = self.run_bounded(&sql, ranks.len())?;
         let values: Vec<f64> = rows
             .iter()
             .map(|t| t.trim().parse::<f64>())

@@ -58,7 +58,7 @@ pub(crate) fn knot_profile(
         cap + 1
     );
     let distinct = rows
-        .run(&distinct_sql)?
+        .run_bounded(&distinct_sql, cap + 1)?
         .iter()
         .map(|t| parse(rows, column, t))
         .collect::<Result<Vec<_>, _>>()?;

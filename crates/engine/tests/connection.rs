@@ -107,7 +107,22 @@ fn sqlite_client_answers_exactly() {
         "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000)\nSELECT x FROM c ORDER BY x",
         3000,
     );
+    bounded(&mut client);
     sql_error(&mut client, "no such table", false);
+}
+
+/// A bounded query answers as a plain one, and more cells than its bound is an error.
+fn bounded(connection: &mut dyn Connection) {
+    let two = "SELECT '1' UNION ALL SELECT '2'";
+    assert_eq!(connection.query_bounded(two, 2).expect("two"), ["1", "2"]);
+    let error = connection
+        .query_bounded(two, 1)
+        .expect_err("over its bound");
+    assert!(error.to_string().contains("bounds them to 1"), "{error}");
+    assert_eq!(
+        connection.query_bounded("SELECT '7'", 1).expect("usable"),
+        ["7"]
+    );
 }
 
 #[test]
@@ -238,6 +253,11 @@ fn postgres_answers_exactly() {
         server.query("SELECT 'ok'").expect("usable again"),
         vec!["ok"]
     );
+    bounded(&mut server);
+    let error = server
+        .query_bounded("SELECT NULL::text", 1)
+        .expect_err("a NULL");
+    assert!(error.to_string().contains("NULL"), "{error}");
 }
 
 #[test]
