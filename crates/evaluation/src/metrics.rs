@@ -759,12 +759,56 @@ struct CalibrationFit<'a> {
     offset: &'a [f64],
 }
 
-/// A calibration fit's objective at one point.
-struct CalibrationPoint {
+/// A calibration fit's log-likelihood, score and information at one point, for one
+/// coefficient (the intercept) or two (intercept and slope) as `beta` has: whatever
+/// computes the sums, in memory or in an SQL engine, gives them in this form to
+/// [`fit_calibration`].
+///
+/// ```
+/// use nalgebra::DVector;
+/// use recontact_evaluation::metrics::CalibrationPoint;
+/// use recontact_model::solver::Point;
+///
+/// let two = DVector::from_column_slice(&[0.1, 0.9]);
+/// let point = CalibrationPoint::new(two, -3.5, [0.2, -0.1], [2.0, 0.5, 1.5]);
+/// assert_eq!(point.information()[(1, 0)], 0.5);
+/// let one = CalibrationPoint::new(DVector::zeros(1), -3.5, [0.2, 0.0], [2.0, 0.0, 0.0]);
+/// assert_eq!(one.gradient().len(), 1);
+/// ```
+pub struct CalibrationPoint {
     beta: DVector<f64>,
     log_likelihood: f64,
     gradient: DVector<f64>,
     information: DMatrix<f64>,
+}
+
+impl CalibrationPoint {
+    /// The point at `beta`: the score (∂ℓ/∂a, ∂ℓ/∂b) and the information's
+    /// (I_aa, I_ab, I_bb); only the first of each counts when `beta` has one coefficient.
+    pub fn new(
+        beta: DVector<f64>,
+        log_likelihood: f64,
+        score: [f64; 2],
+        [i_aa, i_ab, i_bb]: [f64; 3],
+    ) -> Self {
+        let (gradient, information) = if beta.len() == 1 {
+            (
+                DVector::from_element(1, score[0]),
+                DMatrix::from_element(1, 1, i_aa),
+            )
+        } else {
+            (
+                DVector::from_column_slice(&score),
+                DMatrix::from_row_slice(2, 2, &[i_aa, i_ab, i_ab, i_bb]),
+            )
+        };
+        CalibrationPoint {
+            beta,
+            log_likelihood,
+            gradient,
+            information,
+        }
+    }
 }
 
 impl Objective for CalibrationFit<'_> {
@@ -782,24 +826,12 @@ impl Objective for CalibrationFit<'_> {
     fn evaluate(&self, beta: DVector<f64>) -> Result<CalibrationPoint, Infallible> {
         let slope = beta.get(1).copied().unwrap_or(0.0);
         let pass = CalibrationPass::at(self.y, self.w, self.x, self.offset, (beta[0], slope));
-        let [i_cc, i_cb, i_bb] = pass.information;
-        let (gradient, information) = if beta.len() == 1 {
-            (
-                DVector::from_element(1, pass.score[0]),
-                DMatrix::from_element(1, 1, i_cc),
-            )
-        } else {
-            (
-                DVector::from_column_slice(&pass.score),
-                DMatrix::from_row_slice(2, 2, &[i_cc, i_cb, i_cb, i_bb]),
-            )
-        };
-        Ok(CalibrationPoint {
+        Ok(CalibrationPoint::new(
             beta,
-            log_likelihood: pass.log_likelihood,
-            gradient,
-            information,
-        })
+            pass.log_likelihood,
+            pass.score,
+            pass.information,
+        ))
     }
 }
 
@@ -821,20 +853,106 @@ impl Point for CalibrationPoint {
     }
 }
 
-impl CalibrationFit<'_> {
-    /// [`solve_calibration`] on the rows in memory.
-    fn solve(
-        &self,
-        start: DVector<f64>,
-        bounds: Vec<f64>,
-        what: &'static str,
-        degenerate: &dyn Fn() -> MetricsError,
-    ) -> Result<CalibrationPoint, MetricsError> {
-        solve_calibration(self, start, bounds, what, degenerate).map_err(|f| match f {
-            CalibrationFailure::Metrics(e) => e,
-            CalibrationFailure::Objective(never) => match never {},
-        })
+/// Which calibration coefficient [`fit_calibration`] fits, with what its start and
+/// stopping bounds need of the rows (frequency-weighted).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum CalibrationCoefficient {
+    /// Calibration-in-the-large: `c` in `logit P(y = 1) = c + lp`, over rows of total
+    /// weight `n`.
+    Intercept {
+        /// The total weight of the rows.
+        n: f64,
+    },
+    /// The calibration slope: `b` in `logit P(y = 1) = a + b x`, x the linear predictor
+    /// centred at its mean, over rows of total weight `n` with `events` events and x's
+    /// root mean square `rms`.
+    Slope {
+        /// The total weight of the rows.
+        n: f64,
+        /// The total weight of the events.
+        events: f64,
+        /// √(Σ w x² / n).
+        rms: f64,
+    },
+}
+
+/// The calibration intercept or slope, with its Wald standard error, from an objective
+/// giving the log-likelihood, score and information of the rows at each point (one
+/// coefficient for the intercept, two for the slope): the start, stopping bounds and
+/// degeneracy checks of [`calibration_in_the_large`] and [`calibration_slope`], by
+/// [`solve_calibration`]. The fits in memory and those an SQL engine sums both end here.
+///
+/// ```rust
+/// use std::convert::Infallible;
+/// use nalgebra::DVector;
+/// use recontact_evaluation::metrics::{fit_calibration, CalibrationCoefficient, CalibrationPoint};
+/// use recontact_model::solver::Objective;
+/// // Three rows with lp = 0, two events: the intercept is logit(2/3) = ln 2.
+/// struct Rows;
+/// impl Objective for Rows {
+///     type Point = CalibrationPoint;
+///     type Error = Infallible;
+///     fn dimension(&self) -> usize { 1 }
+///     fn evaluate(&self, b: DVector<f64>) -> Result<CalibrationPoint, Infallible> {
+///         let p = 1.0 / (1.0 + (-b[0]).exp());
+///         let ll = 2.0 * p.ln() + (1.0 - p).ln();
+///         Ok(CalibrationPoint::new(b, ll, [2.0 - 3.0 * p, 0.0], [3.0 * p * (1.0 - p), 0.0, 0.0]))
+///     }
+/// }
+/// let fit = fit_calibration(&Rows, CalibrationCoefficient::Intercept { n: 3.0 })
+///     .map_err(|_| "no fit")?;
+/// assert!((fit.estimate - 2f64.ln()).abs() < 1e-9);
+/// assert!((fit.std_error - 1.5f64.sqrt()).abs() < 1e-6); // 1 / √(3 · 2/3 · 1/3)
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn fit_calibration<O>(
+    objective: &O,
+    coefficient: CalibrationCoefficient,
+) -> Result<WaldEstimate, CalibrationFailure<O::Error>>
+where
+    O: Objective<Point = CalibrationPoint>,
+    O::Error: std::fmt::Display,
+{
+    let failed = |e: MetricsError| CalibrationFailure::Metrics(e);
+    match coefficient {
+        CalibrationCoefficient::Intercept { n } => {
+            const WHAT: &str = "calibration intercept";
+            let degenerate =
+                || MetricsError::Degenerate(format!("{WHAT}: every fitted probability is 0 or 1"));
+            let bounds = vec![SCORE_TOLERANCE * n];
+            let point = solve_calibration(objective, DVector::zeros(1), bounds, WHAT, &degenerate)?;
+            let information = point.information[(0, 0)];
+            if information.is_nan() || information <= 0.0 {
+                return Err(failed(degenerate()));
+            }
+            Ok(WaldEstimate::new(point.beta[0], 1.0 / information.sqrt()))
+        }
+        CalibrationCoefficient::Slope { n, events, rms } => {
+            const WHAT: &str = "calibration slope";
+            let singular =
+                || MetricsError::Degenerate(format!("{WHAT}: the information matrix is singular"));
+            let start = DVector::from_column_slice(&[logit(events / n), 0.0]);
+            let bounds = vec![SCORE_TOLERANCE * n, SCORE_TOLERANCE * n * rms];
+            let point = solve_calibration(objective, start, bounds, WHAT, &singular)?;
+            let i = &point.information;
+            let (i00, i01, i11) = (i[(0, 0)], i[(0, 1)], i[(1, 1)]);
+            let det = i00 * i11 - i01 * i01;
+            if det.is_nan() || det <= 0.0 {
+                return Err(failed(singular()));
+            }
+            Ok(WaldEstimate::new(point.beta[1], (i00 / det).sqrt()))
+        }
     }
+}
+
+/// A calibration fit of rows in memory, which cannot fail but by its numbers.
+fn in_memory(
+    fit: Result<WaldEstimate, CalibrationFailure<Infallible>>,
+) -> Result<WaldEstimate, MetricsError> {
+    fit.map_err(|f| match f {
+        CalibrationFailure::Metrics(e) => e,
+        CalibrationFailure::Objective(never) => match never {},
+    })
 }
 
 /// Why a calibration fit by [`solve_calibration`] stopped without an answer.
@@ -993,20 +1111,10 @@ pub fn weighted_calibration_in_the_large(
         x: &[],
         offset: lp,
     };
-    const WHAT: &str = "calibration intercept";
-    let degenerate =
-        || MetricsError::Degenerate(format!("{WHAT}: every fitted probability is 0 or 1"));
-    let point = fit.solve(
-        DVector::zeros(1),
-        vec![SCORE_TOLERANCE * n],
-        WHAT,
-        &degenerate,
-    )?;
-    let information = point.information[(0, 0)];
-    if information.is_nan() || information <= 0.0 {
-        return Err(degenerate());
-    }
-    Ok(WaldEstimate::new(point.beta[0], 1.0 / information.sqrt()))
+    in_memory(fit_calibration(
+        &fit,
+        CalibrationCoefficient::Intercept { n },
+    ))
 }
 
 /// Observed over expected events, `Σ y / Σ p` (1 when the predictions are right on
@@ -1088,23 +1196,10 @@ pub fn weighted_calibration_slope(
         x: &x,
         offset: &[],
     };
-    const WHAT: &str = "calibration slope";
-    let singular =
-        || MetricsError::Degenerate(format!("{WHAT}: the information matrix is singular"));
-    let start = DVector::from_column_slice(&[logit(events / n), 0.0]);
-    let bounds = vec![SCORE_TOLERANCE * n, SCORE_TOLERANCE * n * rms];
-    let point = fit.solve(start, bounds, WHAT, &singular)?;
-    let information = &point.information;
-    let (i00, i01, i11) = (
-        information[(0, 0)],
-        information[(0, 1)],
-        information[(1, 1)],
-    );
-    let det = i00 * i11 - i01 * i01;
-    if det.is_nan() || det <= 0.0 {
-        return Err(singular());
-    }
-    Ok(WaldEstimate::new(point.beta[1], (i00 / det).sqrt()))
+    in_memory(fit_calibration(
+        &fit,
+        CalibrationCoefficient::Slope { n, events, rms },
+    ))
 }
 
 /// A linear predictor whose spread (largest minus smallest value over the rows with

@@ -4,14 +4,13 @@
 
 use std::cell::RefCell;
 
-use nalgebra::{DMatrix, DVector};
+use nalgebra::DVector;
 use recontact_evaluation::metrics::{
-    slope_exists, solve_calibration, CalibrationFailure, MetricsError, WaldEstimate,
-    SCORE_TOLERANCE,
+    fit_calibration, slope_exists, CalibrationCoefficient, CalibrationFailure, CalibrationPoint,
+    WaldEstimate,
 };
 use recontact_export::rows::number_literal;
-use recontact_model::solver::{Objective, Point};
-use recontact_stats::distributions::logit;
+use recontact_model::solver::Objective;
 
 use super::queries::{greatest, probability, Scored, Sums};
 use super::EvaluateError;
@@ -23,29 +22,6 @@ struct CalibrationSums<'r, 'c> {
     rows: RefCell<&'r mut SqlRows<'c>>,
     scored: &'r Scored,
     centre: Option<f64>,
-}
-
-/// One evaluation's sums.
-struct CalibrationPoint {
-    beta: DVector<f64>,
-    log_likelihood: f64,
-    gradient: DVector<f64>,
-    information: DMatrix<f64>,
-}
-
-impl Point for CalibrationPoint {
-    fn beta(&self) -> &DVector<f64> {
-        &self.beta
-    }
-    fn objective(&self) -> f64 {
-        self.log_likelihood
-    }
-    fn gradient(&self) -> &DVector<f64> {
-        &self.gradient
-    }
-    fn information(&self) -> &DMatrix<f64> {
-        &self.information
-    }
 }
 
 impl Objective for CalibrationSums<'_, '_> {
@@ -96,37 +72,19 @@ impl Objective for CalibrationSums<'_, '_> {
             tokens.push(rows.sum(&format!("w * pr * ({one} - pr) * x * x")));
         }
         let v = rows.numbers("a calibration fit's evaluation", &tokens, &terms)?;
-        let (gradient, information) = if self.centre.is_some() {
-            (
-                DVector::from_column_slice(&[v[1], v[3]]),
-                DMatrix::from_row_slice(2, 2, &[v[2], v[4], v[4], v[5]]),
-            )
+        Ok(if self.centre.is_some() {
+            CalibrationPoint::new(beta, v[0], [v[1], v[3]], [v[2], v[4], v[5]])
         } else {
-            (
-                DVector::from_element(1, v[1]),
-                DMatrix::from_element(1, 1, v[2]),
-            )
-        };
-        Ok(CalibrationPoint {
-            beta,
-            log_likelihood: v[0],
-            gradient,
-            information,
+            CalibrationPoint::new(beta, v[0], [v[1], 0.0], [v[2], 0.0, 0.0])
         })
     }
 }
 
 impl CalibrationSums<'_, '_> {
-    /// The in-memory calibration fits' driver and stopping rule
-    /// ([`solve_calibration`]), each evaluation one query.
-    fn solve(
-        &self,
-        start: DVector<f64>,
-        bounds: Vec<f64>,
-        what: &'static str,
-        degenerate: &dyn Fn() -> MetricsError,
-    ) -> Result<CalibrationPoint, EvaluateError> {
-        solve_calibration(self, start, bounds, what, degenerate).map_err(|f| match f {
+    /// The in-memory calibration fits' start, driver, stopping rule and checks
+    /// ([`fit_calibration`]), each evaluation one query.
+    fn fit(&self, coefficient: CalibrationCoefficient) -> Result<WaldEstimate, EvaluateError> {
+        fit_calibration(self, coefficient).map_err(|f| match f {
             CalibrationFailure::Objective(e) => EvaluateError::Pushdown(e),
             CalibrationFailure::Metrics(e) => e.into(),
         })
@@ -139,25 +97,12 @@ pub(crate) fn intercept(
     scored: &Scored,
     n: f64,
 ) -> Result<WaldEstimate, EvaluateError> {
-    const WHAT: &str = "calibration intercept";
     let fit = CalibrationSums {
         rows: RefCell::new(rows),
         scored,
         centre: None,
     };
-    let degenerate =
-        || MetricsError::Degenerate(format!("{WHAT}: every fitted probability is 0 or 1"));
-    let point = fit.solve(
-        DVector::zeros(1),
-        vec![SCORE_TOLERANCE * n],
-        WHAT,
-        &degenerate,
-    )?;
-    let information = point.information[(0, 0)];
-    if information.is_nan() || information <= 0.0 {
-        return Err(degenerate().into());
-    }
-    Ok(WaldEstimate::new(point.beta[0], 1.0 / information.sqrt()))
+    fit.fit(CalibrationCoefficient::Intercept { n })
 }
 
 /// The calibration slope, as `metrics::calibration_slope` on the same rows: lp centred
@@ -167,7 +112,6 @@ pub(crate) fn slope(
     scored: &Scored,
     sums: &Sums,
 ) -> Result<WaldEstimate, EvaluateError> {
-    const WHAT: &str = "calibration slope";
     let [non_events, events] = sums.ranges;
     slope_exists(non_events, events)?;
     let n = sums.n;
@@ -182,20 +126,9 @@ pub(crate) fn slope(
         scored,
         centre: Some(mean),
     };
-    let singular =
-        || MetricsError::Degenerate(format!("{WHAT}: the information matrix is singular"));
-    let start = DVector::from_column_slice(&[logit(sums.events / n), 0.0]);
-    let bounds = vec![SCORE_TOLERANCE * n, SCORE_TOLERANCE * n * rms];
-    let point = fit.solve(start, bounds, WHAT, &singular)?;
-    let information = &point.information;
-    let (i00, i01, i11) = (
-        information[(0, 0)],
-        information[(0, 1)],
-        information[(1, 1)],
-    );
-    let det = i00 * i11 - i01 * i01;
-    if det.is_nan() || det <= 0.0 {
-        return Err(singular().into());
-    }
-    Ok(WaldEstimate::new(point.beta[1], (i00 / det).sqrt()))
+    fit.fit(CalibrationCoefficient::Slope {
+        n,
+        events: sums.events,
+        rms,
+    })
 }
