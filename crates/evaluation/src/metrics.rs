@@ -785,6 +785,16 @@ pub struct CalibrationPoint {
 impl CalibrationPoint {
     /// The point at `beta`: the score (∂ℓ/∂a, ∂ℓ/∂b) and the information's
     /// (I_aa, I_ab, I_bb); only the first of each counts when `beta` has one coefficient.
+    ///
+    /// ```
+    /// use nalgebra::DVector;
+    /// use recontact_evaluation::metrics::CalibrationPoint;
+    /// use recontact_model::solver::Point;
+    ///
+    /// let point = CalibrationPoint::new(DVector::zeros(2), -1.0, [0.5, 0.25], [2.0, 0.5, 1.5]);
+    /// assert_eq!(point.gradient()[1], 0.25);
+    /// assert_eq!(point.information()[(0, 1)], point.information()[(1, 0)]);
+    /// ```
     pub fn new(
         beta: DVector<f64>,
         log_likelihood: f64,
